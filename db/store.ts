@@ -1,0 +1,241 @@
+/**
+ * The one persistence interface of Tessera. Two implementations (SQLite through better-sqlite3,
+ * PostgreSQL through pg), both on drizzle-orm, both run through the same contract test suite.
+ * Records use camelCase and `Date`s; the wire format (snake_case, RFC 3339) is the HTTP layer's job.
+ */
+
+export type IdentityState = "active" | "inactive";
+export type CredentialType = "password" | "oidc" | "totp" | "lookup_secret" | "webauthn" | "passkey" | "code";
+
+export interface CredentialRecord {
+  id: string;
+  identityId: string;
+  type: CredentialType;
+  /** Normalised identifiers; unique per credential type across all identities. */
+  identifiers: string[];
+  /** Method-specific data, e.g. `{ hashed_password }` or `{ providers: [...] }`. */
+  config: Record<string, unknown>;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface VerifiableAddressRecord {
+  id: string;
+  identityId: string;
+  value: string;
+  via: "email" | "sms";
+  verified: boolean;
+  status: "pending" | "sent" | "completed";
+  verifiedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface RecoveryAddressRecord {
+  id: string;
+  identityId: string;
+  value: string;
+  via: "email" | "sms";
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface IdentityRecord {
+  id: string;
+  schemaId: string;
+  state: IdentityState;
+  stateChangedAt: Date | null;
+  traits: Record<string, unknown>;
+  metadataPublic: unknown | null;
+  metadataAdmin: unknown | null;
+  externalId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An identity with everything that must change together with it. */
+export interface FullIdentity extends IdentityRecord {
+  credentials: CredentialRecord[];
+  verifiableAddresses: VerifiableAddressRecord[];
+  recoveryAddresses: RecoveryAddressRecord[];
+}
+
+export interface AuthenticationMethodRecord {
+  method: string;
+  aal: "aal1" | "aal2";
+  completedAt: Date;
+  provider?: string;
+}
+
+export interface SessionDeviceRecord {
+  id: string;
+  ipAddress?: string;
+  userAgent?: string;
+  location?: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  /** Secret bearer token (`ory_st_…`); also the value the session cookie refers to. */
+  token: string;
+  /** Secret logout token (`ory_lo_…`). */
+  logoutToken: string;
+  identityId: string;
+  active: boolean;
+  aal: "aal0" | "aal1" | "aal2";
+  issuedAt: Date;
+  authenticatedAt: Date;
+  expiresAt: Date;
+  authenticationMethods: AuthenticationMethodRecord[];
+  devices: SessionDeviceRecord[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type FlowKind = "login" | "registration" | "settings" | "verification" | "recovery";
+
+/**
+ * One row per self-service flow of any kind. Kind-specific wire fields (refresh, requested_aal, ...)
+ * and server-only state live in `data` and `internalContext`.
+ */
+export interface FlowRecord {
+  id: string;
+  kind: FlowKind;
+  type: "browser" | "api";
+  /** Owner of settings flows; the identity a verification flow is for; null otherwise. */
+  identityId: string | null;
+  state: string;
+  requestUrl: string;
+  returnTo: string | null;
+  active: string | null;
+  /** The `ui` container as sent on the wire (action, method, nodes, messages). */
+  ui: Record<string, unknown>;
+  /** Kind-specific wire fields (e.g. `{ refresh: true, requested_aal: "aal1" }` for login). */
+  data: Record<string, unknown>;
+  /** Server-only state that never reaches the wire (e.g. the CSRF token a login flow was made with). */
+  internalContext: Record<string, unknown>;
+  issuedAt: Date;
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A paused submission waiting for a re-authentication (contract §10.3). */
+export interface ContinuityRecord {
+  id: string;
+  name: string;
+  identityId: string | null;
+  payload: Record<string, unknown>;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
+/** An error stored for the browser error container (contract §1.3). */
+export interface StoredErrorRecord {
+  id: string;
+  error: Record<string, unknown>;
+  seenAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface CourierMessageRecord {
+  id: string;
+  type: "email" | "sms";
+  status: "queued" | "sent" | "processing" | "abandoned";
+  recipient: string;
+  subject: string;
+  body: string;
+  templateType: string;
+  sendCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface ListIdentitiesQuery {
+  pageSize: number;
+  /** Opaque keyset cursor: the id after which to continue (ids are ordered ascending). */
+  pageToken?: string;
+  ids?: string[];
+  /** Exact match against any credential identifier. */
+  credentialsIdentifier?: string;
+}
+
+/** Thrown when a write would break a uniqueness rule (duplicate identifier or address). */
+export class ConflictError extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "ConflictError";
+  }
+}
+
+export interface Store {
+  readonly dialect: "sqlite" | "postgres";
+  /** Applies pending migrations. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  /** Answers whether the database can be reached (for /health/ready). */
+  ping(): Promise<boolean>;
+
+  // Identities: each write is one transaction over the identity, its credentials and addresses.
+  createIdentity(identity: FullIdentity): Promise<FullIdentity>;
+  getIdentity(id: string): Promise<FullIdentity | undefined>;
+  /** Replaces the identity row, its credentials and addresses as one unit. */
+  updateIdentity(identity: FullIdentity): Promise<FullIdentity>;
+  deleteIdentity(id: string): Promise<boolean>;
+  listIdentities(query: ListIdentitiesQuery): Promise<{ identities: FullIdentity[]; nextPageToken?: string }>;
+  /** Finds the identity owning a credential identifier of the given type (identifier already normalised). */
+  findIdentityByCredentialIdentifier(
+    type: CredentialType,
+    identifier: string,
+  ): Promise<FullIdentity | undefined>;
+
+  // Sessions.
+  createSession(session: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  getSessionByToken(token: string): Promise<SessionRecord | undefined>;
+  /** Hot path of whoami: the session and its identity in one call. */
+  getSessionWithIdentityByToken(
+    token: string,
+  ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined>;
+  updateSession(session: SessionRecord): Promise<void>;
+  listSessions(identityId: string, options?: { active?: boolean }): Promise<SessionRecord[]>;
+  listAllSessions(query: { pageSize: number; pageToken?: string; active?: boolean }): Promise<{
+    sessions: SessionRecord[];
+    nextPageToken?: string;
+  }>;
+  /** Marks a session inactive. Returns false when it does not exist. */
+  revokeSession(id: string): Promise<boolean>;
+  /** Marks all of an identity's sessions inactive except `exceptId`; returns how many were revoked. */
+  revokeSessionsOfIdentity(identityId: string, exceptId?: string): Promise<number>;
+  deleteSessionsOfIdentity(identityId: string): Promise<number>;
+
+  // Flows.
+  createFlow(flow: FlowRecord): Promise<void>;
+  getFlow(id: string): Promise<FlowRecord | undefined>;
+  updateFlow(flow: FlowRecord): Promise<void>;
+
+  // Continuity containers.
+  saveContinuity(record: ContinuityRecord): Promise<void>;
+  getContinuity(id: string): Promise<ContinuityRecord | undefined>;
+  deleteContinuity(id: string): Promise<void>;
+  /** Deletes an identity's pending containers with any of the given names. */
+  deleteContinuityByNames(identityId: string, names: string[]): Promise<void>;
+
+  // Browser error container.
+  saveError(record: StoredErrorRecord): Promise<void>;
+  getError(id: string): Promise<StoredErrorRecord | undefined>;
+  markErrorSeen(id: string, at: Date): Promise<void>;
+
+  // Courier queue.
+  enqueueMessage(message: CourierMessageRecord): Promise<void>;
+  listMessages(query: {
+    status?: CourierMessageRecord["status"];
+    limit: number;
+  }): Promise<CourierMessageRecord[]>;
+  updateMessage(message: CourierMessageRecord): Promise<void>;
+}

@@ -1,0 +1,332 @@
+import { z } from "zod";
+import { DURATION_PATTERN } from "../duration.ts";
+
+/**
+ * The configuration file's shape, using Ory Kratos's key names for everything Tessera supports.
+ * Objects are strict: an unknown key is an error, so a typo never silently falls back to a default.
+ * Durations stay Go-style strings here ("1h"); `resolveConfig` turns them into milliseconds.
+ */
+
+const duration = (fallback: string) =>
+  z.string().regex(DURATION_PATTERN, "must be a duration such as 1h, 30m or 10s").default(fallback);
+
+const url = z.string().refine((v) => URL.canParse(v), "must be an absolute URL");
+/** UI URLs may be relative to the public base URL (Kratos allows that). */
+const uiUrl = z.string().min(1);
+
+const sameSite = z.enum(["Strict", "Lax", "None"]);
+
+const webHookConfig = z.strictObject({
+  url: url,
+  method: z.string().default("POST"),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.string().optional(),
+  auth: z
+    .discriminatedUnion("type", [
+      z.strictObject({
+        type: z.literal("api_key"),
+        config: z.strictObject({ name: z.string(), value: z.string(), in: z.enum(["header", "cookie"]) }),
+      }),
+      z.strictObject({
+        type: z.literal("basic_auth"),
+        config: z.strictObject({ user: z.string(), password: z.string() }),
+      }),
+    ])
+    .optional(),
+  response: z
+    .strictObject({ ignore: z.boolean().default(false), parse: z.boolean().default(false) })
+    .default({ ignore: false, parse: false }),
+  can_interrupt: z.boolean().default(false),
+  id: z.string().optional(),
+  emit_analytics_event: z.boolean().optional(),
+});
+
+export const hookSchema = z.discriminatedUnion("hook", [
+  z.strictObject({ hook: z.literal("web_hook"), config: webHookConfig }),
+  z.strictObject({ hook: z.literal("session") }),
+  z.strictObject({ hook: z.literal("revoke_active_sessions") }),
+  z.strictObject({ hook: z.literal("show_verification_ui") }),
+  z.strictObject({ hook: z.literal("require_verified_address") }),
+]);
+export type HookConfig = z.infer<typeof hookSchema>;
+
+const hooks = z.array(hookSchema).default([]);
+
+const afterMethod = z
+  .strictObject({ default_browser_return_url: url.optional(), hooks })
+  .default({ hooks: [] });
+
+const enabled = (on: boolean) =>
+  z.strictObject({ enabled: z.boolean().default(on) }).default({ enabled: on });
+
+const oidcProvider = z.strictObject({
+  id: z.string().min(1),
+  provider: z.string().default("generic"),
+  label: z.string().optional(),
+  client_id: z.string(),
+  client_secret: z.string().optional(),
+  issuer_url: url.optional(),
+  auth_url: url.optional(),
+  token_url: url.optional(),
+  scope: z.array(z.string()).default(["openid"]),
+  mapper_url: z.string().optional(),
+  organization_id: z.string().optional(),
+});
+
+const passwordPolicy = z
+  .strictObject({
+    min_password_length: z.number().int().min(6).default(8),
+    identifier_similarity_check_enabled: z.boolean().default(true),
+    haveibeenpwned_enabled: z.boolean().default(true),
+    haveibeenpwned_host: z.string().default("api.pwnedpasswords.com"),
+    max_breaches: z.number().int().min(0).max(100).default(0),
+    ignore_network_errors: z.boolean().default(true),
+    /** Tessera addition: refuse the most common passwords with no network at all. */
+    common_passwords_check_enabled: z.boolean().default(true),
+  })
+  .default({
+    min_password_length: 8,
+    identifier_similarity_check_enabled: true,
+    haveibeenpwned_enabled: true,
+    haveibeenpwned_host: "api.pwnedpasswords.com",
+    max_breaches: 0,
+    ignore_network_errors: true,
+    common_passwords_check_enabled: true,
+  });
+
+const flowBase = {
+  ui_url: uiUrl.optional(),
+  lifespan: duration("1h"),
+};
+
+export const configSchema = z.strictObject({
+  version: z.string().optional(),
+  dsn: z.string().default("sqlite://./data/tessera.sqlite"),
+  dev: z.boolean().default(false),
+  serve: z
+    .strictObject({
+      public: z
+        .strictObject({
+          base_url: url.optional(),
+          host: z.string().default("127.0.0.1"),
+          port: z.number().int().min(0).max(65535).default(4433),
+          cors: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              allowed_origins: z.array(z.string()).default([]),
+              allowed_methods: z.array(z.string()).default(["GET", "POST", "PUT", "PATCH", "DELETE"]),
+              allowed_headers: z
+                .array(z.string())
+                .default(["Authorization", "Content-Type", "X-Session-Token", "X-CSRF-Token", "Accept"]),
+              exposed_headers: z.array(z.string()).default(["Content-Type", "Set-Cookie"]),
+              allow_credentials: z.boolean().default(true),
+              max_age: z.number().int().min(0).default(0),
+            })
+            .optional(),
+        })
+        .default({ host: "127.0.0.1", port: 4433 }),
+      admin: z
+        .strictObject({
+          base_url: url.optional(),
+          host: z.string().default("127.0.0.1"),
+          port: z.number().int().min(0).max(65535).default(4434),
+        })
+        .default({ host: "127.0.0.1", port: 4434 }),
+    })
+    .default({ public: { host: "127.0.0.1", port: 4433 }, admin: { host: "127.0.0.1", port: 4434 } }),
+  selfservice: z
+    .strictObject({
+      default_browser_return_url: url.optional(),
+      allowed_return_urls: z.array(z.string()).default([]),
+      methods: z
+        .strictObject({
+          profile: enabled(true),
+          password: z
+            .strictObject({ enabled: z.boolean().default(true), config: passwordPolicy })
+            .default({ enabled: true, config: passwordPolicy.parse(undefined) }),
+          oidc: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              config: z
+                .strictObject({
+                  base_redirect_uri: url.optional(),
+                  providers: z.array(oidcProvider).default([]),
+                })
+                .default({ providers: [] }),
+            })
+            .default({ enabled: false, config: { providers: [] } }),
+          code: enabled(true),
+          link: enabled(false),
+          totp: enabled(false),
+          lookup_secret: enabled(false),
+          webauthn: enabled(false),
+          passkey: enabled(false),
+        })
+        .prefault({}),
+      flows: z
+        .strictObject({
+          settings: z
+            .strictObject({
+              ...flowBase,
+              privileged_session_max_age: duration("1h"),
+              required_aal: z.enum(["aal1", "highest_available"]).default("highest_available"),
+              before: z.strictObject({ hooks }).default({ hooks: [] }),
+              after: z
+                .strictObject({
+                  default_browser_return_url: url.optional(),
+                  hooks,
+                  profile: afterMethod,
+                  password: afterMethod,
+                  oidc: afterMethod,
+                  totp: afterMethod,
+                  lookup_secret: afterMethod,
+                  webauthn: afterMethod,
+                  passkey: afterMethod,
+                })
+                .prefault({}),
+            })
+            .prefault({}),
+          login: z
+            .strictObject({
+              ...flowBase,
+              style: z.enum(["unified", "identifier_first"]).default("unified"),
+              before: z.strictObject({ hooks }).default({ hooks: [] }),
+              after: z
+                .strictObject({
+                  default_browser_return_url: url.optional(),
+                  hooks,
+                  password: afterMethod,
+                  oidc: afterMethod,
+                })
+                .prefault({}),
+            })
+            .prefault({}),
+          registration: z
+            .strictObject({
+              ...flowBase,
+              enabled: z.boolean().default(true),
+              style: z.enum(["profile_first", "unified"]).default("profile_first"),
+              enable_legacy_one_step: z.boolean().default(true),
+              before: z.strictObject({ hooks }).default({ hooks: [] }),
+              after: z
+                .strictObject({
+                  default_browser_return_url: url.optional(),
+                  hooks,
+                  password: z
+                    .strictObject({ default_browser_return_url: url.optional(), hooks })
+                    .default({ hooks: [{ hook: "session" }] }),
+                  oidc: afterMethod,
+                })
+                .prefault({}),
+            })
+            .prefault({}),
+          verification: z
+            .strictObject({
+              ...flowBase,
+              enabled: z.boolean().default(false),
+              use: z.enum(["code", "link"]).default("code"),
+              notify_unknown_recipients: z.boolean().default(false),
+              after: z.strictObject({ default_browser_return_url: url.optional() }).optional(),
+            })
+            .prefault({}),
+          recovery: z
+            .strictObject({
+              ...flowBase,
+              enabled: z.boolean().default(false),
+              use: z.enum(["code", "link"]).default("code"),
+            })
+            .prefault({}),
+          logout: z
+            .strictObject({
+              after: z.strictObject({ default_browser_return_url: url.optional() }).default({}),
+              clear_browser_data: z.boolean().default(false),
+            })
+            .prefault({}),
+          error: z.strictObject({ ui_url: uiUrl.optional() }).default({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  identity: z
+    .strictObject({
+      default_schema_id: z.string().default("default"),
+      schemas: z.array(z.strictObject({ id: z.string().min(1), url: z.string().min(1) })).default([]),
+    })
+    .prefault({}),
+  secrets: z
+    .strictObject({
+      default: z.array(z.string().min(16)).optional(),
+      cookie: z.array(z.string().min(16)).optional(),
+      cipher: z.array(z.string().min(32)).optional(),
+    })
+    .default({}),
+  session: z
+    .strictObject({
+      lifespan: duration("24h"),
+      earliest_possible_extend: z.string().regex(DURATION_PATTERN).optional(),
+      cookie: z
+        .strictObject({
+          name: z.string().default("ory_kratos_session"),
+          domain: z.string().optional(),
+          path: z.string().optional(),
+          same_site: sameSite.optional(),
+          persistent: z.boolean().default(true),
+        })
+        .prefault({}),
+      whoami: z
+        .strictObject({ required_aal: z.enum(["aal1", "highest_available"]).default("highest_available") })
+        .prefault({}),
+    })
+    .prefault({}),
+  cookies: z
+    .strictObject({
+      domain: z.string().optional(),
+      path: z.string().default("/"),
+      same_site: sameSite.default("Lax"),
+    })
+    .prefault({}),
+  hashers: z
+    .strictObject({
+      algorithm: z.enum(["argon2", "bcrypt"]).default("argon2"),
+      argon2: z
+        .strictObject({
+          memory: z.string().default("64MB"),
+          iterations: z.number().int().min(1).default(3),
+          parallelism: z.number().int().min(1).default(1),
+          salt_length: z.number().int().min(8).default(16),
+          key_length: z.number().int().min(16).default(32),
+        })
+        .prefault({}),
+      bcrypt: z.strictObject({ cost: z.number().int().min(4).max(31).default(12) }).prefault({}),
+    })
+    .prefault({}),
+  courier: z
+    .strictObject({
+      smtp: z
+        .strictObject({
+          connection_uri: z.string().default("smtp://127.0.0.1:1025/?disable_starttls=true"),
+          from_address: z.string().default("no-reply@tessera.local"),
+          from_name: z.string().optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "panic"]).default("info"),
+      format: z.enum(["text", "json"]).default("text"),
+      leak_sensitive_values: z.boolean().default(false),
+    })
+    .prefault({}),
+  feature_flags: z
+    .strictObject({
+      cacheable_sessions: z.boolean().default(false),
+      legacy_continue_with_verification_ui: z.boolean().default(false),
+    })
+    .prefault({}),
+});
+
+/** The configuration as written (before defaults), e.g. for tests that override a few keys. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The configuration with every default applied. */
+export type Config = z.output<typeof configSchema>;

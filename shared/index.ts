@@ -1,0 +1,5 @@
+export * from "./errors.ts";
+export * from "./flows.ts";
+export * from "./identity.ts";
+export * from "./session.ts";
+export * from "./ui.ts";
