@@ -26,7 +26,10 @@ export interface ResolvedConfig {
     verificationLifespan: number;
     sessionLifespan: number;
   };
-  /** Whether cookies carry the Secure attribute: never in dev mode, never on a plain-http base URL. */
+  /**
+   * Whether cookies carry the Secure attribute. Kratos defaults to "not dev"; we also drop it on a
+   * plain-http base URL, where browsers would refuse such cookies, unless `cookies.secure` says otherwise.
+   */
   secureCookies: boolean;
 }
 
@@ -77,6 +80,6 @@ export function resolveConfig(raw: Config): ResolvedConfig {
       verificationLifespan: parseDuration(flows.verification.lifespan),
       sessionLifespan: parseDuration(raw.session.lifespan),
     },
-    secureCookies: !raw.dev && publicUrl.protocol === "https:",
+    secureCookies: raw.cookies.secure ?? (!raw.dev && publicUrl.protocol === "https:"),
   };
 }

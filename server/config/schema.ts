@@ -270,6 +270,7 @@ export const configSchema = z.strictObject({
           domain: z.string().optional(),
           path: z.string().optional(),
           same_site: sameSite.optional(),
+          secure: z.boolean().optional(),
           persistent: z.boolean().default(true),
         })
         .prefault({}),
@@ -283,6 +284,7 @@ export const configSchema = z.strictObject({
       domain: z.string().optional(),
       path: z.string().default("/"),
       same_site: sameSite.default("Lax"),
+      secure: z.boolean().optional(),
     })
     .prefault({}),
   hashers: z

@@ -1,0 +1,256 @@
+import { relations } from "drizzle-orm";
+import {
+  boolean,
+  customType,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import type { StoredAuthenticationMethod } from "../mapping.ts";
+import type {
+  CourierMessageRecord,
+  CredentialType,
+  FlowKind,
+  IdentityState,
+  SessionDeviceRecord,
+  SessionRecord,
+  VerifiableAddressRecord,
+} from "../store.ts";
+
+/*
+ * Custom column types instead of drizzle's `timestamp()` and `jsonb()`: drizzle encodes placeholder
+ * values of prepared statements without a null check, so the built-in ones crash (dates) or store
+ * JSON `null` instead of SQL NULL for nullable columns. `jsonb` also skips drizzle's re-parse of
+ * strings, which node-postgres has already decoded (a stored string "123" would come back as 123).
+ */
+
+/** Millisecond precision, like the SQLite store, so records round-trip identically. */
+const timestamptz = customType<{ data: Date; driverData: string }>({
+  dataType: () => "timestamp(3) with time zone",
+  toDriver: (value: Date | null) => (value === null ? null : value.toISOString()) as string,
+  fromDriver: (value) => new Date(value),
+});
+
+const jsonb = customType<{ data: unknown; driverData: unknown }>({
+  dataType: () => "jsonb",
+  toDriver: (value) => (value === null ? null : JSON.stringify(value)),
+  fromDriver: (value) => value,
+});
+
+export const identities = pgTable(
+  "identities",
+  {
+    id: text("id").primaryKey(),
+    schemaId: text("schema_id").notNull(),
+    state: text("state").$type<IdentityState>().notNull(),
+    stateChangedAt: timestamptz("state_changed_at"),
+    traits: jsonb("traits").$type<Record<string, unknown>>().notNull(),
+    metadataPublic: jsonb("metadata_public"),
+    metadataAdmin: jsonb("metadata_admin"),
+    externalId: text("external_id"),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("identities_external_id_uq").on(t.externalId)],
+);
+
+export const identityCredentials = pgTable(
+  "identity_credentials",
+  {
+    id: text("id").primaryKey(),
+    identityId: text("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    type: text("type").$type<CredentialType>().notNull(),
+    config: jsonb("config").$type<Record<string, unknown>>().notNull(),
+    version: integer("version").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [index("identity_credentials_identity_id_idx").on(t.identityId)],
+);
+
+export const identityCredentialIdentifiers = pgTable(
+  "identity_credential_identifiers",
+  {
+    credentialId: text("credential_id")
+      .notNull()
+      .references(() => identityCredentials.id, { onDelete: "cascade" }),
+    // Denormalised so that a login lookup is one index probe and deleting an identity cascades directly.
+    identityId: text("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    // Copied from the credential: identifiers are unique per credential type, not globally.
+    credentialType: text("credential_type").$type<CredentialType>().notNull(),
+    identifier: text("identifier").notNull(),
+    // Keeps the identifiers in the order the credential listed them.
+    position: integer("position").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.credentialId, t.position] }),
+    uniqueIndex("identity_credential_identifiers_type_identifier_uq").on(t.credentialType, t.identifier),
+    index("identity_credential_identifiers_identity_id_idx").on(t.identityId),
+  ],
+);
+
+export const identityVerifiableAddresses = pgTable(
+  "identity_verifiable_addresses",
+  {
+    id: text("id").primaryKey(),
+    identityId: text("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    via: text("via").$type<VerifiableAddressRecord["via"]>().notNull(),
+    value: text("value").notNull(),
+    verified: boolean("verified").notNull(),
+    status: text("status").$type<VerifiableAddressRecord["status"]>().notNull(),
+    verifiedAt: timestamptz("verified_at"),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("identity_verifiable_addresses_via_value_uq").on(t.via, t.value),
+    index("identity_verifiable_addresses_identity_id_idx").on(t.identityId),
+  ],
+);
+
+export const identityRecoveryAddresses = pgTable(
+  "identity_recovery_addresses",
+  {
+    id: text("id").primaryKey(),
+    identityId: text("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    via: text("via").$type<"email" | "sms">().notNull(),
+    value: text("value").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("identity_recovery_addresses_via_value_uq").on(t.via, t.value),
+    index("identity_recovery_addresses_identity_id_idx").on(t.identityId),
+  ],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    token: text("token").notNull(),
+    logoutToken: text("logout_token").notNull(),
+    identityId: text("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    active: boolean("active").notNull(),
+    aal: text("aal").$type<SessionRecord["aal"]>().notNull(),
+    issuedAt: timestamptz("issued_at").notNull(),
+    authenticatedAt: timestamptz("authenticated_at").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    authenticationMethods: jsonb("authentication_methods").$type<StoredAuthenticationMethod[]>().notNull(),
+    devices: jsonb("devices").$type<SessionDeviceRecord[]>().notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("sessions_token_uq").on(t.token),
+    uniqueIndex("sessions_logout_token_uq").on(t.logoutToken),
+    index("sessions_identity_id_idx").on(t.identityId),
+  ],
+);
+
+export const selfserviceFlows = pgTable(
+  "selfservice_flows",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").$type<FlowKind>().notNull(),
+    type: text("type").$type<"browser" | "api">().notNull(),
+    identityId: text("identity_id"),
+    state: text("state").notNull(),
+    requestUrl: text("request_url").notNull(),
+    returnTo: text("return_to"),
+    active: text("active"),
+    ui: jsonb("ui").$type<Record<string, unknown>>().notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull(),
+    internalContext: jsonb("internal_context").$type<Record<string, unknown>>().notNull(),
+    issuedAt: timestamptz("issued_at").notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [index("selfservice_flows_identity_id_idx").on(t.identityId)],
+);
+
+export const continuityContainers = pgTable(
+  "continuity_containers",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    identityId: text("identity_id"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    expiresAt: timestamptz("expires_at").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+  },
+  (t) => [index("continuity_containers_identity_id_name_idx").on(t.identityId, t.name)],
+);
+
+export const selfserviceErrors = pgTable("selfservice_errors", {
+  id: text("id").primaryKey(),
+  error: jsonb("error").$type<Record<string, unknown>>().notNull(),
+  seenAt: timestamptz("seen_at"),
+  createdAt: timestamptz("created_at").notNull(),
+  updatedAt: timestamptz("updated_at").notNull(),
+});
+
+export const courierMessages = pgTable(
+  "courier_messages",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").$type<CourierMessageRecord["type"]>().notNull(),
+    status: text("status").$type<CourierMessageRecord["status"]>().notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    body: text("body").notNull(),
+    templateType: text("template_type").notNull(),
+    sendCount: integer("send_count").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [index("courier_messages_status_created_at_idx").on(t.status, t.createdAt)],
+);
+
+// Relations drive drizzle's relational queries, which load an identity with all its children in one statement.
+export const identitiesRelations = relations(identities, ({ many }) => ({
+  credentials: many(identityCredentials),
+  verifiableAddresses: many(identityVerifiableAddresses),
+  recoveryAddresses: many(identityRecoveryAddresses),
+}));
+
+export const identityCredentialsRelations = relations(identityCredentials, ({ one, many }) => ({
+  identity: one(identities, { fields: [identityCredentials.identityId], references: [identities.id] }),
+  identifiers: many(identityCredentialIdentifiers),
+}));
+
+export const identityCredentialIdentifiersRelations = relations(identityCredentialIdentifiers, ({ one }) => ({
+  credential: one(identityCredentials, {
+    fields: [identityCredentialIdentifiers.credentialId],
+    references: [identityCredentials.id],
+  }),
+}));
+
+export const identityVerifiableAddressesRelations = relations(identityVerifiableAddresses, ({ one }) => ({
+  identity: one(identities, {
+    fields: [identityVerifiableAddresses.identityId],
+    references: [identities.id],
+  }),
+}));
+
+export const identityRecoveryAddressesRelations = relations(identityRecoveryAddresses, ({ one }) => ({
+  identity: one(identities, { fields: [identityRecoveryAddresses.identityId], references: [identities.id] }),
+}));
+
+export const sessionsRelations = relations(sessions, ({ one }) => ({
+  identity: one(identities, { fields: [sessions.identityId], references: [identities.id] }),
+}));

@@ -1,0 +1,81 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { identityWith } from "../mapping.ts";
+import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
+import * as schema from "./schema.ts";
+
+export type PgDb = NodePgDatabase<typeof schema>;
+
+const placeholder = sql.placeholder;
+
+/**
+ * The prepared statements of the hot paths. Named, so that each pooled connection parses and
+ * plans them once. Identity writes run inside transactions on a dedicated connection and use the
+ * query builder (multi-row inserts, few round trips) instead.
+ */
+export function prepareStatements(db: PgDb) {
+  const { identityCredentialIdentifiers, sessions, selfserviceFlows } = schema;
+  return {
+    identityById: db.query.identities
+      .findFirst({ where: (t) => eq(t.id, placeholder("id")), with: identityWith })
+      .prepare("tessera_identity_by_id"),
+    identityByIdentifier: db.query.identities
+      .findFirst({
+        where: (t) =>
+          inArray(
+            t.id,
+            db
+              .select({ id: identityCredentialIdentifiers.identityId })
+              .from(identityCredentialIdentifiers)
+              .where(
+                and(
+                  eq(identityCredentialIdentifiers.credentialType, placeholder("type")),
+                  eq(identityCredentialIdentifiers.identifier, placeholder("identifier")),
+                ),
+              ),
+          ),
+        with: identityWith,
+      })
+      .prepare("tessera_identity_by_identifier"),
+
+    sessionById: db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, placeholder("id")))
+      .prepare("tessera_session_by_id"),
+    sessionByToken: db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.token, placeholder("token")))
+      .prepare("tessera_session_by_token"),
+    sessionWithIdentityByToken: db.query.sessions
+      .findFirst({
+        where: (t) => eq(t.token, placeholder("token")),
+        with: { identity: { with: identityWith } },
+      })
+      .prepare("tessera_session_with_identity_by_token"),
+    insertSession: db.insert(sessions).values(rowPlaceholders(sessions)).prepare("tessera_insert_session"),
+    updateSession: db
+      .update(sessions)
+      .set(setPlaceholders(sessions, "id"))
+      .where(eq(sessions.id, placeholder("id")))
+      .prepare("tessera_update_session"),
+
+    flowById: db
+      .select()
+      .from(selfserviceFlows)
+      .where(eq(selfserviceFlows.id, placeholder("id")))
+      .prepare("tessera_flow_by_id"),
+    insertFlow: db
+      .insert(selfserviceFlows)
+      .values(rowPlaceholders(selfserviceFlows))
+      .prepare("tessera_insert_flow"),
+    updateFlow: db
+      .update(selfserviceFlows)
+      .set(setPlaceholders(selfserviceFlows, "id"))
+      .where(eq(selfserviceFlows.id, placeholder("id")))
+      .prepare("tessera_update_flow"),
+  };
+}
+
+export type PgStatements = ReturnType<typeof prepareStatements>;

@@ -1,0 +1,388 @@
+import { fileURLToPath } from "node:url";
+import { and, asc, desc, eq, gt, inArray, ne, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { rethrowAsConflict } from "../conflict.ts";
+import {
+  credentialRow,
+  identifierRows,
+  identityFromTree,
+  identityRow,
+  identityWith,
+  normaliseIdentity,
+  sessionFromRow,
+  sessionRow,
+} from "../mapping.ts";
+import { keysetPage, withNextPageToken } from "../paging.ts";
+import { asParams } from "../placeholders.ts";
+import type {
+  ContinuityRecord,
+  CourierMessageRecord,
+  CredentialType,
+  FlowRecord,
+  FullIdentity,
+  ListIdentitiesQuery,
+  SessionRecord,
+  Store,
+  StoredErrorRecord,
+} from "../store.ts";
+import * as schema from "./schema.ts";
+import { type PgDb, type PgStatements, prepareStatements } from "./statements.ts";
+
+const migrationsFolder = fileURLToPath(new URL("../migrations/pg", import.meta.url));
+
+const {
+  identities,
+  identityCredentials,
+  identityCredentialIdentifiers,
+  identityVerifiableAddresses,
+  identityRecoveryAddresses,
+  sessions,
+  continuityContainers,
+  selfserviceErrors,
+  courierMessages,
+} = schema;
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Becomes every connection's search_path; its first schema also holds the migrations table. */
+  searchPath?: string;
+  /** Pool size. */
+  maxConnections?: number;
+}
+
+/** The store for deployments where several server processes share one database. */
+export class PostgresStore implements Store {
+  readonly dialect = "postgres";
+  readonly #pool: pg.Pool;
+  readonly #db: PgDb;
+  readonly #statements: PgStatements;
+  readonly #migrationsSchema: string | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      ...(options.searchPath === undefined
+        ? {}
+        : { options: `-c search_path=${escapeOption(options.searchPath)}` }),
+    });
+    // An idle connection that breaks (server restart) is dropped by the pool; without a listener
+    // the 'error' event would crash the process. Queries on a broken connection still reject.
+    this.#pool.on("error", () => {});
+    this.#db = drizzle({ client: this.#pool, schema });
+    this.#statements = prepareStatements(this.#db);
+    this.#migrationsSchema = options.searchPath === undefined ? undefined : firstSchema(options.searchPath);
+  }
+
+  async migrate(): Promise<void> {
+    // Several processes may start at once; the lock makes the others wait and then find nothing to do.
+    const lockKey = `tessera_migrations:${this.#migrationsSchema ?? ""}`;
+    const lockHolder = await this.#pool.connect();
+    try {
+      await lockHolder.query("select pg_advisory_lock(hashtext($1))", [lockKey]);
+      try {
+        await migrate(this.#db, {
+          migrationsFolder,
+          ...(this.#migrationsSchema === undefined ? {} : { migrationsSchema: this.#migrationsSchema }),
+        });
+      } finally {
+        await lockHolder.query("select pg_advisory_unlock(hashtext($1))", [lockKey]);
+      }
+    } finally {
+      lockHolder.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.#pool.query("select 1");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // Identities.
+
+  async createIdentity(identity: FullIdentity): Promise<FullIdentity> {
+    const normalised = normaliseIdentity(identity);
+    await this.#writeIdentity(normalised, false);
+    return normalised;
+  }
+
+  async getIdentity(id: string): Promise<FullIdentity | undefined> {
+    const tree = await this.#statements.identityById.execute({ id });
+    return tree && identityFromTree(tree);
+  }
+
+  async updateIdentity(identity: FullIdentity): Promise<FullIdentity> {
+    const normalised = normaliseIdentity(identity);
+    if (!(await this.#writeIdentity(normalised, true)))
+      throw new Error(`Identity ${identity.id} does not exist`);
+    return normalised;
+  }
+
+  async deleteIdentity(id: string): Promise<boolean> {
+    const result = await this.#db.delete(identities).where(eq(identities.id, id));
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async listIdentities(
+    query: ListIdentitiesQuery,
+  ): Promise<{ identities: FullIdentity[]; nextPageToken?: string }> {
+    const conditions: SQL[] = [];
+    if (query.pageToken !== undefined) conditions.push(gt(identities.id, query.pageToken));
+    if (query.ids !== undefined) conditions.push(inArray(identities.id, query.ids));
+    if (query.credentialsIdentifier !== undefined) {
+      const owners = this.#db
+        .select({ id: identityCredentialIdentifiers.identityId })
+        .from(identityCredentialIdentifiers)
+        .where(eq(identityCredentialIdentifiers.identifier, query.credentialsIdentifier));
+      conditions.push(inArray(identities.id, owners));
+    }
+    // One row more than asked tells whether another page exists.
+    const rows = await this.#db.query.identities.findMany({
+      where: and(...conditions),
+      orderBy: asc(identities.id),
+      limit: query.pageSize + 1,
+      with: identityWith,
+    });
+    const page = keysetPage(rows.map(identityFromTree), query.pageSize);
+    return { identities: page.items, ...withNextPageToken(page.nextPageToken) };
+  }
+
+  async findIdentityByCredentialIdentifier(
+    type: CredentialType,
+    identifier: string,
+  ): Promise<FullIdentity | undefined> {
+    const tree = await this.#statements.identityByIdentifier.execute({ type, identifier });
+    return tree && identityFromTree(tree);
+  }
+
+  /** One transaction; any failure rolls back every row. Returns false when an update found no identity. */
+  async #writeIdentity(identity: FullIdentity, isUpdate: boolean): Promise<boolean> {
+    try {
+      return await this.#db.transaction(async (tx) => {
+        const identityId = identity.id;
+        if (isUpdate) {
+          const { id: _id, ...changes } = identityRow(identity);
+          const updated = await tx.update(identities).set(changes).where(eq(identities.id, identityId));
+          if (updated.rowCount === 0) return false;
+          // Deleting the credentials cascades to their identifiers.
+          await tx.delete(identityCredentials).where(eq(identityCredentials.identityId, identityId));
+          await tx
+            .delete(identityVerifiableAddresses)
+            .where(eq(identityVerifiableAddresses.identityId, identityId));
+          await tx
+            .delete(identityRecoveryAddresses)
+            .where(eq(identityRecoveryAddresses.identityId, identityId));
+        } else {
+          await tx.insert(identities).values(identityRow(identity));
+        }
+        const credentials = identity.credentials.map(credentialRow);
+        const identifiers = identity.credentials.flatMap(identifierRows);
+        if (credentials.length > 0) await tx.insert(identityCredentials).values(credentials);
+        if (identifiers.length > 0) await tx.insert(identityCredentialIdentifiers).values(identifiers);
+        if (identity.verifiableAddresses.length > 0) {
+          await tx.insert(identityVerifiableAddresses).values(identity.verifiableAddresses);
+        }
+        if (identity.recoveryAddresses.length > 0) {
+          await tx.insert(identityRecoveryAddresses).values(identity.recoveryAddresses);
+        }
+        return true;
+      });
+    } catch (error) {
+      rethrowAsConflict(error);
+    }
+  }
+
+  // Sessions.
+
+  async createSession(session: SessionRecord): Promise<void> {
+    try {
+      await this.#statements.insertSession.execute(sessionRow(session));
+    } catch (error) {
+      rethrowAsConflict(error);
+    }
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const [row] = await this.#statements.sessionById.execute({ id });
+    return row && sessionFromRow(row);
+  }
+
+  async getSessionByToken(token: string): Promise<SessionRecord | undefined> {
+    const [row] = await this.#statements.sessionByToken.execute({ token });
+    return row && sessionFromRow(row);
+  }
+
+  async getSessionWithIdentityByToken(
+    token: string,
+  ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
+    const row = await this.#statements.sessionWithIdentityByToken.execute({ token });
+    if (!row) return undefined;
+    const { identity, ...session } = row;
+    return { session: sessionFromRow(session), identity: identityFromTree(identity) };
+  }
+
+  async updateSession(session: SessionRecord): Promise<void> {
+    await this.#statements.updateSession.execute(sessionRow(session));
+  }
+
+  async listSessions(identityId: string, options?: { active?: boolean }): Promise<SessionRecord[]> {
+    const conditions = [eq(sessions.identityId, identityId)];
+    if (options?.active !== undefined) conditions.push(eq(sessions.active, options.active));
+    const rows = await this.#db
+      .select()
+      .from(sessions)
+      .where(and(...conditions))
+      .orderBy(desc(sessions.createdAt), asc(sessions.id));
+    return rows.map(sessionFromRow);
+  }
+
+  async listAllSessions(query: { pageSize: number; pageToken?: string; active?: boolean }): Promise<{
+    sessions: SessionRecord[];
+    nextPageToken?: string;
+  }> {
+    const conditions: SQL[] = [];
+    if (query.pageToken !== undefined) conditions.push(gt(sessions.id, query.pageToken));
+    if (query.active !== undefined) conditions.push(eq(sessions.active, query.active));
+    const rows = await this.#db
+      .select()
+      .from(sessions)
+      .where(and(...conditions))
+      .orderBy(asc(sessions.id))
+      .limit(query.pageSize + 1);
+    const page = keysetPage(rows.map(sessionFromRow), query.pageSize);
+    return { sessions: page.items, ...withNextPageToken(page.nextPageToken) };
+  }
+
+  async revokeSession(id: string): Promise<boolean> {
+    const result = await this.#db.update(sessions).set({ active: false }).where(eq(sessions.id, id));
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async revokeSessionsOfIdentity(identityId: string, exceptId?: string): Promise<number> {
+    const conditions = [eq(sessions.identityId, identityId), eq(sessions.active, true)];
+    if (exceptId !== undefined) conditions.push(ne(sessions.id, exceptId));
+    const result = await this.#db
+      .update(sessions)
+      .set({ active: false })
+      .where(and(...conditions));
+    return result.rowCount ?? 0;
+  }
+
+  async deleteSessionsOfIdentity(identityId: string): Promise<number> {
+    const result = await this.#db.delete(sessions).where(eq(sessions.identityId, identityId));
+    return result.rowCount ?? 0;
+  }
+
+  // Flows.
+
+  async createFlow(flow: FlowRecord): Promise<void> {
+    await this.#statements.insertFlow.execute(asParams(flow));
+  }
+
+  async getFlow(id: string): Promise<FlowRecord | undefined> {
+    const [row] = await this.#statements.flowById.execute({ id });
+    return row;
+  }
+
+  async updateFlow(flow: FlowRecord): Promise<void> {
+    await this.#statements.updateFlow.execute(asParams(flow));
+  }
+
+  // Continuity containers.
+
+  async saveContinuity(record: ContinuityRecord): Promise<void> {
+    const { id: _id, ...changes } = record;
+    await this.#db
+      .insert(continuityContainers)
+      .values(record)
+      .onConflictDoUpdate({ target: continuityContainers.id, set: changes });
+  }
+
+  async getContinuity(id: string): Promise<ContinuityRecord | undefined> {
+    const [row] = await this.#db.select().from(continuityContainers).where(eq(continuityContainers.id, id));
+    return row;
+  }
+
+  async deleteContinuity(id: string): Promise<void> {
+    await this.#db.delete(continuityContainers).where(eq(continuityContainers.id, id));
+  }
+
+  async deleteContinuityByNames(identityId: string, names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.#db
+      .delete(continuityContainers)
+      .where(and(eq(continuityContainers.identityId, identityId), inArray(continuityContainers.name, names)));
+  }
+
+  // Browser error container.
+
+  async saveError(record: StoredErrorRecord): Promise<void> {
+    const { id: _id, ...changes } = record;
+    await this.#db
+      .insert(selfserviceErrors)
+      .values(record)
+      .onConflictDoUpdate({ target: selfserviceErrors.id, set: changes });
+  }
+
+  async getError(id: string): Promise<StoredErrorRecord | undefined> {
+    const [row] = await this.#db.select().from(selfserviceErrors).where(eq(selfserviceErrors.id, id));
+    return row;
+  }
+
+  async markErrorSeen(id: string, at: Date): Promise<void> {
+    await this.#db
+      .update(selfserviceErrors)
+      .set({ seenAt: at, updatedAt: at })
+      .where(eq(selfserviceErrors.id, id));
+  }
+
+  // Courier queue.
+
+  async enqueueMessage(message: CourierMessageRecord): Promise<void> {
+    await this.#db.insert(courierMessages).values(message);
+  }
+
+  async listMessages(query: {
+    status?: CourierMessageRecord["status"];
+    limit: number;
+  }): Promise<CourierMessageRecord[]> {
+    return this.#db
+      .select()
+      .from(courierMessages)
+      .where(query.status === undefined ? undefined : eq(courierMessages.status, query.status))
+      .orderBy(asc(courierMessages.createdAt), asc(courierMessages.id))
+      .limit(query.limit);
+  }
+
+  async updateMessage(message: CourierMessageRecord): Promise<void> {
+    const { id, ...changes } = message;
+    await this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id));
+  }
+}
+
+/**
+ * The schema that unqualified CREATEs land in: the first entry of the search_path. Undefined for
+ * "$user" and the like, which keeps drizzle's default migrations schema.
+ */
+function firstSchema(searchPath: string): string | undefined {
+  const first = searchPath
+    .split(",")[0]!
+    .trim()
+    .replace(/^"(.*)"$/, "$1");
+  return first === "" || first.startsWith("$") ? undefined : first;
+}
+
+/** Spaces separate arguments in the libpq `options` parameter unless escaped. */
+function escapeOption(value: string): string {
+  return value.replace(/[\\ ]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,357 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { and, asc, desc, eq, gt, inArray, ne, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { rethrowAsConflict } from "../conflict.ts";
+import {
+  credentialRow,
+  identifierRows,
+  identityFromTree,
+  identityRow,
+  identityWith,
+  normaliseIdentity,
+  sessionFromRow,
+  sessionRow,
+} from "../mapping.ts";
+import { keysetPage, withNextPageToken } from "../paging.ts";
+import { asParams } from "../placeholders.ts";
+import type {
+  ContinuityRecord,
+  CourierMessageRecord,
+  CredentialType,
+  FlowRecord,
+  FullIdentity,
+  ListIdentitiesQuery,
+  SessionRecord,
+  Store,
+  StoredErrorRecord,
+} from "../store.ts";
+import * as schema from "./schema.ts";
+import { prepareStatements, type SqliteDb, type SqliteStatements } from "./statements.ts";
+
+const migrationsFolder = fileURLToPath(new URL("../migrations/sqlite", import.meta.url));
+
+const {
+  identities,
+  identityCredentialIdentifiers,
+  sessions,
+  continuityContainers,
+  selfserviceErrors,
+  courierMessages,
+} = schema;
+
+/**
+ * The embedded store. better-sqlite3 is synchronous, which makes an identity write one native
+ * transaction of prepared statements with no interleaving; the methods are async only to fit `Store`.
+ */
+export class SqliteStore implements Store {
+  readonly dialect = "sqlite";
+  readonly #client: Database.Database;
+  readonly #db: SqliteDb;
+  #prepared: SqliteStatements | undefined;
+  readonly #writeIdentity: (identity: FullIdentity, isUpdate: boolean) => boolean;
+
+  /** `filename` is a path or ":memory:"; a file's folder is created when missing. */
+  constructor(filename: string) {
+    const inMemory = filename === ":memory:" || filename === "";
+    if (!inMemory) mkdirSync(dirname(filename), { recursive: true });
+    this.#client = new Database(filename);
+    if (!inMemory) {
+      // WAL lets readers (whoami) run while a write is in progress; NORMAL sync is safe with WAL
+      // (a power cut may lose the last commits, never corrupt) and much faster than FULL.
+      this.#client.pragma("journal_mode = WAL");
+      this.#client.pragma("synchronous = NORMAL");
+    }
+    this.#client.pragma("foreign_keys = ON");
+    // Other processes may share the file; wait for their locks instead of failing with SQLITE_BUSY.
+    this.#client.pragma("busy_timeout = 5000");
+    this.#db = drizzle({ client: this.#client, schema });
+    this.#writeIdentity = this.#client.transaction((identity: FullIdentity, isUpdate: boolean) =>
+      this.#writeIdentityRows(identity, isUpdate),
+    ).immediate;
+  }
+
+  /** Prepared on first use, because preparing needs the tables that `migrate()` creates. */
+  get #statements(): SqliteStatements {
+    this.#prepared ??= prepareStatements(this.#db);
+    return this.#prepared;
+  }
+
+  async migrate(): Promise<void> {
+    migrate(this.#db, { migrationsFolder });
+  }
+
+  async close(): Promise<void> {
+    this.#client.close();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      this.#client.prepare("select 1").get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // Identities.
+
+  async createIdentity(identity: FullIdentity): Promise<FullIdentity> {
+    const normalised = normaliseIdentity(identity);
+    this.#writeIdentityOrConflict(normalised, false);
+    return normalised;
+  }
+
+  async getIdentity(id: string): Promise<FullIdentity | undefined> {
+    const tree = this.#statements.identityById.get({ id });
+    return tree && identityFromTree(tree);
+  }
+
+  async updateIdentity(identity: FullIdentity): Promise<FullIdentity> {
+    const normalised = normaliseIdentity(identity);
+    if (!this.#writeIdentityOrConflict(normalised, true))
+      throw new Error(`Identity ${identity.id} does not exist`);
+    return normalised;
+  }
+
+  async deleteIdentity(id: string): Promise<boolean> {
+    return this.#db.delete(identities).where(eq(identities.id, id)).run().changes > 0;
+  }
+
+  async listIdentities(
+    query: ListIdentitiesQuery,
+  ): Promise<{ identities: FullIdentity[]; nextPageToken?: string }> {
+    const conditions: SQL[] = [];
+    if (query.pageToken !== undefined) conditions.push(gt(identities.id, query.pageToken));
+    if (query.ids !== undefined) conditions.push(inArray(identities.id, query.ids));
+    if (query.credentialsIdentifier !== undefined) {
+      const owners = this.#db
+        .select({ id: identityCredentialIdentifiers.identityId })
+        .from(identityCredentialIdentifiers)
+        .where(eq(identityCredentialIdentifiers.identifier, query.credentialsIdentifier));
+      conditions.push(inArray(identities.id, owners));
+    }
+    // One row more than asked tells whether another page exists.
+    const rows = this.#db.query.identities
+      .findMany({
+        where: and(...conditions),
+        orderBy: asc(identities.id),
+        limit: query.pageSize + 1,
+        with: identityWith,
+      })
+      .sync();
+    const page = keysetPage(rows.map(identityFromTree), query.pageSize);
+    return { identities: page.items, ...withNextPageToken(page.nextPageToken) };
+  }
+
+  async findIdentityByCredentialIdentifier(
+    type: CredentialType,
+    identifier: string,
+  ): Promise<FullIdentity | undefined> {
+    const tree = this.#statements.identityByIdentifier.get({ type, identifier });
+    return tree && identityFromTree(tree);
+  }
+
+  /** Returns false when an update found no identity row. */
+  #writeIdentityOrConflict(identity: FullIdentity, isUpdate: boolean): boolean {
+    try {
+      return this.#writeIdentity(identity, isUpdate);
+    } catch (error) {
+      rethrowAsConflict(error);
+    }
+  }
+
+  /** Runs inside the native transaction: any throw rolls back every row written so far. */
+  #writeIdentityRows(identity: FullIdentity, isUpdate: boolean): boolean {
+    const statements = this.#statements;
+    if (isUpdate) {
+      if (statements.updateIdentity.run(asParams(identityRow(identity))).changes === 0) return false;
+      const identityId = identity.id;
+      statements.deleteCredentials.run({ identityId });
+      statements.deleteVerifiableAddresses.run({ identityId });
+      statements.deleteRecoveryAddresses.run({ identityId });
+    } else {
+      statements.insertIdentity.run(asParams(identityRow(identity)));
+    }
+    for (const credential of identity.credentials) {
+      statements.insertCredential.run(credentialRow(credential));
+      for (const row of identifierRows(credential)) statements.insertIdentifier.run(asParams(row));
+    }
+    for (const address of identity.verifiableAddresses)
+      statements.insertVerifiableAddress.run(asParams(address));
+    for (const address of identity.recoveryAddresses) statements.insertRecoveryAddress.run(asParams(address));
+    return true;
+  }
+
+  // Sessions.
+
+  async createSession(session: SessionRecord): Promise<void> {
+    try {
+      this.#statements.insertSession.run(sessionRow(session));
+    } catch (error) {
+      rethrowAsConflict(error);
+    }
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    const row = this.#statements.sessionById.get({ id });
+    return row && sessionFromRow(row);
+  }
+
+  async getSessionByToken(token: string): Promise<SessionRecord | undefined> {
+    const row = this.#statements.sessionByToken.get({ token });
+    return row && sessionFromRow(row);
+  }
+
+  async getSessionWithIdentityByToken(
+    token: string,
+  ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
+    const row = this.#statements.sessionWithIdentityByToken.get({ token });
+    if (!row) return undefined;
+    const { identity, ...session } = row;
+    return { session: sessionFromRow(session), identity: identityFromTree(identity) };
+  }
+
+  async updateSession(session: SessionRecord): Promise<void> {
+    this.#statements.updateSession.run(sessionRow(session));
+  }
+
+  async listSessions(identityId: string, options?: { active?: boolean }): Promise<SessionRecord[]> {
+    const conditions = [eq(sessions.identityId, identityId)];
+    if (options?.active !== undefined) conditions.push(eq(sessions.active, options.active));
+    const rows = this.#db
+      .select()
+      .from(sessions)
+      .where(and(...conditions))
+      .orderBy(desc(sessions.createdAt), asc(sessions.id))
+      .all();
+    return rows.map(sessionFromRow);
+  }
+
+  async listAllSessions(query: { pageSize: number; pageToken?: string; active?: boolean }): Promise<{
+    sessions: SessionRecord[];
+    nextPageToken?: string;
+  }> {
+    const conditions: SQL[] = [];
+    if (query.pageToken !== undefined) conditions.push(gt(sessions.id, query.pageToken));
+    if (query.active !== undefined) conditions.push(eq(sessions.active, query.active));
+    const rows = this.#db
+      .select()
+      .from(sessions)
+      .where(and(...conditions))
+      .orderBy(asc(sessions.id))
+      .limit(query.pageSize + 1)
+      .all();
+    const page = keysetPage(rows.map(sessionFromRow), query.pageSize);
+    return { sessions: page.items, ...withNextPageToken(page.nextPageToken) };
+  }
+
+  async revokeSession(id: string): Promise<boolean> {
+    return this.#db.update(sessions).set({ active: false }).where(eq(sessions.id, id)).run().changes > 0;
+  }
+
+  async revokeSessionsOfIdentity(identityId: string, exceptId?: string): Promise<number> {
+    const conditions = [eq(sessions.identityId, identityId), eq(sessions.active, true)];
+    if (exceptId !== undefined) conditions.push(ne(sessions.id, exceptId));
+    return this.#db
+      .update(sessions)
+      .set({ active: false })
+      .where(and(...conditions))
+      .run().changes;
+  }
+
+  async deleteSessionsOfIdentity(identityId: string): Promise<number> {
+    return this.#db.delete(sessions).where(eq(sessions.identityId, identityId)).run().changes;
+  }
+
+  // Flows.
+
+  async createFlow(flow: FlowRecord): Promise<void> {
+    this.#statements.insertFlow.run(asParams(flow));
+  }
+
+  async getFlow(id: string): Promise<FlowRecord | undefined> {
+    return this.#statements.flowById.get({ id });
+  }
+
+  async updateFlow(flow: FlowRecord): Promise<void> {
+    this.#statements.updateFlow.run(asParams(flow));
+  }
+
+  // Continuity containers.
+
+  async saveContinuity(record: ContinuityRecord): Promise<void> {
+    const { id: _id, ...changes } = record;
+    this.#db
+      .insert(continuityContainers)
+      .values(record)
+      .onConflictDoUpdate({ target: continuityContainers.id, set: changes })
+      .run();
+  }
+
+  async getContinuity(id: string): Promise<ContinuityRecord | undefined> {
+    return this.#db.select().from(continuityContainers).where(eq(continuityContainers.id, id)).get();
+  }
+
+  async deleteContinuity(id: string): Promise<void> {
+    this.#db.delete(continuityContainers).where(eq(continuityContainers.id, id)).run();
+  }
+
+  async deleteContinuityByNames(identityId: string, names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    this.#db
+      .delete(continuityContainers)
+      .where(and(eq(continuityContainers.identityId, identityId), inArray(continuityContainers.name, names)))
+      .run();
+  }
+
+  // Browser error container.
+
+  async saveError(record: StoredErrorRecord): Promise<void> {
+    const { id: _id, ...changes } = record;
+    this.#db
+      .insert(selfserviceErrors)
+      .values(record)
+      .onConflictDoUpdate({ target: selfserviceErrors.id, set: changes })
+      .run();
+  }
+
+  async getError(id: string): Promise<StoredErrorRecord | undefined> {
+    return this.#db.select().from(selfserviceErrors).where(eq(selfserviceErrors.id, id)).get();
+  }
+
+  async markErrorSeen(id: string, at: Date): Promise<void> {
+    this.#db
+      .update(selfserviceErrors)
+      .set({ seenAt: at, updatedAt: at })
+      .where(eq(selfserviceErrors.id, id))
+      .run();
+  }
+
+  // Courier queue.
+
+  async enqueueMessage(message: CourierMessageRecord): Promise<void> {
+    this.#db.insert(courierMessages).values(message).run();
+  }
+
+  async listMessages(query: {
+    status?: CourierMessageRecord["status"];
+    limit: number;
+  }): Promise<CourierMessageRecord[]> {
+    return this.#db
+      .select()
+      .from(courierMessages)
+      .where(query.status === undefined ? undefined : eq(courierMessages.status, query.status))
+      .orderBy(asc(courierMessages.createdAt), asc(courierMessages.id))
+      .limit(query.limit)
+      .all();
+  }
+
+  async updateMessage(message: CourierMessageRecord): Promise<void> {
+    const { id, ...changes } = message;
+    this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id)).run();
+  }
+}

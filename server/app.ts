@@ -1,0 +1,72 @@
+import { fileURLToPath } from "node:url";
+import type { Store } from "../db/store.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { resolveConfig } from "./config/resolve.ts";
+import type { Config } from "./config/schema.ts";
+import type { AppDeps } from "./deps.ts";
+import { ReturnToPolicy } from "./flows/return-to.ts";
+import { sha256Hex } from "./http/base64.ts";
+import { adminHandler, publicHandler } from "./http/handlers.ts";
+import { compileAllForms } from "./identity/forms.ts";
+import { SchemaRegistry } from "./identity/registry.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createHasher } from "./methods/password/hasher.ts";
+import { createPasswordPolicy } from "./methods/password/policy.ts";
+import { createLucia } from "./session/lucia.ts";
+import { SessionService } from "./session/service.ts";
+
+export interface App {
+  /** Handler for the public listener (self-service, sessions, schemas, tRPC). */
+  public: (req: Request) => Promise<Response>;
+  /** Handler for the admin listener (identities, sessions, admin tRPC). */
+  admin: (req: Request) => Promise<Response>;
+  deps: AppDeps;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Used for outbound HTTP (breached-password range API, web hooks); tests may pass their own. */
+  fetch?: typeof fetch;
+}
+
+export const BUILT_IN_SCHEMA = fileURLToPath(
+  new URL("../schemas/default.identity.schema.json", import.meta.url),
+);
+
+/** Wires config, store, clock and logger into the two fetch handlers. No module-level state. */
+export async function createApp(rawConfig: Config, store: Store, options: AppOptions = {}): Promise<App> {
+  const config = resolveConfig(rawConfig);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(rawConfig.log.level, rawConfig.log.format);
+  const registry = await SchemaRegistry.load(rawConfig.identity.schemas, {
+    defaultSchemaId: rawConfig.identity.default_schema_id,
+    builtInDefault: BUILT_IN_SCHEMA,
+  });
+  const deps: AppDeps = {
+    config,
+    store,
+    clock,
+    logger,
+    registry,
+    forms: compileAllForms(registry),
+    hasher: createHasher(rawConfig.hashers),
+    policy: createPasswordPolicy(rawConfig.selfservice.methods.password.config, {
+      clock,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    }),
+    sessions: undefined as unknown as SessionService,
+    returnTo: new ReturnToPolicy(
+      [
+        ...rawConfig.selfservice.allowed_return_urls,
+        config.defaultReturnUrl,
+        new URL("ui/", config.publicBase).toString(),
+      ],
+      config.publicBase,
+      config.defaultReturnUrl,
+    ),
+    csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
+  };
+  deps.sessions = new SessionService(deps, createLucia(store, config));
+  return { public: publicHandler(deps), admin: adminHandler(deps), deps };
+}

@@ -1,0 +1,27 @@
+import type { Store } from "../db/store.ts";
+import type { Clock } from "./clock.ts";
+import type { ResolvedConfig } from "./config/resolve.ts";
+import type { ReturnToPolicy } from "./flows/return-to.ts";
+import type { SchemaForms } from "./identity/forms.ts";
+import type { SchemaRegistry } from "./identity/registry.ts";
+import type { Logger } from "./logger.ts";
+import type { PasswordHasher } from "./methods/password/hasher.ts";
+import type { PasswordPolicy } from "./methods/password/policy.ts";
+import type { SessionService } from "./session/service.ts";
+
+/** Everything a request handler may use; built once by createApp, never module-level state. */
+export interface AppDeps {
+  config: ResolvedConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  registry: SchemaRegistry;
+  /** Per identity schema: node templates, key order and payload decoders, compiled at start. */
+  forms: Map<string, SchemaForms>;
+  hasher: PasswordHasher;
+  policy: PasswordPolicy;
+  sessions: SessionService;
+  returnTo: ReturnToPolicy;
+  /** `csrf_token_<sha256 hex of the public base URL>` (contract §9.1). */
+  csrfCookieName: string;
+}

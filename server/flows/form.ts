@@ -1,0 +1,50 @@
+import type { UiContainer, UiText } from "../../shared/ui.ts";
+import type { ParsedBody } from "../http/body.ts";
+import { inputNode } from "../ui/nodes.ts";
+
+/** A message for a node (by dot path, e.g. "traits.email" or "password") or global when path is "". */
+export interface FlowIssue {
+  path: string;
+  message: UiText;
+}
+
+/** A top-level field of a form or JSON body as text (JSON scalars stringified, like Kratos's decoder). */
+export function bodyField(body: ParsedBody, name: string): string | undefined {
+  if (body.kind === "form") return body.values.get(name)?.[0];
+  const value = (body.value as Record<string, unknown> | null)?.[name];
+  if (value === undefined || value === null) return undefined;
+  return typeof value === "string"
+    ? value
+    : typeof value === "object"
+      ? JSON.stringify(value)
+      : String(value);
+}
+
+/** A copy of the UI with every node message and the global messages removed. */
+export function clearMessages(ui: UiContainer, only?: (name: string) => boolean): UiContainer {
+  const { messages: _dropped, ...rest } = ui;
+  return {
+    ...rest,
+    nodes: ui.nodes.map((n) => {
+      const name = n.attributes.node_type === "input" ? n.attributes.name : "";
+      return only && !only(name) ? n : { ...n, messages: [] };
+    }),
+  };
+}
+
+/**
+ * Renders issues into a UI (contract §8.1): each message is appended to the node with its path, or
+ * to `ui.messages` for the empty path; a path without a node gets a new text input in `default`.
+ */
+export function renderError(ui: UiContainer, issues: readonly FlowIssue[], _group: string): UiContainer {
+  for (const { path, message } of issues) {
+    if (!path) {
+      ui.messages = [...(ui.messages ?? []), message];
+      continue;
+    }
+    const node = ui.nodes.find((n) => n.attributes.node_type === "input" && n.attributes.name === path);
+    if (node) node.messages = [...node.messages, message];
+    else ui.nodes.push({ ...inputNode("default", path, "text"), messages: [message] });
+  }
+  return ui;
+}

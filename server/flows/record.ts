@@ -1,0 +1,126 @@
+import type { FlowKind, FlowRecord } from "../../db/store.ts";
+import type { UiContainer, UiNode, UiText } from "../../shared/ui.ts";
+import type { AppDeps } from "../deps.ts";
+import type { RequestContext } from "../http/context.ts";
+import { HttpError } from "../http/errors.ts";
+import { toRfc3339 } from "../time.ts";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string | null | undefined): value is string {
+  return !!value && UUID.test(value);
+}
+
+export function flowAction(deps: AppDeps, kind: FlowKind, id: string): string {
+  return new URL(`self-service/${kind}?flow=${id}`, deps.config.publicBase).toString();
+}
+
+export interface NewFlow {
+  kind: FlowKind;
+  type: "browser" | "api";
+  lifespanMs: number;
+  identityId?: string | null;
+  state: string;
+  requestUrl: string;
+  returnTo?: string | undefined;
+  nodes: UiNode[];
+  messages?: UiText[];
+  data?: Record<string, unknown>;
+  internalContext?: Record<string, unknown>;
+}
+
+export function newFlow(deps: AppDeps, init: NewFlow): FlowRecord {
+  const now = deps.clock.now();
+  const id = crypto.randomUUID();
+  const ui: UiContainer = { action: flowAction(deps, init.kind, id), method: "POST", nodes: init.nodes };
+  if (init.messages && init.messages.length > 0) ui.messages = init.messages;
+  return {
+    id,
+    kind: init.kind,
+    type: init.type,
+    identityId: init.identityId ?? null,
+    state: init.state,
+    requestUrl: init.requestUrl,
+    returnTo: init.returnTo ?? null,
+    active: null,
+    ui: ui as unknown as Record<string, unknown>,
+    data: init.data ?? {},
+    internalContext: init.internalContext ?? {},
+    issuedAt: now,
+    expiresAt: new Date(now.getTime() + init.lifespanMs),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export function uiOf(flow: FlowRecord): UiContainer {
+  return flow.ui as unknown as UiContainer;
+}
+
+export function setUi(flow: FlowRecord, ui: UiContainer): void {
+  if (ui.messages && ui.messages.length === 0) delete ui.messages;
+  flow.ui = ui as unknown as Record<string, unknown>;
+}
+
+/** Fields every flow kind shares on the wire, in Kratos's order. */
+export function flowCommonJson(flow: FlowRecord) {
+  return {
+    id: flow.id,
+    type: flow.type,
+    expires_at: toRfc3339(flow.expiresAt),
+    issued_at: toRfc3339(flow.issuedAt),
+    request_url: flow.requestUrl,
+    ...(flow.returnTo ? { return_to: flow.returnTo } : {}),
+    ...(flow.active ? { active: flow.active } : {}),
+    ui: uiOf(flow),
+  };
+}
+
+/** Loads a flow of the given kind by id, or throws the contract's 404. */
+export async function loadFlow(deps: AppDeps, kind: FlowKind, id: string | null, notFoundReason?: string) {
+  const flow = isUuid(id) ? await deps.store.getFlow(id.toLowerCase()) : undefined;
+  if (!flow || flow.kind !== kind) {
+    throw new HttpError(404, {
+      message: "Unable to locate the resource",
+      ...(notFoundReason ? { reason: notFoundReason } : {}),
+    });
+  }
+  return flow;
+}
+
+export function isExpired(deps: AppDeps, flow: FlowRecord): boolean {
+  return flow.expiresAt.getTime() < deps.clock.now().getTime();
+}
+
+/** Kratos's `request_url`: the full URL that created the flow. */
+export function requestUrlOf(ctx: RequestContext): string {
+  return ctx.requestUrl;
+}
+
+/** The 410 for an expired flow (contract §12.1), pointing at its replacement. */
+export function expiredError(deps: AppDeps, flow: FlowRecord, replacementId?: string): HttpError {
+  const now = deps.clock.now();
+  const agoMs = now.getTime() - flow.expiresAt.getTime();
+  return new HttpError(410, {
+    id: "self_service_flow_expired",
+    reason: `The self-service flow expired ${(agoMs / 60_000).toFixed(2)} minutes ago, initialize a new one.`,
+    message: "self-service flow expired",
+    extra: {
+      expired_at: toRfc3339(flow.expiresAt),
+      since: agoMs * 1_000_000,
+      use_flow_id: replacementId ?? "00000000-0000-0000-0000-000000000000",
+    },
+  });
+}
+
+/** Context for "flow expired N minutes ago" messages (4010001, 4040001, 4050001). */
+export function expiredMessageArgs(deps: AppDeps, flow: FlowRecord) {
+  const agoMin = (deps.clock.now().getTime() - flow.expiresAt.getTime()) / 60_000;
+  return {
+    args: [agoMin],
+    context: {
+      expired_at: toRfc3339(flow.expiresAt),
+      expired_at_unix: Math.floor(flow.expiresAt.getTime() / 1000),
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import type { AppDeps } from "../deps.ts";
+import { RequestContext } from "./context.ts";
+import { errorJson, redirect, toHttpError } from "./respond.ts";
+import { ANY, createRouter, type Route, route } from "./router.ts";
+import { adminIdentityRoutes } from "./routes/admin-identities.ts";
+import { adminSessionRoutes } from "./routes/admin-sessions.ts";
+import { loginRoutes } from "./routes/login.ts";
+import { logoutRoutes } from "./routes/logout.ts";
+import { errorContainerRoutes, metaRoutes } from "./routes/meta.ts";
+import { registrationRoutes } from "./routes/registration.ts";
+import { schemaRoutes } from "./routes/schemas.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+import { settingsRoutes } from "./routes/settings.ts";
+
+/** Answers 307 to the same path and query on another listener (Kratos's cross-listener redirects). */
+function redirectTo(base: (deps: AppDeps) => string, stripAdmin: boolean) {
+  return (ctx: RequestContext) => {
+    const path = stripAdmin ? ctx.url.pathname.replace(/^\/admin(?=\/)/, "") : ctx.url.pathname;
+    const target = new URL(path.replace(/^\//, "") + ctx.url.search, base(ctx.deps));
+    return redirect(ctx, target.toString(), 307);
+  };
+}
+
+const SELF_SERVICE_ON_ADMIN = [
+  "/self-service/settings/browser",
+  "/self-service/settings/api",
+  "/self-service/settings/flows",
+  "/self-service/settings",
+  "/self-service/login/browser",
+  "/self-service/login/api",
+  "/self-service/login/flows",
+  "/self-service/login",
+  "/self-service/registration/browser",
+  "/self-service/registration/api",
+  "/self-service/registration/flows",
+  "/self-service/registration",
+];
+
+/** Routes a request through a table; errors a route did not deliver itself become JSON errors. */
+function wrap(deps: AppDeps, routes: Route[], rewrite?: (url: URL) => URL) {
+  const router = createRouter(routes);
+  return async (req: Request): Promise<Response> => {
+    const ctx = new RequestContext(req, deps, rewrite);
+    try {
+      const { handler, params } = router(ctx);
+      return await handler(ctx, params);
+    } catch (err) {
+      return errorJson(ctx, toHttpError(ctx, err));
+    }
+  };
+}
+
+export function publicHandler(deps: AppDeps) {
+  const toAdmin = redirectTo((d) => d.config.adminUrl.toString(), false);
+  const routes: Route[] = [
+    ...metaRoutes,
+    ...errorContainerRoutes,
+    ...schemaRoutes,
+    ...sessionRoutes,
+    ...logoutRoutes,
+    ...loginRoutes,
+    ...registrationRoutes,
+    ...settingsRoutes,
+    route(ANY, "/identities", toAdmin),
+    route(ANY, "/identities/:id", toAdmin),
+    route(ANY, "/admin/identities", toAdmin),
+    route(ANY, "/admin/identities/:id", toAdmin),
+  ];
+  return wrap(deps, routes);
+}
+
+export function adminHandler(deps: AppDeps) {
+  const toPublic = redirectTo((d) => d.config.publicBase, true);
+  const routes: Route[] = [
+    ...metaRoutes,
+    ...adminIdentityRoutes,
+    ...adminSessionRoutes,
+    ...SELF_SERVICE_ON_ADMIN.map((p) => route(ANY, p, toPublic)),
+  ];
+  // Kratos serves admin routes under /admin and rewrites bare paths to it; we route on the bare path.
+  return wrap(deps, routes, (url) => {
+    const routed = new URL(url);
+    routed.pathname = url.pathname.replace(/^\/admin(?=\/|$)/, "") || "/";
+    return routed;
+  });
+}

@@ -1,0 +1,87 @@
+import type { RequestContext } from "./context.ts";
+import { HttpError } from "./errors.ts";
+
+const NO_CACHE = "private, no-cache, no-store, must-revalidate";
+
+function baseHeaders(ctx: RequestContext, contentType?: string): Headers {
+  const h = new Headers();
+  if (contentType) h.set("content-type", contentType);
+  if (ctx.req.method === "GET") h.set("cache-control", NO_CACHE);
+  h.set("vary", "Cookie");
+  for (const c of ctx.setCookies) h.append("set-cookie", c);
+  return h;
+}
+
+export function json(
+  ctx: RequestContext,
+  status: number,
+  body: unknown,
+  extra?: Record<string, string>,
+): Response {
+  const h = baseHeaders(ctx, "application/json; charset=utf-8");
+  if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
+export function empty(ctx: RequestContext, status = 204, extra?: Record<string, string>): Response {
+  const h = baseHeaders(ctx);
+  if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
+  return new Response(null, { status, headers: h });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A redirect with Go's tiny HTML body, as Kratos sends it. */
+export function redirect(ctx: RequestContext, location: string, status = 303): Response {
+  const h = baseHeaders(ctx, "text/html; charset=utf-8");
+  h.set("location", location);
+  const text = status === 302 ? "Found" : status === 307 ? "Temporary Redirect" : "See Other";
+  return new Response(`<a href="${escapeHtml(location)}">${text}</a>.\n`, { status, headers: h });
+}
+
+export function html(ctx: RequestContext, status: number, body: string): Response {
+  return new Response(body, { status, headers: baseHeaders(ctx, "text/html; charset=utf-8") });
+}
+
+export function errorJson(ctx: RequestContext, err: HttpError): Response {
+  const h = baseHeaders(ctx, "application/json");
+  if (err.id) h.set("ory-error-id", err.id);
+  const envelope = err.toEnvelope();
+  const requestId = ctx.req.headers.get("x-request-id");
+  if (requestId) (envelope.error as Record<string, unknown>).request = requestId;
+  return new Response(JSON.stringify(envelope), { status: err.code, headers: h });
+}
+
+/** Stores the error for the browser error container and sends the browser there (contract §1.3). */
+export async function errorRedirect(ctx: RequestContext, err: HttpError): Promise<Response> {
+  const { store, clock, config } = ctx.deps;
+  const now = clock.now();
+  const id = crypto.randomUUID();
+  await store.saveError({ id, error: err.toGeneric(), seenAt: null, createdAt: now, updatedAt: now });
+  return redirect(ctx, appendQuery(config.ui.error, { id }));
+}
+
+/** Delivers an error: JSON for JSON callers, otherwise via the error container. */
+export async function deliverError(ctx: RequestContext, err: unknown, asJson: boolean): Promise<Response> {
+  const httpErr = toHttpError(ctx, err);
+  return asJson ? errorJson(ctx, httpErr) : errorRedirect(ctx, httpErr);
+}
+
+export function toHttpError(ctx: RequestContext, err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  ctx.deps.logger.error("unhandled error", {
+    error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    path: ctx.url.pathname,
+  });
+  return new HttpError(500);
+}
+
+/** Adds query parameters to a URL that may be relative (Kratos merges them into configured UI URLs). */
+export function appendQuery(target: string, params: Record<string, string>): string {
+  const absolute = URL.canParse(target);
+  const u = new URL(target, "http://relative.invalid");
+  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
+  return absolute ? u.toString() : `${u.pathname}${u.search}${u.hash}`;
+}

@@ -1,0 +1,80 @@
+import type { RequestContext } from "./context.ts";
+import { HttpError } from "./errors.ts";
+
+export type Params = Record<string, string>;
+export type Handler = (ctx: RequestContext, params: Params) => Promise<Response> | Response;
+
+export interface Route {
+  methods: readonly string[];
+  path: string;
+  handler: Handler;
+}
+
+interface CompiledRoute extends Route {
+  segments: string[];
+}
+
+export const route = (methods: string | readonly string[], path: string, handler: Handler): Route => ({
+  methods: typeof methods === "string" ? [methods] : methods,
+  path,
+  handler,
+});
+
+/** Every method, for routes like whoami that answer any of them. */
+export const ANY = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/**
+ * A router as a table: static segments and `:param` segments. A known path with an unknown method
+ * is a 405 with an Allow header; an unknown path is a 404.
+ */
+export function createRouter(routes: readonly Route[]) {
+  const compiled: CompiledRoute[] = routes.map((r) => ({
+    ...r,
+    segments: r.path.split("/").filter(Boolean),
+  }));
+  return (ctx: RequestContext): { handler: Handler; params: Params } => {
+    const parts = ctx.url.pathname.split("/").filter(Boolean);
+    const allowed = new Set<string>();
+    for (const r of compiled) {
+      const params = match(r.segments, parts);
+      if (!params) continue;
+      const method = ctx.req.method === "HEAD" && !r.methods.includes("HEAD") ? "GET" : ctx.req.method;
+      if (r.methods.includes(method)) return { handler: r.handler, params };
+      for (const m of r.methods) allowed.add(m);
+    }
+    if (allowed.size > 0) {
+      const allow = [...allowed].join(", ");
+      return {
+        handler: () => {
+          throw new HttpError(405, {
+            reason: `The ${ctx.req.method} method is not allowed here; use ${allow}.`,
+          });
+        },
+        params: {},
+      };
+    }
+    return {
+      handler: () => {
+        throw new HttpError(404, { message: "The requested resource could not be found" });
+      },
+      params: {},
+    };
+  };
+}
+
+function match(segments: string[], parts: string[]): Params | undefined {
+  if (segments.length !== parts.length) return undefined;
+  const params: Params = {};
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i]!;
+    const p = parts[i]!;
+    if (s.startsWith(":")) {
+      try {
+        params[s.slice(1)] = decodeURIComponent(p);
+      } catch {
+        return undefined;
+      }
+    } else if (s !== p) return undefined;
+  }
+  return params;
+}

@@ -1,0 +1,72 @@
+import { createLoginFlow, getLoginFlow, loginFlowJson, submitLogin } from "../../flows/login/service.ts";
+import type { Caller } from "../../flows/outcome.ts";
+import { uiOf } from "../../flows/record.ts";
+import { readBody } from "../body.ts";
+import type { RequestContext } from "../context.ts";
+import { assertCsrf } from "../csrf.ts";
+import { sendOutcome } from "../outcome.ts";
+import { deliverError, errorJson, json, toHttpError } from "../respond.ts";
+import { route } from "../router.ts";
+
+function initLogin(type: "browser" | "api") {
+  return async (ctx: RequestContext) => {
+    const caller: Caller = { flowType: type, json: type === "api" || ctx.acceptsJson };
+    try {
+      const q = ctx.url.searchParams;
+      const outcome = await createLoginFlow(
+        ctx.deps,
+        ctx,
+        { type, refresh: q.get("refresh") === "true", aal: q.get("aal"), returnTo: q.get("return_to") },
+        caller,
+      );
+      return sendOutcome(ctx, outcome, caller, ctx.deps.config.ui.login);
+    } catch (err) {
+      return deliverError(ctx, err, caller.json);
+    }
+  };
+}
+
+/** The CSRF token a browser flow was rendered with must belong to the caller's CSRF cookie. */
+export function csrfTokenOfFlow(ui: { nodes: { attributes: { node_type: string } }[] }): string | undefined {
+  for (const n of ui.nodes) {
+    const a = n.attributes as { node_type: string; name?: string; value?: unknown };
+    if (a.node_type === "input" && a.name === "csrf_token" && typeof a.value === "string") return a.value;
+  }
+  return undefined;
+}
+
+async function fetchLogin(ctx: RequestContext) {
+  try {
+    const flow = await getLoginFlow(ctx.deps, ctx, ctx.url.searchParams.get("id"));
+    if (flow.type === "browser") {
+      assertCsrf({ req: ctx.req, cookieToken: ctx.csrfCookieToken, sentToken: csrfTokenOfFlow(uiOf(flow)) });
+    }
+    return json(ctx, 200, loginFlowJson(flow));
+  } catch (err) {
+    return errorJson(ctx, toHttpError(ctx, err));
+  }
+}
+
+async function submit(ctx: RequestContext) {
+  const json = ctx.isJson;
+  try {
+    const { outcome, caller } = await submitLogin(
+      ctx.deps,
+      ctx,
+      ctx.url.searchParams.get("flow"),
+      () => readBody(ctx.req),
+      { json },
+    );
+    return sendOutcome(ctx, outcome, caller, ctx.deps.config.ui.login);
+  } catch (err) {
+    return deliverError(ctx, err, json);
+  }
+}
+
+/** Login for browsers, SPAs and native apps (contract §16.1). */
+export const loginRoutes = [
+  route("GET", "/self-service/login/browser", initLogin("browser")),
+  route("GET", "/self-service/login/api", initLogin("api")),
+  route("GET", "/self-service/login/flows", fetchLogin),
+  route("POST", "/self-service/login", submit),
+];

@@ -1,0 +1,55 @@
+import {
+  compilePayloadDecoder,
+  type PayloadDecoder,
+  passwordPayloadSchema,
+  profilePayloadSchema,
+} from "../methods/decode.ts";
+import { compileProfileNodes, type ProfileNodeTemplate, schemaKeyOrder } from "../ui/profile-nodes.ts";
+import type { SchemaEntry, SchemaRegistry } from "./registry.ts";
+
+/** Everything the flows need from one identity schema, computed once at start. */
+export interface SchemaForms {
+  entry: SchemaEntry;
+  profileNodes: ProfileNodeTemplate;
+  /** Leaf keys in document order, for node sorting (contract §3.6). */
+  keyOrder: string[];
+  /** Decodes profile submissions (traits, method, csrf_token, transient_payload). */
+  profileDecoder: PayloadDecoder;
+  /** Decodes one-step password registrations (the profile payload plus `password`). */
+  registrationDecoder: PayloadDecoder;
+  /** Title of the first password-identifier trait, used to label the login identifier. */
+  identifierTitle: string | undefined;
+}
+
+function identifierTitleOf(entry: SchemaEntry): string | undefined {
+  const site = entry.extensions.sites.find((s) => s.config.credentials?.password?.identifier);
+  if (!site) return undefined;
+  let node = (entry.raw.properties as Record<string, unknown> | undefined)?.traits as
+    | Record<string, unknown>
+    | undefined;
+  for (const segment of site.path) {
+    node = (node?.properties as Record<string, Record<string, unknown>> | undefined)?.[segment];
+  }
+  return typeof node?.title === "string" ? node.title : undefined;
+}
+
+function compileForms(entry: SchemaEntry): SchemaForms {
+  const profilePayload = profilePayloadSchema(entry.raw);
+  const registrationPayload = structuredClone(profilePayload);
+  (registrationPayload.properties as Record<string, unknown>).password = { type: "string" };
+  return {
+    entry,
+    profileNodes: compileProfileNodes(entry.raw),
+    keyOrder: schemaKeyOrder(entry.raw),
+    profileDecoder: compilePayloadDecoder(profilePayload),
+    registrationDecoder: compilePayloadDecoder(registrationPayload),
+    identifierTitle: identifierTitleOf(entry),
+  };
+}
+
+export const passwordDecoder: PayloadDecoder = compilePayloadDecoder(passwordPayloadSchema());
+
+/** Precomputes forms for every registered schema. */
+export function compileAllForms(registry: SchemaRegistry): Map<string, SchemaForms> {
+  return new Map(registry.ids().map((id) => [id, compileForms(registry.get(id)!)]));
+}

@@ -1,0 +1,86 @@
+import type { CredentialRecord, FullIdentity } from "../../db/store.ts";
+import type { IdentityJson } from "../../shared/identity.ts";
+import { toRfc3339 } from "../time.ts";
+import { schemaUrlId } from "./registry.ts";
+
+/**
+ * The identity as Kratos serialises it (contract §14.1, OpenAPI `identity`). Keys follow the
+ * order of Kratos's Go struct so that responses read the same; empty address lists and a null
+ * `state_changed_at` are omitted as Go's `omitempty` does.
+ */
+
+export interface IdentityJsonOptions {
+  /** `serve.public.base_url`, with a trailing slash. */
+  publicBaseUrl: string;
+  /** Admin APIs: adds `credentials` and `metadata_admin`. */
+  admin?: boolean;
+  /** Credential types whose `config` is included (admin `include_credential`). */
+  includeCredentialConfig?: readonly string[];
+}
+
+type CredentialJson = NonNullable<IdentityJson["credentials"]>[string];
+
+/** Only the hash of a password credential is ever shown, never other stored fields. */
+function exposedConfig(credential: CredentialRecord): Record<string, unknown> {
+  if (credential.type === "password") return { hashed_password: credential.config.hashed_password };
+  return structuredClone(credential.config);
+}
+
+function credentialToJson(credential: CredentialRecord, includeConfig: boolean): CredentialJson {
+  return {
+    type: credential.type,
+    identifiers: [...credential.identifiers],
+    ...(includeConfig ? { config: exposedConfig(credential) } : {}),
+    version: credential.version,
+    created_at: toRfc3339(credential.createdAt),
+    updated_at: toRfc3339(credential.updatedAt),
+  };
+}
+
+export function identityToJson(identity: FullIdentity, opts: IdentityJsonOptions): IdentityJson {
+  const base = opts.publicBaseUrl.endsWith("/") ? opts.publicBaseUrl : `${opts.publicBaseUrl}/`;
+  const json: Partial<IdentityJson> = { id: identity.id };
+  if (opts.admin) {
+    const included = new Set(opts.includeCredentialConfig ?? []);
+    const credentials: Record<string, CredentialJson> = {};
+    // Go marshals maps with sorted keys.
+    const sorted = [...identity.credentials].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+    for (const credential of sorted) {
+      credentials[credential.type] ??= credentialToJson(credential, included.has(credential.type));
+    }
+    json.credentials = credentials;
+  }
+  json.schema_id = identity.schemaId;
+  json.schema_url = `${base}schemas/${schemaUrlId(identity.schemaId)}`;
+  json.state = identity.state;
+  if (identity.stateChangedAt) json.state_changed_at = toRfc3339(identity.stateChangedAt);
+  json.traits = identity.traits;
+  if (identity.verifiableAddresses.length > 0) {
+    json.verifiable_addresses = identity.verifiableAddresses.map((a) => ({
+      id: a.id,
+      value: a.value,
+      verified: a.verified,
+      via: a.via,
+      status: a.status,
+      ...(a.verifiedAt ? { verified_at: toRfc3339(a.verifiedAt) } : {}),
+      created_at: toRfc3339(a.createdAt),
+      updated_at: toRfc3339(a.updatedAt),
+    }));
+  }
+  if (identity.recoveryAddresses.length > 0) {
+    json.recovery_addresses = identity.recoveryAddresses.map((a) => ({
+      id: a.id,
+      value: a.value,
+      via: a.via,
+      created_at: toRfc3339(a.createdAt),
+      updated_at: toRfc3339(a.updatedAt),
+    }));
+  }
+  json.metadata_public = identity.metadataPublic ?? null;
+  if (opts.admin) json.metadata_admin = identity.metadataAdmin ?? null;
+  if (identity.externalId) json.external_id = identity.externalId;
+  json.created_at = toRfc3339(identity.createdAt);
+  json.updated_at = toRfc3339(identity.updatedAt);
+  json.organization_id = null;
+  return json as IdentityJson;
+}

@@ -1,0 +1,153 @@
+import { generateId, type Lucia } from "lucia";
+import type { AuthenticationMethodRecord, FullIdentity, SessionRecord } from "../../db/store.ts";
+import type { SessionJson } from "../../shared/session.ts";
+import type { AppDeps } from "../deps.ts";
+import type { RequestContext } from "../http/context.ts";
+import { identityToJson } from "../identity/serialize.ts";
+import { toRfc3339 } from "../time.ts";
+
+export interface ActiveSession {
+  session: SessionRecord;
+  identity: FullIdentity;
+}
+
+/** Where a request's session token came from; api flows must not be driven by a cookie. */
+export type TokenSource = "header" | "cookie" | "bearer";
+
+/**
+ * Finds the session token of a request in Kratos's order (contract §4): `X-Session-Token`, then the
+ * session cookie, then `Authorization: Bearer` (scheme case-insensitive, exactly two parts).
+ */
+export function sessionTokenOf(
+  ctx: RequestContext,
+  lucia: Lucia,
+): { token: string; source: TokenSource } | undefined {
+  const header = ctx.req.headers.get("x-session-token");
+  if (header) return { token: header, source: "header" };
+  const cookie = lucia.readSessionCookie(ctx.req.headers.get("cookie") ?? "");
+  if (cookie) return { token: cookie, source: "cookie" };
+  const auth = ctx.req.headers.get("authorization");
+  if (auth) {
+    const parts = auth.split(" ");
+    if (parts.length === 2 && parts[0]!.toLowerCase() === "bearer" && parts[1]) {
+      return { token: parts[1], source: "bearer" };
+    }
+  }
+  return undefined;
+}
+
+export class SessionService {
+  constructor(
+    private readonly deps: AppDeps,
+    readonly lucia: Lucia,
+  ) {}
+
+  /** The request's session if it exists, is active, unexpired and its identity is active. */
+  async fromRequest(ctx: RequestContext): Promise<ActiveSession | undefined> {
+    const found = sessionTokenOf(ctx, this.lucia);
+    if (!found) return undefined;
+    return this.fromToken(found.token);
+  }
+
+  async fromToken(token: string): Promise<ActiveSession | undefined> {
+    const hit = await this.deps.store.getSessionWithIdentityByToken(token);
+    if (!hit) return undefined;
+    return this.isActive(hit.session, hit.identity) ? hit : undefined;
+  }
+
+  isActive(session: SessionRecord, identity: FullIdentity): boolean {
+    return (
+      session.active &&
+      session.expiresAt.getTime() > this.deps.clock.now().getTime() &&
+      identity.state === "active"
+    );
+  }
+
+  /** Whether the session may change protected fields (contract §10.1; `<= 0` means always). */
+  isPrivileged(session: SessionRecord): boolean {
+    const maxAge = this.deps.config.ms.privilegedSessionMaxAge;
+    if (maxAge <= 0) return true;
+    return session.authenticatedAt.getTime() + maxAge > this.deps.clock.now().getTime();
+  }
+
+  /** A brand-new session for an identity that just authenticated with `method`. */
+  async create(identity: FullIdentity, method: string, ctx: RequestContext): Promise<SessionRecord> {
+    const now = this.deps.clock.now();
+    const session: SessionRecord = {
+      id: crypto.randomUUID(),
+      token: `ory_st_${generateId(32)}`,
+      logoutToken: `ory_lo_${generateId(32)}`,
+      identityId: identity.id,
+      active: true,
+      aal: "aal1",
+      issuedAt: now,
+      authenticatedAt: now,
+      expiresAt: new Date(now.getTime() + this.deps.config.ms.sessionLifespan),
+      authenticationMethods: [{ method, aal: "aal1", completedAt: now }],
+      devices: [deviceOf(ctx)],
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.deps.store.createSession(session);
+    return session;
+  }
+
+  /** Re-authentication of the same identity: same session, new authenticated_at (contract §16.1). */
+  async refresh(
+    session: SessionRecord,
+    method: AuthenticationMethodRecord["method"],
+  ): Promise<SessionRecord> {
+    const now = this.deps.clock.now();
+    const updated: SessionRecord = {
+      ...session,
+      issuedAt: now,
+      authenticatedAt: now,
+      expiresAt: new Date(now.getTime() + this.deps.config.ms.sessionLifespan),
+      authenticationMethods: [...session.authenticationMethods, { method, aal: "aal1", completedAt: now }],
+      updatedAt: now,
+    };
+    await this.deps.store.updateSession(updated);
+    return updated;
+  }
+
+  setCookie(ctx: RequestContext, session: SessionRecord): void {
+    ctx.setCookies.push(this.lucia.createSessionCookie(session.token).serialize());
+  }
+
+  clearCookie(ctx: RequestContext): void {
+    const blank = this.lucia.createBlankSessionCookie();
+    ctx.setCookies.push(blank.serialize().replace("Max-Age=0", "Max-Age=-1"));
+  }
+
+  toJson(session: SessionRecord, identity: FullIdentity): SessionJson {
+    const now = this.deps.clock.now();
+    return {
+      id: session.id,
+      active: session.active && session.expiresAt.getTime() > now.getTime() && identity.state === "active",
+      expires_at: toRfc3339(session.expiresAt),
+      authenticated_at: toRfc3339(session.authenticatedAt),
+      issued_at: toRfc3339(session.issuedAt),
+      authenticator_assurance_level: session.aal,
+      authentication_methods: session.authenticationMethods.map((m) => ({
+        method: m.method,
+        aal: m.aal,
+        completed_at: toRfc3339(m.completedAt),
+        ...(m.provider ? { provider: m.provider } : {}),
+      })),
+      identity: identityToJson(identity, { publicBaseUrl: this.deps.config.publicBase }),
+      devices: session.devices.map((d) => ({
+        id: d.id,
+        ...(d.ipAddress ? { ip_address: d.ipAddress } : {}),
+        ...(d.userAgent ? { user_agent: d.userAgent } : {}),
+        location: d.location ?? "",
+      })),
+    };
+  }
+}
+
+function deviceOf(ctx: RequestContext) {
+  const forwarded = ctx.req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  const ip = forwarded || ctx.req.headers.get("x-real-ip") || undefined;
+  const ua = ctx.req.headers.get("user-agent") ?? undefined;
+  return { id: crypto.randomUUID(), ...(ip ? { ipAddress: ip } : {}), ...(ua ? { userAgent: ua } : {}) };
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { openStore } from "../../db/open.ts";
+import type { Store } from "../../db/store.ts";
+import { type App, createApp } from "../../server/app.ts";
+import { ManualClock } from "../../server/clock.ts";
+import { testConfig } from "../../server/config/load.ts";
+import type { ConfigInput } from "../../server/config/schema.ts";
+import { silentLogger } from "../../server/logger.ts";
+
+export interface TestServer {
+  app: App;
+  store: Store;
+  clock: ManualClock;
+  /** Public base URL with a trailing slash, e.g. http://127.0.0.1:40123/ */
+  publicUrl: string;
+  adminUrl: string;
+  close(): Promise<void>;
+}
+
+type Listener = {
+  server: ReturnType<typeof serve>;
+  url: string;
+  bind(fetch: (r: Request) => Promise<Response>): void;
+};
+
+async function listen(): Promise<Listener> {
+  let handler: (r: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  const server = await new Promise<ReturnType<typeof serve>>((ok) => {
+    const s = serve({ fetch: (r: Request) => handler(r), hostname: "127.0.0.1", port: 0 }, () => ok(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/`, bind: (f) => (handler = f) };
+}
+
+/** Test-speed password hashing; production defaults are far more expensive on purpose. */
+const FAST_HASHERS: ConfigInput["hashers"] = {
+  algorithm: "argon2",
+  argon2: { memory: "8MB", iterations: 1, parallelism: 1 },
+  bcrypt: { cost: 4 },
+};
+
+/**
+ * Starts the public and admin listeners on free ports with a fresh SQLite file (or the database in
+ * TEST_DATABASE_URL when `postgres` is set), a manual clock and the given config overrides.
+ */
+export async function startTestServer(
+  overrides: ConfigInput = {},
+  options: { fetch?: typeof fetch; dsn?: string } = {},
+): Promise<TestServer> {
+  const [pub, adm] = await Promise.all([listen(), listen()]);
+  const dir = mkdtempSync(join(tmpdir(), "tessera-test-"));
+  const dsn = options.dsn ?? `sqlite://${join(dir, "db.sqlite")}`;
+  const config = testConfig({
+    dsn,
+    hashers: FAST_HASHERS,
+    ...overrides,
+    serve: { public: { base_url: pub.url }, admin: { base_url: adm.url }, ...overrides.serve },
+    selfservice: {
+      ...overrides.selfservice,
+      methods: {
+        ...overrides.selfservice?.methods,
+        password: {
+          ...overrides.selfservice?.methods?.password,
+          config: {
+            haveibeenpwned_enabled: false,
+            ...overrides.selfservice?.methods?.password?.config,
+          },
+        },
+      },
+    },
+  });
+  const store = await openStore(config.dsn);
+  await store.migrate();
+  const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+  const app = await createApp(config, store, {
+    clock,
+    logger: silentLogger,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  pub.bind(app.public);
+  adm.bind(app.admin);
+  return {
+    app,
+    store,
+    clock,
+    publicUrl: pub.url,
+    adminUrl: adm.url,
+    async close() {
+      await Promise.all([pub, adm].map((l) => new Promise<void>((ok) => l.server.close(() => ok()))));
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,707 @@
+/**
+ * The behaviour every Store must have, run against each implementation. One store (database) is
+ * shared by all tests of a suite, as in production, so tests use fresh ids, emails and tokens and
+ * never assume they own a table.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { ConflictError, type FullIdentity, type Store } from "../../db/store.ts";
+import {
+  at,
+  continuity,
+  courierMessage,
+  credential,
+  flow,
+  identity,
+  recoveryAddress,
+  session,
+  storedError,
+  t0,
+  uniqueEmail,
+  verifiableAddress,
+} from "./fixtures.ts";
+
+export interface OpenedStore {
+  store: Store;
+  /** Runs after the suite closed the store: removes its file, schema, ... */
+  cleanup: () => Promise<void>;
+}
+
+export function runStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    before(async () => {
+      ({ store, cleanup } = await open());
+      await store.migrate();
+    });
+
+    after(async () => {
+      await store?.close();
+      await cleanup?.();
+    });
+
+    /** Asserts that a write was refused as a conflict, naming the field when the store knows it. */
+    async function assertConflict(write: Promise<unknown>, field: string): Promise<void> {
+      await assert.rejects(write, (error: unknown) => {
+        assert.ok(error instanceof ConflictError, `expected ConflictError, got ${String(error)}`);
+        assert.equal(error.field, field);
+        return true;
+      });
+    }
+
+    describe("setup", () => {
+      test("migrate is idempotent and ping answers", async () => {
+        await store.migrate();
+        assert.equal(await store.ping(), true);
+        assert.ok(store.dialect === "sqlite" || store.dialect === "postgres");
+      });
+    });
+
+    describe("identities", () => {
+      test("an identity round-trips with all its children", async () => {
+        const input = identity({ metadataPublic: { plan: "pro" }, externalId: `ext-${randomUUID()}` });
+        const id = input.id;
+        const email = input.traits.email as string;
+        input.metadataAdmin = { notes: ["vip"], score: 1.5, flag: false, nothing: null };
+        // Identifiers keep their given order, which is not sorted.
+        input.credentials = [
+          credential(id, {
+            type: "password",
+            identifiers: [`z-${email}`, email],
+            config: { hashed_password: "x" },
+          }),
+          credential(id, {
+            type: "oidc",
+            identifiers: [`google:${randomUUID()}`, `github:${randomUUID()}`],
+            config: { providers: [{ provider: "google", subject: "1", initial_id_token: "a.b.c" }] },
+            version: 1,
+            createdAt: at(5),
+            updatedAt: at(6),
+          }),
+        ];
+        input.verifiableAddresses = [
+          verifiableAddress(id, email, { verified: true, status: "completed", verifiedAt: at(7) }),
+          verifiableAddress(id, `+4915${Date.now() % 1_000_000_000}`, { via: "sms", createdAt: at(8) }),
+        ];
+
+        const created = await store.createIdentity(input);
+        assert.deepEqual(created, input);
+        assert.deepEqual(await store.getIdentity(id), input);
+      });
+
+      test("a missing identity reads as undefined", async () => {
+        assert.equal(await store.getIdentity(randomUUID()), undefined);
+      });
+
+      test("children come back ordered by created_at, then id", async () => {
+        const input = identity();
+        const email = input.traits.email as string;
+        const early = verifiableAddress(input.id, `early-${email}`, { createdAt: at(-1000) });
+        const late = verifiableAddress(input.id, `late-${email}`, { createdAt: at(1000) });
+        input.verifiableAddresses = [late, ...input.verifiableAddresses, early];
+
+        const created = await store.createIdentity(input);
+        const read = await store.getIdentity(input.id);
+        assert.deepEqual(
+          read?.verifiableAddresses.map((a) => a.value),
+          [early.value, email, late.value],
+        );
+        assert.deepEqual(created, read);
+      });
+
+      test("children are stored under the identity they came with", async () => {
+        const input = identity();
+        input.recoveryAddresses = [recoveryAddress("some-other-identity", uniqueEmail())];
+        const created = await store.createIdentity(input);
+        assert.equal(created.recoveryAddresses[0]?.identityId, input.id);
+        assert.deepEqual(await store.getIdentity(input.id), created);
+      });
+
+      test("update replaces the identity row and all its children", async () => {
+        const original = await store.createIdentity(identity());
+        const oldEmail = original.traits.email as string;
+        const newEmail = uniqueEmail("renamed");
+        const updated: FullIdentity = {
+          ...original,
+          traits: { email: newEmail },
+          state: "inactive",
+          stateChangedAt: at(100),
+          metadataPublic: { changed: true },
+          updatedAt: at(100),
+          credentials: [
+            { ...original.credentials[0]!, identifiers: [newEmail], version: 2, updatedAt: at(100) },
+            credential(original.id, {
+              type: "code",
+              identifiers: [newEmail],
+              config: { addresses: [] },
+              createdAt: at(100),
+            }),
+          ],
+          verifiableAddresses: [verifiableAddress(original.id, newEmail)],
+          recoveryAddresses: [],
+        };
+
+        assert.deepEqual(await store.updateIdentity(updated), updated);
+        assert.deepEqual(await store.getIdentity(original.id), updated);
+        assert.equal(await store.findIdentityByCredentialIdentifier("password", oldEmail), undefined);
+        assert.equal((await store.findIdentityByCredentialIdentifier("password", newEmail))?.id, original.id);
+        assert.equal((await store.findIdentityByCredentialIdentifier("code", newEmail))?.id, original.id);
+      });
+
+      test("updating a missing identity fails and writes nothing", async () => {
+        const ghost = identity();
+        await assert.rejects(store.updateIdentity(ghost));
+        assert.equal(await store.getIdentity(ghost.id), undefined);
+        assert.equal(
+          await store.findIdentityByCredentialIdentifier("password", ghost.traits.email as string),
+          undefined,
+        );
+      });
+
+      test("delete removes the identity and frees its identifiers and addresses", async () => {
+        const doomed = await store.createIdentity(identity());
+        assert.equal(await store.deleteIdentity(doomed.id), true);
+        assert.equal(await store.getIdentity(doomed.id), undefined);
+        assert.equal(await store.deleteIdentity(doomed.id), false);
+        const email = doomed.traits.email as string;
+        assert.equal(await store.findIdentityByCredentialIdentifier("password", email), undefined);
+
+        // The same identifier and addresses can be used again: no child rows were left behind.
+        const successor = identity();
+        successor.credentials = [credential(successor.id, { type: "password", identifiers: [email] })];
+        successor.verifiableAddresses = [verifiableAddress(successor.id, email)];
+        successor.recoveryAddresses = [recoveryAddress(successor.id, email)];
+        await store.createIdentity(successor);
+        assert.equal((await store.findIdentityByCredentialIdentifier("password", email))?.id, successor.id);
+      });
+
+      test("findIdentityByCredentialIdentifier matches type and identifier exactly", async () => {
+        const owner = await store.createIdentity(identity());
+        const email = owner.traits.email as string;
+        assert.deepEqual(await store.findIdentityByCredentialIdentifier("password", email), owner);
+        assert.equal(await store.findIdentityByCredentialIdentifier("code", email), undefined);
+        assert.equal(
+          await store.findIdentityByCredentialIdentifier("password", email.toUpperCase()),
+          undefined,
+        );
+        assert.equal(await store.findIdentityByCredentialIdentifier("password", email.slice(1)), undefined);
+      });
+
+      test("one identifier may be used by credentials of different types", async () => {
+        const email = uniqueEmail();
+        const first = identity();
+        first.credentials = [credential(first.id, { type: "password", identifiers: [email] })];
+        const second = identity();
+        second.credentials = [credential(second.id, { type: "code", identifiers: [email] })];
+        await store.createIdentity(first);
+        await store.createIdentity(second);
+        assert.equal((await store.findIdentityByCredentialIdentifier("password", email))?.id, first.id);
+        assert.equal((await store.findIdentityByCredentialIdentifier("code", email))?.id, second.id);
+      });
+    });
+
+    describe("identity uniqueness", () => {
+      test("a duplicate identifier on create is a conflict and writes nothing", async () => {
+        const existing = await store.createIdentity(identity());
+        const taken = existing.traits.email as string;
+        const intruder = identity();
+        const ownEmail = intruder.traits.email as string;
+        // The clash is in the second credential, after rows for the identity and the first credential.
+        intruder.credentials = [
+          credential(intruder.id, { type: "code", identifiers: [ownEmail] }),
+          credential(intruder.id, { type: "password", identifiers: [ownEmail, taken], createdAt: at(1) }),
+        ];
+
+        await assertConflict(store.createIdentity(intruder), "credentials.identifiers");
+        assert.equal(await store.getIdentity(intruder.id), undefined);
+        assert.equal(await store.findIdentityByCredentialIdentifier("code", ownEmail), undefined);
+        assert.equal(await store.findIdentityByCredentialIdentifier("password", ownEmail), undefined);
+        assert.deepEqual(await store.getIdentity(existing.id), existing);
+        // Its addresses were not kept either: another identity can take them.
+        const later = identity();
+        later.verifiableAddresses = [verifiableAddress(later.id, ownEmail)];
+        later.recoveryAddresses = [recoveryAddress(later.id, ownEmail)];
+        await store.createIdentity(later);
+      });
+
+      test("a duplicate identifier on update is a conflict and changes nothing", async () => {
+        const other = await store.createIdentity(identity());
+        const target = await store.createIdentity(identity());
+        const changed: FullIdentity = {
+          ...target,
+          traits: { email: other.traits.email },
+          updatedAt: at(500),
+          credentials: [
+            credential(target.id, { type: "password", identifiers: [other.traits.email as string] }),
+          ],
+          verifiableAddresses: [verifiableAddress(target.id, uniqueEmail())],
+          recoveryAddresses: [],
+        };
+
+        await assertConflict(store.updateIdentity(changed), "credentials.identifiers");
+        assert.deepEqual(await store.getIdentity(target.id), target);
+        assert.deepEqual(await store.getIdentity(other.id), other);
+      });
+
+      test("a duplicate identifier within one credential is a conflict", async () => {
+        const input = identity();
+        const email = input.traits.email as string;
+        input.credentials = [credential(input.id, { type: "password", identifiers: [email, email] })];
+        await assertConflict(store.createIdentity(input), "credentials.identifiers");
+        assert.equal(await store.getIdentity(input.id), undefined);
+      });
+
+      test("a duplicate verifiable address is a conflict on create and on update", async () => {
+        const existing = await store.createIdentity(identity());
+        const taken = existing.verifiableAddresses[0]!.value;
+
+        const intruder = identity();
+        intruder.verifiableAddresses = [verifiableAddress(intruder.id, taken)];
+        await assertConflict(store.createIdentity(intruder), "verifiable_addresses");
+        assert.equal(await store.getIdentity(intruder.id), undefined);
+
+        const target = await store.createIdentity(identity());
+        await assertConflict(
+          store.updateIdentity({
+            ...target,
+            traits: { email: taken },
+            verifiableAddresses: [verifiableAddress(target.id, taken)],
+          }),
+          "verifiable_addresses",
+        );
+        assert.deepEqual(await store.getIdentity(target.id), target);
+        assert.deepEqual(await store.getIdentity(existing.id), existing);
+      });
+
+      test("the same value by another channel is no conflict", async () => {
+        const existing = await store.createIdentity(identity());
+        const value = existing.verifiableAddresses[0]!.value;
+        const other = identity();
+        other.verifiableAddresses = [verifiableAddress(other.id, value, { via: "sms" })];
+        await store.createIdentity(other);
+      });
+
+      test("a duplicate recovery address is a conflict", async () => {
+        const existing = await store.createIdentity(identity());
+        const intruder = identity();
+        intruder.recoveryAddresses = [recoveryAddress(intruder.id, existing.recoveryAddresses[0]!.value)];
+        await assertConflict(store.createIdentity(intruder), "recovery_addresses");
+        assert.equal(await store.getIdentity(intruder.id), undefined);
+      });
+
+      test("a duplicate external id is a conflict", async () => {
+        const externalId = `ext-${randomUUID()}`;
+        await store.createIdentity(identity({ externalId }));
+        const intruder = identity({ externalId });
+        await assertConflict(store.createIdentity(intruder), "external_id");
+        assert.equal(await store.getIdentity(intruder.id), undefined);
+      });
+
+      test("concurrent creates with the same identifier: exactly one wins", async () => {
+        const email = uniqueEmail("race");
+        const contenders = Array.from({ length: 4 }, () => {
+          const contender = identity();
+          contender.credentials = [credential(contender.id, { type: "password", identifiers: [email] })];
+          return contender;
+        });
+        const results = await Promise.allSettled(contenders.map((c) => store.createIdentity(c)));
+        const winners = results.filter((r) => r.status === "fulfilled");
+        assert.equal(winners.length, 1);
+        for (const result of results) {
+          if (result.status === "rejected") assert.ok(result.reason instanceof ConflictError);
+        }
+        const owner = await store.findIdentityByCredentialIdentifier("password", email);
+        assert.deepEqual(owner, (winners[0] as PromiseFulfilledResult<FullIdentity>).value);
+      });
+    });
+
+    describe("listing identities", () => {
+      /** Creates identities whose ids sort in creation order. */
+      async function createNumbered(count: number): Promise<FullIdentity[]> {
+        const prefix = randomUUID();
+        const created: FullIdentity[] = [];
+        for (let i = 0; i < count; i++) {
+          created.push(
+            await store.createIdentity(identity({ id: `${prefix}-${String(i).padStart(3, "0")}` })),
+          );
+        }
+        return created;
+      }
+
+      test("pages through an ids filter with page tokens", async () => {
+        const created = await createNumbered(5);
+        const ids = created.map((i) => i.id);
+        const unknown = randomUUID();
+
+        const first = await store.listIdentities({ pageSize: 2, ids: [...ids, unknown].reverse() });
+        assert.deepEqual(first.identities, created.slice(0, 2));
+        assert.equal(first.nextPageToken, ids[1]);
+
+        const second = await store.listIdentities({ pageSize: 2, ids, pageToken: first.nextPageToken });
+        assert.deepEqual(second.identities, created.slice(2, 4));
+        assert.equal(second.nextPageToken, ids[3]);
+
+        const last = await store.listIdentities({ pageSize: 2, ids, pageToken: second.nextPageToken });
+        assert.deepEqual(last.identities, created.slice(4));
+        assert.equal(last.nextPageToken, undefined);
+      });
+
+      test("a page that ends exactly at the last identity has no next token", async () => {
+        const created = await createNumbered(4);
+        const ids = created.map((i) => i.id);
+        const first = await store.listIdentities({ pageSize: 2, ids });
+        const second = await store.listIdentities({ pageSize: 2, ids, pageToken: first.nextPageToken });
+        assert.deepEqual(second.identities, created.slice(2));
+        assert.equal(second.nextPageToken, undefined);
+        assert.equal("nextPageToken" in second, false);
+      });
+
+      test("walking all pages visits every identity once, in id order", async () => {
+        const created = await createNumbered(3);
+        const seen: string[] = [];
+        let pageToken: string | undefined;
+        do {
+          const page = await store.listIdentities({ pageSize: 3, ...(pageToken ? { pageToken } : {}) });
+          assert.ok(page.identities.length <= 3);
+          seen.push(...page.identities.map((i) => i.id));
+          pageToken = page.nextPageToken;
+        } while (pageToken !== undefined);
+        assert.deepEqual(
+          seen,
+          [...seen].sort((a, b) => (a < b ? -1 : 1)),
+        );
+        assert.equal(new Set(seen).size, seen.length);
+        for (const { id } of created) assert.ok(seen.includes(id), `missing ${id}`);
+      });
+
+      test("filters by exact credential identifier, of any type", async () => {
+        const target = await store.createIdentity(identity());
+        const email = target.traits.email as string;
+        await store.createIdentity(identity());
+
+        const found = await store.listIdentities({ pageSize: 10, credentialsIdentifier: email });
+        assert.deepEqual(found, { identities: [target] });
+        const partial = await store.listIdentities({
+          pageSize: 10,
+          credentialsIdentifier: email.slice(0, -1),
+        });
+        assert.deepEqual(partial.identities, []);
+
+        const viaCode = identity();
+        const code = uniqueEmail("code");
+        viaCode.credentials = [credential(viaCode.id, { type: "code", identifiers: [code] })];
+        await store.createIdentity(viaCode);
+        const byCode = await store.listIdentities({ pageSize: 10, credentialsIdentifier: code });
+        assert.deepEqual(
+          byCode.identities.map((i) => i.id),
+          [viaCode.id],
+        );
+      });
+
+      test("combines the ids and identifier filters", async () => {
+        const [a, b] = await createNumbered(2);
+        const email = a!.traits.email as string;
+        const both = await store.listIdentities({
+          pageSize: 10,
+          ids: [a!.id, b!.id],
+          credentialsIdentifier: email,
+        });
+        assert.deepEqual(both.identities, [a]);
+        const neither = await store.listIdentities({
+          pageSize: 10,
+          ids: [b!.id],
+          credentialsIdentifier: email,
+        });
+        assert.deepEqual(neither.identities, []);
+      });
+    });
+
+    describe("sessions", () => {
+      test("round-trip by id and by token, with and without the identity", async () => {
+        const owner = await store.createIdentity(identity());
+        const input = session(owner.id, {
+          aal: "aal2",
+          authenticationMethods: [
+            { method: "password", aal: "aal1", completedAt: at(10) },
+            { method: "oidc", aal: "aal1", completedAt: at(11), provider: "google" },
+          ],
+          devices: [
+            { id: randomUUID(), ipAddress: "198.51.100.1", userAgent: "Mozilla/5.0", location: "Berlin, DE" },
+          ],
+        });
+        await store.createSession(input);
+
+        assert.deepEqual(await store.getSession(input.id), input);
+        assert.deepEqual(await store.getSessionByToken(input.token), input);
+        assert.deepEqual(await store.getSessionWithIdentityByToken(input.token), {
+          session: input,
+          identity: owner,
+        });
+        assert.equal(await store.getSession(randomUUID()), undefined);
+        assert.equal(await store.getSessionByToken(`ory_st_${randomUUID()}`), undefined);
+        assert.equal(await store.getSessionWithIdentityByToken(`ory_st_${randomUUID()}`), undefined);
+      });
+
+      test("whoami sees the identity as last written", async () => {
+        const owner = await store.createIdentity(identity());
+        const input = session(owner.id);
+        await store.createSession(input);
+        const renamed = await store.updateIdentity({ ...owner, traits: { email: uniqueEmail() } });
+        assert.deepEqual((await store.getSessionWithIdentityByToken(input.token))?.identity, renamed);
+      });
+
+      test("a duplicate token is a conflict", async () => {
+        const owner = await store.createIdentity(identity());
+        const first = session(owner.id);
+        await store.createSession(first);
+        await assertConflict(store.createSession(session(owner.id, { token: first.token })), "token");
+      });
+
+      test("update writes every field", async () => {
+        const owner = await store.createIdentity(identity());
+        const input = session(owner.id);
+        await store.createSession(input);
+        const refreshed = {
+          ...input,
+          aal: "aal2" as const,
+          authenticatedAt: at(60_000),
+          expiresAt: at(172_800_000),
+          authenticationMethods: [
+            ...input.authenticationMethods,
+            { method: "totp", aal: "aal2" as const, completedAt: at(60_000) },
+          ],
+          devices: [],
+          updatedAt: at(60_000),
+        };
+        await store.updateSession(refreshed);
+        assert.deepEqual(await store.getSession(input.id), refreshed);
+      });
+
+      test("lists an identity's sessions, newest first, optionally only active ones", async () => {
+        const owner = await store.createIdentity(identity());
+        const older = session(owner.id, { createdAt: at(1) });
+        const newer = session(owner.id, { createdAt: at(2) });
+        const revoked = session(owner.id, { createdAt: at(3), active: false });
+        const stranger = await store.createIdentity(identity());
+        for (const s of [older, newer, revoked, session(stranger.id)]) await store.createSession(s);
+
+        assert.deepEqual(await store.listSessions(owner.id), [revoked, newer, older]);
+        assert.deepEqual(await store.listSessions(owner.id, { active: true }), [newer, older]);
+        assert.deepEqual(await store.listSessions(owner.id, { active: false }), [revoked]);
+        assert.deepEqual(await store.listSessions(randomUUID()), []);
+      });
+
+      test("revokes one session", async () => {
+        const owner = await store.createIdentity(identity());
+        const input = session(owner.id);
+        await store.createSession(input);
+        assert.equal(await store.revokeSession(input.id), true);
+        assert.deepEqual(await store.getSession(input.id), { ...input, active: false });
+        assert.equal(await store.revokeSession(randomUUID()), false);
+      });
+
+      test("revokes all other active sessions of an identity and counts them", async () => {
+        const owner = await store.createIdentity(identity());
+        const current = session(owner.id);
+        const others = [session(owner.id), session(owner.id)];
+        const alreadyRevoked = session(owner.id, { active: false });
+        const stranger = await store.createIdentity(identity());
+        const strangers = session(stranger.id);
+        for (const s of [current, ...others, alreadyRevoked, strangers]) await store.createSession(s);
+
+        assert.equal(await store.revokeSessionsOfIdentity(owner.id, current.id), 2);
+        assert.equal((await store.getSession(current.id))?.active, true);
+        for (const s of others) assert.equal((await store.getSession(s.id))?.active, false);
+        assert.equal((await store.getSession(strangers.id))?.active, true);
+        assert.equal(await store.revokeSessionsOfIdentity(owner.id, current.id), 0);
+
+        assert.equal(await store.revokeSessionsOfIdentity(owner.id), 1);
+        assert.equal((await store.getSession(current.id))?.active, false);
+      });
+
+      test("deletes all sessions of an identity and counts them", async () => {
+        const owner = await store.createIdentity(identity());
+        const mine = [session(owner.id), session(owner.id, { active: false })];
+        const stranger = await store.createIdentity(identity());
+        const theirs = session(stranger.id);
+        for (const s of [...mine, theirs]) await store.createSession(s);
+
+        assert.equal(await store.deleteSessionsOfIdentity(owner.id), 2);
+        assert.deepEqual(await store.listSessions(owner.id), []);
+        assert.deepEqual(await store.getSession(theirs.id), theirs);
+      });
+
+      test("pages through all sessions by id, optionally only active ones", async () => {
+        const owner = await store.createIdentity(identity());
+        const prefix = randomUUID();
+        const mine = Array.from({ length: 5 }, (_, i) =>
+          session(owner.id, { id: `${prefix}-${i}`, active: i !== 2 }),
+        );
+        for (const s of mine) await store.createSession(s);
+
+        async function walk(active?: boolean) {
+          const seen: string[] = [];
+          let pageToken: string | undefined;
+          do {
+            const page = await store.listAllSessions({
+              pageSize: 2,
+              ...(pageToken ? { pageToken } : {}),
+              ...(active === undefined ? {} : { active }),
+            });
+            assert.ok(page.sessions.length <= 2);
+            if (active !== undefined) for (const s of page.sessions) assert.equal(s.active, active);
+            seen.push(...page.sessions.map((s) => s.id));
+            pageToken = page.nextPageToken;
+          } while (pageToken !== undefined);
+          assert.equal(new Set(seen).size, seen.length);
+          assert.deepEqual(
+            seen,
+            [...seen].sort((a, b) => (a < b ? -1 : 1)),
+          );
+          return seen.filter((id) => id.startsWith(prefix));
+        }
+
+        assert.deepEqual(
+          await walk(),
+          mine.map((s) => s.id),
+        );
+        assert.deepEqual(
+          await walk(true),
+          mine.filter((s) => s.active).map((s) => s.id),
+        );
+        assert.deepEqual(await walk(false), [mine[2]!.id]);
+      });
+
+      test("deleting an identity deletes its sessions", async () => {
+        const owner = await store.createIdentity(identity());
+        const input = session(owner.id);
+        await store.createSession(input);
+        await store.deleteIdentity(owner.id);
+        assert.equal(await store.getSession(input.id), undefined);
+        assert.equal(await store.getSessionByToken(input.token), undefined);
+        assert.equal(await store.getSessionWithIdentityByToken(input.token), undefined);
+      });
+    });
+
+    describe("flows", () => {
+      test("create, get and update round-trip the JSON columns", async () => {
+        const owner = await store.createIdentity(identity());
+        const input = flow({
+          identityId: owner.id,
+          returnTo: "https://app.example.org/after",
+          active: "profile",
+        });
+        await store.createFlow(input);
+        assert.deepEqual(await store.getFlow(input.id), input);
+
+        const submitted = {
+          ...input,
+          state: "success",
+          active: "password",
+          ui: {
+            ...input.ui,
+            messages: [{ id: 1050001, type: "success", text: "Your changes have been saved!" }],
+          },
+          data: {},
+          internalContext: { continuity: { name: "x", at: "2026-03-01T10:00:00.000Z" } },
+          updatedAt: at(30_000),
+        };
+        await store.updateFlow(submitted);
+        assert.deepEqual(await store.getFlow(input.id), submitted);
+      });
+
+      test("keeps nulls and the kind", async () => {
+        const input = flow({ kind: "login", type: "api" });
+        await store.createFlow(input);
+        assert.deepEqual(await store.getFlow(input.id), input);
+        assert.equal(await store.getFlow(randomUUID()), undefined);
+      });
+    });
+
+    describe("continuity containers", () => {
+      test("save, overwrite, get and delete", async () => {
+        const input = continuity();
+        await store.saveContinuity(input);
+        assert.deepEqual(await store.getContinuity(input.id), input);
+
+        const overwritten = { ...input, payload: { replaced: true }, expiresAt: at(900_000) };
+        await store.saveContinuity(overwritten);
+        assert.deepEqual(await store.getContinuity(input.id), overwritten);
+
+        await store.deleteContinuity(input.id);
+        assert.equal(await store.getContinuity(input.id), undefined);
+        await store.deleteContinuity(input.id);
+      });
+
+      test("deletes an identity's containers by name, and only those", async () => {
+        const owner = randomUUID();
+        const stranger = randomUUID();
+        const profile = continuity({ identityId: owner, name: "settings_profile" });
+        const password = continuity({ identityId: owner, name: "settings_password" });
+        const kept = continuity({ identityId: owner, name: "settings_oidc" });
+        const strangers = continuity({ identityId: stranger, name: "settings_profile" });
+        for (const c of [profile, password, kept, strangers]) await store.saveContinuity(c);
+
+        await store.deleteContinuityByNames(owner, ["settings_profile", "settings_password"]);
+        assert.equal(await store.getContinuity(profile.id), undefined);
+        assert.equal(await store.getContinuity(password.id), undefined);
+        assert.deepEqual(await store.getContinuity(kept.id), kept);
+        assert.deepEqual(await store.getContinuity(strangers.id), strangers);
+
+        await store.deleteContinuityByNames(owner, []);
+        assert.deepEqual(await store.getContinuity(kept.id), kept);
+      });
+    });
+
+    describe("errors", () => {
+      test("save, get and mark seen", async () => {
+        const input = storedError();
+        await store.saveError(input);
+        assert.deepEqual(await store.getError(input.id), input);
+        await store.markErrorSeen(input.id, at(5_000));
+        assert.deepEqual(await store.getError(input.id), {
+          ...input,
+          seenAt: at(5_000),
+          updatedAt: at(5_000),
+        });
+        assert.equal(await store.getError(randomUUID()), undefined);
+      });
+    });
+
+    describe("courier", () => {
+      test("enqueue, list by status in creation order, and update", async () => {
+        const messages = [
+          courierMessage({ createdAt: at(3) }),
+          courierMessage({ createdAt: at(1), type: "sms", recipient: "+15555550100" }),
+          courierMessage({ createdAt: at(2) }),
+        ];
+        for (const m of messages) await store.enqueueMessage(m);
+        const ours = (list: { id: string }[]) => list.filter((m) => messages.some((o) => o.id === m.id));
+
+        const queued = ours(await store.listMessages({ status: "queued", limit: 1000 }));
+        assert.deepEqual(queued, [messages[1], messages[2], messages[0]]);
+        assert.equal((await store.listMessages({ limit: 2 })).length, 2);
+
+        const sent = { ...messages[2]!, status: "sent" as const, sendCount: 1, updatedAt: at(10) };
+        await store.updateMessage(sent);
+        assert.deepEqual(ours(await store.listMessages({ status: "sent", limit: 1000 })), [sent]);
+        assert.deepEqual(ours(await store.listMessages({ status: "queued", limit: 1000 })), [
+          messages[1],
+          messages[0],
+        ]);
+        assert.deepEqual(ours(await store.listMessages({ limit: 1000 })), [messages[1], sent, messages[0]]);
+      });
+    });
+
+    test("timestamps keep milliseconds", async () => {
+      const precise = new Date("2026-03-01T10:00:00.987Z");
+      const input = identity({ createdAt: precise, updatedAt: precise, stateChangedAt: precise });
+      await store.createIdentity(input);
+      assert.equal((await store.getIdentity(input.id))?.createdAt.getTime(), precise.getTime());
+      assert.ok(t0 < precise);
+    });
+  });
+}
