@@ -65,6 +65,7 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
       config.publicBase,
       config.defaultReturnUrl,
     ),
+    fetch: options.fetch ?? globalThis.fetch,
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
   };
   deps.sessions = new SessionService(deps, createLucia(store, config));

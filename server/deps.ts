@@ -22,6 +22,8 @@ export interface AppDeps {
   policy: PasswordPolicy;
   sessions: SessionService;
   returnTo: ReturnToPolicy;
+  /** Outbound HTTP (web hooks); injectable for tests. */
+  fetch: typeof fetch;
   /** `csrf_token_<sha256 hex of the public base URL>` (contract §9.1). */
   csrfCookieName: string;
 }

@@ -1,4 +1,5 @@
 import type { AppDeps } from "../deps.ts";
+import { adminTrpcRoutes, publicTrpcRoutes } from "../trpc/handler.ts";
 import { RequestContext } from "./context.ts";
 import { errorJson, redirect, toHttpError } from "./respond.ts";
 import { ANY, createRouter, type Route, route } from "./router.ts";
@@ -61,6 +62,7 @@ export function publicHandler(deps: AppDeps) {
     ...loginRoutes,
     ...registrationRoutes,
     ...settingsRoutes,
+    ...publicTrpcRoutes,
     route(ANY, "/identities", toAdmin),
     route(ANY, "/identities/:id", toAdmin),
     route(ANY, "/admin/identities", toAdmin),
@@ -75,6 +77,7 @@ export function adminHandler(deps: AppDeps) {
     ...metaRoutes,
     ...adminIdentityRoutes,
     ...adminSessionRoutes,
+    ...adminTrpcRoutes,
     ...SELF_SERVICE_ON_ADMIN.map((p) => route(ANY, p, toPublic)),
   ];
   // Kratos serves admin routes under /admin and rewrites bare paths to it; we route on the bare path.

@@ -5,8 +5,10 @@
  */
 
 /** RFC 5322 atext plus any non-ASCII character (Go's net/mail accepts UTF-8 in atoms). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what atext excludes
 const DOT_ATOM = /^[^\x00-\x20\x7f()<>[\]:;@\\,".]+(?:\.[^\x00-\x20\x7f()<>[\]:;@\\,".]+)*$/u;
 /** A quoted local part: qtext, quoted pairs and blanks; control characters other than tab are refused. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what qtext excludes
 const QUOTED_LOCAL = /^"((?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[\t\x20-\x7e\u0080-\u{10ffff}])+)"@/u;
 const HOSTNAME_LABEL = /^[A-Za-z0-9-]{1,63}$/;
 

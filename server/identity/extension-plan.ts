@@ -88,7 +88,7 @@ export function planExtensions(schema: SchemaNode): ExtensionPlan {
       : Array.isArray(node.items)
         ? node.items
         : [];
-    tuple.forEach((child, index) => walk(child, [...path, String(index)]));
+    for (const [index, child] of tuple.entries()) walk(child, [...path, String(index)]);
     for (const keyword of BRANCHES) {
       const branches = node[keyword];
       if (Array.isArray(branches)) for (const branch of branches) walk(branch, path);

@@ -42,12 +42,13 @@ function valuesAt(traits: unknown, path: readonly string[]): { value: string; at
   const visit = (value: unknown, depth: number, at: string): void => {
     if (depth === path.length) {
       if (typeof value === "string") out.push({ value, at });
-      else if (Array.isArray(value)) value.forEach((item, i) => visit(item, depth, `${at}.${i}`));
+      else if (Array.isArray(value))
+        for (const [i, item] of value.entries()) visit(item, depth, `${at}.${i}`);
       return;
     }
     const segment = path[depth] as string;
     if (segment === "*") {
-      if (Array.isArray(value)) value.forEach((item, i) => visit(item, depth + 1, `${at}.${i}`));
+      if (Array.isArray(value)) for (const [i, item] of value.entries()) visit(item, depth + 1, `${at}.${i}`);
     } else if (typeof value === "object" && value !== null && Object.hasOwn(value, segment)) {
       visit((value as Record<string, unknown>)[segment], depth + 1, `${at}.${segment}`);
     }

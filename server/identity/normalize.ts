@@ -10,7 +10,7 @@ import { parseValidPhone } from "./phone.ts";
 /** Control, format (bidi, zero-width), private-use, surrogate, unassigned and default-ignorable code points. */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\p{Default_Ignorable_Code_Point}]/gu;
 /** `Display Name <addr>` or `"Display Name" <addr>`, which net/mail reduces to addr. */
-const NAME_ADDR = /^(?:"[^"]*"|[^<>"]*)<([^<>]+)>$/u;
+const NAME_ADDR = /^(?:"[^"]*"|[^<>"])*<([^<>]+)>$/u;
 
 /** PRECIS-style folding without case mapping: width/compatibility folding, invisible characters removed, trimmed. */
 function fold(value: string): string {

@@ -72,6 +72,7 @@ function convertSchema(input: unknown, strict: boolean, inAllOf = false): unknow
         ...((node.allOf as unknown[] | undefined) ?? []),
         ...values.map((value) => ({
           if: { properties: { [property]: { const: value } }, required: [property] },
+          // biome-ignore lint/suspicious/noThenProperty: a JSON Schema keyword, not a thenable
           then: { $ref: mapping[value] },
         })),
       ];

@@ -4,7 +4,9 @@ import { type SchemaEntry, SchemaRegistry } from "../../server/identity/registry
 
 /** Shared fixtures of the identity-engine tests. */
 
-export const BUILT_IN_DEFAULT = fileURLToPath(new URL("../../schemas/default.identity.schema.json", import.meta.url));
+export const BUILT_IN_DEFAULT = fileURLToPath(
+  new URL("../../schemas/default.identity.schema.json", import.meta.url),
+);
 export const REFERENCE_SCHEMAS = fileURLToPath(
   new URL("../../../shared/reference/identity-schemas/", import.meta.url),
 );
@@ -43,7 +45,10 @@ export async function loadEntry(schema: unknown, id = "test"): Promise<SchemaEnt
 }
 
 export async function loadDefaultEntry(): Promise<SchemaEntry> {
-  const registry = await SchemaRegistry.load([], { defaultSchemaId: "default", builtInDefault: BUILT_IN_DEFAULT });
+  const registry = await SchemaRegistry.load([], {
+    defaultSchemaId: "default",
+    builtInDefault: BUILT_IN_DEFAULT,
+  });
   return registry.defaultEntry;
 }
 

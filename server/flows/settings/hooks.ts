@@ -1,0 +1,105 @@
+import type { FullIdentity } from "../../../db/store.ts";
+import type { ContinueWith } from "../../../shared/flows.ts";
+import type { AppDeps } from "../../deps.ts";
+import { runHooks, splitAfterHooks } from "../../hooks/run.ts";
+import type { WebHookIdentityPatch, WebHookIssue } from "../../hooks/web-hook.ts";
+import type { RequestContext } from "../../http/context.ts";
+import { withTraits } from "../../identity/manager.ts";
+import { identityToJson } from "../../identity/serialize.ts";
+import type { ActiveSession } from "../../session/service.ts";
+import type { FlowIssue } from "../form.ts";
+import type { SettingsMethod } from "./continuity.ts";
+import type { MethodContext } from "./methods.ts";
+import { settingsFlowJson } from "./service.ts";
+
+/** `selfservice.flows.settings.before.hooks`, run when a flow is created (contract §4.1 step 4). */
+export async function runBeforeHooks(
+  deps: AppDeps,
+  ctx: RequestContext,
+  active: ActiveSession,
+  type: string,
+) {
+  const hooks = deps.config.raw.selfservice.flows.settings.before.hooks;
+  if (hooks.length === 0) return;
+  await runHooks(hooks, {
+    deps,
+    ctx,
+    flowJson: { type, request_url: ctx.requestUrl },
+    sessionJson: deps.sessions.toJson(active.session, active.identity),
+  });
+}
+
+/** A method's after-hooks; the global list applies only when the method has none (contract §11.1). */
+function afterHooksOf(deps: AppDeps, method: SettingsMethod) {
+  const after = deps.config.raw.selfservice.flows.settings.after;
+  return after[method].hooks.length > 0 ? after[method].hooks : after.hooks;
+}
+
+/** Applies the fields a parsing web hook may change; new traits are validated like a submission. */
+function applyPatch(
+  deps: AppDeps,
+  identity: FullIdentity,
+  patch: WebHookIdentityPatch,
+): { ok: true; identity: FullIdentity } | { ok: false; issues: FlowIssue[] } {
+  let next: FullIdentity = {
+    ...identity,
+    ...(patch.metadata_public !== undefined ? { metadataPublic: patch.metadata_public } : {}),
+    ...(patch.metadata_admin !== undefined ? { metadataAdmin: patch.metadata_admin } : {}),
+    ...(patch.external_id !== undefined ? { externalId: patch.external_id } : {}),
+    ...(patch.state === "active" || patch.state === "inactive" ? { state: patch.state } : {}),
+  };
+  if (patch.traits !== undefined) {
+    const result = withTraits(deps, next, patch.traits);
+    if (!result.ok) return result;
+    next = result.identity;
+  }
+  return { ok: true, identity: next };
+}
+
+export type PreVerdict =
+  | { kind: "continue"; identity: FullIdentity }
+  | { kind: "reject"; issues: WebHookIssue[] };
+
+export async function runAfterHooks(
+  m: MethodContext,
+  method: SettingsMethod,
+  phase: "pre",
+  identity: FullIdentity,
+): Promise<PreVerdict>;
+export async function runAfterHooks(
+  m: MethodContext,
+  method: SettingsMethod,
+  phase: "post",
+  identity: FullIdentity,
+): Promise<{ continueWith: ContinueWith[] }>;
+/**
+ * Runs a settings method's after-hooks in one phase: parsing web hooks before the identity is
+ * saved (they may reject or patch it), everything else after (contract §11.6 "Settings timing").
+ */
+export async function runAfterHooks(
+  m: MethodContext,
+  method: SettingsMethod,
+  phase: "pre" | "post",
+  identity: FullIdentity,
+): Promise<PreVerdict | { continueWith: ContinueWith[] }> {
+  const { deps } = m;
+  const split = splitAfterHooks(afterHooksOf(deps, method));
+  const hooks = phase === "pre" ? split.pre : split.post;
+  if (hooks.length === 0) return phase === "pre" ? { kind: "continue", identity } : { continueWith: [] };
+  const verdict = await runHooks(hooks, {
+    deps,
+    ctx: m.ctx,
+    flowJson: settingsFlowJson(deps, m.flow, identity),
+    identityJson: identityToJson(identity, { publicBaseUrl: deps.config.publicBase }),
+    sessionJson: deps.sessions.toJson(m.active.session, identity),
+    sessionId: m.active.session.id,
+    identity,
+  });
+  if (phase === "post") return { continueWith: [] };
+  if (verdict.kind === "reject") return verdict;
+  if (!verdict.patch) return { kind: "continue", identity };
+  const patched = applyPatch(deps, identity, verdict.patch);
+  return patched.ok
+    ? { kind: "continue", identity: patched.identity }
+    : { kind: "reject", issues: patched.issues };
+}

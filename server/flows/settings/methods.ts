@@ -1,0 +1,223 @@
+import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
+import type { ContinueWith } from "../../../shared/flows.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { FormValues } from "../../http/body.ts";
+import type { RequestContext } from "../../http/context.ts";
+import { assertCsrf } from "../../http/csrf.ts";
+import { HttpError } from "../../http/errors.ts";
+import { appendQuery } from "../../http/respond.ts";
+import { protectedFieldsChanged } from "../../identity/apply.ts";
+import { passwordDecoder } from "../../identity/forms.ts";
+import { passwordIdentifiers, withPassword, withTraits } from "../../identity/manager.ts";
+import { checkMaxLength } from "../../methods/password/policy.ts";
+import type { ActiveSession } from "../../session/service.ts";
+import { message } from "../../ui/messages.ts";
+import { sortNodes } from "../../ui/sort.ts";
+import { type FlowIssue, renderError } from "../form.ts";
+import { reasonMessageOf } from "../login/service.ts";
+import type { Caller, FlowOutcome } from "../outcome.ts";
+import { setUi, uiOf } from "../record.ts";
+import { pauseSubmission, type SettingsMethod } from "./continuity.ts";
+import { runAfterHooks } from "./hooks.ts";
+import { formsFor, settingsNodes } from "./nodes.ts";
+import { settingsFlowJson } from "./service.ts";
+
+export interface MethodContext {
+  deps: AppDeps;
+  ctx: RequestContext;
+  flow: FlowRecord;
+  active: ActiveSession;
+  caller: Caller;
+}
+
+/** Runs a settings method on decoded form values (a fresh submission or a resumed one). */
+export function runSettingsMethod(
+  m: MethodContext,
+  method: SettingsMethod,
+  values: FormValues,
+): Promise<FlowOutcome> {
+  if (method === "profile") return submitProfile(m, values);
+  if (method === "password") return submitPassword(m, values);
+  return Promise.resolve({
+    kind: "error",
+    error: new HttpError(404, {
+      reason:
+        "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.",
+    }),
+  });
+}
+
+/** Browser flows verify the body's csrf_token against the cookie (contract §9.2); api flows skip it. */
+function csrfViolation(m: MethodContext, values: FormValues): FlowOutcome | undefined {
+  if (m.flow.type !== "browser") return undefined;
+  try {
+    assertCsrf({
+      req: m.ctx.req,
+      cookieToken: m.ctx.csrfCookieToken,
+      sentToken: values.get("csrf_token")?.[0],
+    });
+    return undefined;
+  } catch (err) {
+    return { kind: "error", error: err as HttpError };
+  }
+}
+
+/**
+ * The session is too old for this change (contract §10.3). Browser flows keep the submission for
+ * after the refresh login; api flows only learn where to re-authenticate (no cookies for them).
+ */
+async function refreshRequired(
+  m: MethodContext,
+  method: SettingsMethod,
+  values: FormValues,
+): Promise<FlowOutcome> {
+  const { deps, flow } = m;
+  const returnTo = new URL(`self-service/settings?flow=${flow.id}`, deps.config.publicBase).toString();
+  const login = new URL("self-service/login/browser", deps.config.publicBase);
+  login.searchParams.set("refresh", "true");
+  login.searchParams.set("return_to", returnTo);
+  if (flow.type === "browser") {
+    await pauseSubmission(deps, m.ctx, m.active.identity.id, {
+      flowId: flow.id,
+      method,
+      values: Object.fromEntries(values),
+    });
+  }
+  return { kind: "refresh_required", redirectTo: login.toString() };
+}
+
+/**
+ * Renders issues into the flow and answers 400 (contract §3.7, §8.1): the nodes are rebuilt for the
+ * identity with the submitted traits echoed (profile) and a fresh CSRF token; old messages go.
+ */
+async function renderIssues(
+  m: MethodContext,
+  issues: readonly FlowIssue[],
+  submittedTraits?: Record<string, unknown>,
+): Promise<FlowOutcome> {
+  const { deps, flow, active } = m;
+  const csrf = flow.type === "browser" ? m.ctx.maskedCsrf() : "";
+  const ui = {
+    action: uiOf(flow).action,
+    method: "POST",
+    nodes: settingsNodes(deps, active.identity, csrf, submittedTraits),
+  };
+  const rendered = renderError(ui, issues, "");
+  rendered.nodes = sortNodes(rendered.nodes, formsFor(deps, active.identity.schemaId).keyOrder);
+  setUi(flow, rendered);
+  flow.updatedAt = deps.clock.now();
+  await deps.store.updateFlow(flow);
+  return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 400 };
+}
+
+/** The profile method (contract §5.3). */
+async function submitProfile(m: MethodContext, values: FormValues): Promise<FlowOutcome> {
+  const { deps, active } = m;
+  const payload = formsFor(deps, active.identity.schemaId).profileDecoder.decode(values);
+  const traits = (payload.traits ?? {}) as Record<string, unknown>;
+  const next = withTraits(deps, active.identity, traits);
+  if (!next.ok) return renderIssues(m, next.issues, traits);
+  const csrf = csrfViolation(m, values);
+  if (csrf) return csrf;
+  if (protectedFieldsChanged(active.identity, next.identity) && !deps.sessions.isPrivileged(active.session)) {
+    return refreshRequired(m, "profile", values);
+  }
+  return persist(m, "profile", next.identity, traits);
+}
+
+/** The password method (contract §6.2). */
+async function submitPassword(m: MethodContext, values: FormValues): Promise<FlowOutcome> {
+  const { deps, active } = m;
+  const payload = passwordDecoder.decode(values);
+  const password = typeof payload.password === "string" ? payload.password : "";
+  if (!password) {
+    return renderIssues(m, [
+      { path: "password", message: message(4000002, ["password"], { property: "password" }) },
+    ]);
+  }
+  const csrf = csrfViolation(m, values);
+  if (csrf) return csrf;
+  if (!deps.sessions.isPrivileged(active.session)) return refreshRequired(m, "password", values);
+
+  const identifiers = passwordIdentifiers(deps, active.identity);
+  if (identifiers.length === 0) return renderIssues(m, [{ path: "", message: message(4000009) }]);
+  const current = active.identity.credentials.find((c) => c.type === "password")?.config.hashed_password;
+  const problem =
+    checkMaxLength(password, deps.hasher) ??
+    (typeof current === "string" && (await deps.hasher.verify(password, current))
+      ? message(4000039)
+      : undefined) ??
+    (await deps.policy.check(password, identifiers));
+  if (problem) return renderIssues(m, [{ path: "password", message: problem }]);
+  return persist(m, "password", withPassword(deps, active.identity, await deps.hasher.hash(password)));
+}
+
+/** Where a browser goes after a successful submission (contract §11.3). */
+function successTarget(m: MethodContext, method: SettingsMethod): string {
+  const after = m.deps.config.raw.selfservice.flows.settings.after;
+  return (
+    m.flow.returnTo ??
+    after[method].default_browser_return_url ??
+    after.default_browser_return_url ??
+    appendQuery(m.deps.config.ui.settings, { flow: m.flow.id })
+  );
+}
+
+/**
+ * Success (contract §11.1): pre-persist hooks, the identity written as one transaction, the flow
+ * rebuilt with message 1050001, post-persist hooks, then the response for the caller.
+ */
+async function persist(
+  m: MethodContext,
+  method: SettingsMethod,
+  proposed: FullIdentity,
+  submittedTraits?: Record<string, unknown>,
+): Promise<FlowOutcome> {
+  const { deps, flow, active } = m;
+  // The allow list may have changed since the flow was created (contract §11.1 step 1).
+  try {
+    if (flow.returnTo) deps.returnTo.validate(flow.returnTo);
+  } catch (err) {
+    if (err instanceof HttpError && err.code === 400) {
+      return renderIssues(m, [{ path: "", message: reasonMessageOf(err) }], submittedTraits);
+    }
+    throw err;
+  }
+
+  const redirectTo = successTarget(m, method);
+  const pre = await runAfterHooks(m, method, "pre", proposed);
+  if (pre.kind === "reject") return renderIssues(m, pre.issues, submittedTraits);
+  let identity = pre.identity;
+
+  try {
+    identity = await deps.store.updateIdentity({ ...identity, updatedAt: deps.clock.now() });
+  } catch (err) {
+    if (err instanceof ConflictError) {
+      return renderIssues(m, [{ path: "", message: message(4000007) }], submittedTraits);
+    }
+    throw err;
+  }
+
+  const csrf = flow.type === "browser" ? m.ctx.maskedCsrf() : "";
+  flow.state = "success";
+  setUi(flow, {
+    action: uiOf(flow).action,
+    method: "POST",
+    nodes: settingsNodes(deps, identity, csrf),
+    messages: [message(1050001)],
+  });
+  flow.updatedAt = deps.clock.now();
+  await deps.store.updateFlow(flow);
+
+  const post = await runAfterHooks(m, method, "post", identity);
+  const continueWith: ContinueWith[] = [...post.continueWith];
+  if (flow.type === "browser")
+    continueWith.push({ action: "redirect_browser_to", redirect_browser_to: redirectTo });
+  return {
+    kind: "success",
+    body: settingsFlowJson(deps, flow, identity, continueWith),
+    redirectTo,
+    session: active.session,
+    setSessionCookie: true,
+  };
+}

@@ -1,0 +1,52 @@
+import type { AnyTRPCRouter } from "@trpc/server";
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import type { RequestContext } from "../http/context.ts";
+import { HttpError } from "../http/errors.ts";
+import { type Route, route } from "../http/router.ts";
+import { adminRouter } from "./admin.ts";
+import { createContextFactory } from "./context.ts";
+import { publicRouter } from "./public.ts";
+
+const NO_CACHE = "private, no-cache, no-store, must-revalidate";
+
+/** Serves one tRPC request (a single call or a `?batch=1` batch) on a listener's RequestContext. */
+function serveTrpc(router: AnyTRPCRouter) {
+  return (http: RequestContext): Promise<Response> => {
+    // The admin listener accepts /admin/trpc/... as well as /trpc/...; the adapter needs the real prefix.
+    const original = new URL(http.req.url).pathname;
+    const endpoint = original.startsWith("/admin/") ? "/admin/trpc" : "/trpc";
+    return fetchRequestHandler({
+      endpoint,
+      req: http.req,
+      router,
+      createContext: createContextFactory(http),
+      // The one place cookies leave: every cookie the calls set (session, CSRF), after all of them
+      // finished. (A streamed response, httpBatchStreamLink, sends headers first: it cannot set cookies.)
+      responseMeta: () => {
+        const headers = new Headers();
+        for (const cookie of http.setCookies) headers.append("set-cookie", cookie);
+        headers.append("vary", "Cookie");
+        if (http.req.method === "GET") headers.set("cache-control", NO_CACHE);
+        return { headers };
+      },
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR" && !(error.cause instanceof HttpError)) {
+          const cause = error.cause ?? error;
+          http.deps.logger.error("unhandled error", {
+            error: cause instanceof Error ? (cause.stack ?? cause.message) : String(cause),
+            path: http.url.pathname,
+            procedure: path ?? "",
+          });
+        }
+      },
+    });
+  };
+}
+
+const METHODS = ["GET", "POST"] as const;
+
+/** Mounted on the public listener: `/trpc/<procedure>` and `/trpc/<a>,<b>?batch=1`. */
+export const publicTrpcRoutes: Route[] = [route(METHODS, "/trpc/:procedure", serveTrpc(publicRouter))];
+
+/** Mounted on the admin listener (which strips an `/admin` prefix before routing). */
+export const adminTrpcRoutes: Route[] = [route(METHODS, "/trpc/:procedure", serveTrpc(adminRouter))];

@@ -1,0 +1,168 @@
+import { StandardSchemaV1Error, type TRPC_ERROR_CODE_KEY, TRPCError, type TRPCDefaultErrorShape } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import type { ErrorEnvelope } from "../../shared/errors.ts";
+import type { Caller, FlowOutcome } from "../flows/outcome.ts";
+import { HttpError } from "../http/errors.ts";
+import type { TrpcContext } from "./context.ts";
+
+/**
+ * The tRPC adapter's single mapping from flow outcomes and errors to results (the REST twin is
+ * server/http/outcome.ts). Validation problems are not errors: they come back as the flow with its
+ * node messages. Everything that REST answers with a Kratos error envelope becomes a TRPCError whose
+ * `data.kratos` is that same envelope and whose `data.httpStatus` is the status REST would use.
+ */
+
+/** A flow to show, possibly with messages (REST: 200 or 400 with the flow JSON). */
+export interface FormResult<F> {
+  status: "form";
+  flow: F;
+}
+
+/** A finished flow: the body REST returns to JSON callers, tagged. */
+export type SuccessResult<S> = { status: "success" } & S;
+
+export type FlowResult<F, S> = FormResult<F> | SuccessResult<S>;
+
+const CODE_BY_STATUS: Record<number, TRPC_ERROR_CODE_KEY> = {
+  400: "BAD_REQUEST",
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_SUPPORTED",
+  408: "TIMEOUT",
+  409: "CONFLICT",
+  // tRPC has no 410; an expired flow is a failed precondition. data.httpStatus stays 410.
+  410: "PRECONDITION_FAILED",
+  412: "PRECONDITION_FAILED",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  422: "UNPROCESSABLE_CONTENT",
+  428: "PRECONDITION_REQUIRED",
+  429: "TOO_MANY_REQUESTS",
+  500: "INTERNAL_SERVER_ERROR",
+  501: "NOT_IMPLEMENTED",
+  502: "BAD_GATEWAY",
+  503: "SERVICE_UNAVAILABLE",
+  504: "GATEWAY_TIMEOUT",
+};
+
+/** The tRPC code for a Kratos HTTP status. */
+export function trpcCodeOf(status: number): TRPC_ERROR_CODE_KEY {
+  return CODE_BY_STATUS[status] ?? (status < 500 ? "BAD_REQUEST" : "INTERNAL_SERVER_ERROR");
+}
+
+/** An HttpError as a TRPCError; the HttpError stays the cause, so the formatter sends its envelope. */
+export function toTRPCError(err: HttpError): TRPCError {
+  return new TRPCError({ code: trpcCodeOf(err.code), message: err.message, cause: err });
+}
+
+/** REST's 403 for a session too old for a privileged change (contract §10.3). */
+export function refreshRequiredError(redirectTo: string): HttpError {
+  return new HttpError(403, {
+    id: "session_refresh_required",
+    reason:
+      "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
+    extra: { redirect_browser_to: redirectTo },
+  });
+}
+
+/** REST's 422 for a flow that continues with a browser navigation (OIDC). */
+export function browserLocationChangeError(redirectTo: string): HttpError {
+  return new HttpError(422, {
+    id: "browser_location_change_required",
+    reason: `In order to complete this flow please redirect the browser to: ${redirectTo}`,
+    message: "browser location change required",
+    extra: { redirect_browser_to: redirectTo },
+  });
+}
+
+/**
+ * Maps a flow outcome for a tRPC caller (always a JSON caller). `F` is the flow's wire type, `S` the
+ * success body's; the services produce exactly those bodies for JSON callers.
+ */
+export function toResult<F, S extends object>(
+  ctx: TrpcContext,
+  outcome: FlowOutcome,
+  caller: Caller,
+): FlowResult<F, S> {
+  switch (outcome.kind) {
+    case "form":
+      return { status: "form", flow: outcome.body as F };
+    case "success":
+      if (outcome.session && outcome.setSessionCookie && caller.flowType === "browser") {
+        ctx.deps.sessions.setCookie(ctx.http, outcome.session);
+      }
+      return { status: "success", ...((outcome.body ?? {}) as S) };
+    case "refresh_required":
+      throw toTRPCError(refreshRequiredError(outcome.redirectTo));
+    case "browser_location_change":
+      throw toTRPCError(browserLocationChangeError(outcome.redirectTo));
+    case "error":
+      throw toTRPCError(outcome.error);
+  }
+}
+
+/** For steps that, for a JSON caller, can only show a flow (creating one): the flow itself. */
+export function expectForm<F>(ctx: TrpcContext, outcome: FlowOutcome, caller: Caller): F {
+  const result = toResult<F, object>(ctx, outcome, caller);
+  if (result.status !== "form") throw toTRPCError(new HttpError(500));
+  return result.flow;
+}
+
+/**
+ * The Kratos error behind any TRPCError: the HttpError a service threw or returned, a 400 for input
+ * that failed the procedure's schema, the status of tRPC's own errors (unknown procedure, wrong
+ * method, ...), and a bare 500 for anything unexpected (never leaking its message).
+ */
+export function httpErrorOf(error: TRPCError): HttpError {
+  const cause = error.cause;
+  if (cause instanceof HttpError) return cause;
+  if (error.code === "INTERNAL_SERVER_ERROR") return new HttpError(500);
+  const status = getHTTPStatusCodeFromError(error);
+  if (cause instanceof StandardSchemaV1Error) {
+    const issues = cause.issues.map((i) => ({
+      path: (i.path ?? []).map((p) => (typeof p === "object" ? p.key : p)).join("."),
+      message: i.message,
+    }));
+    const first = issues[0];
+    return new HttpError(status, {
+      reason: first ? `${first.path || "input"}: ${first.message}` : "The input is invalid.",
+      details: { issues },
+    });
+  }
+  return new HttpError(status, { reason: error.message });
+}
+
+/** The `data` of every tRPC error: tRPC's own fields plus Kratos's envelope under `kratos`. */
+export interface TesseraErrorData {
+  code: TRPC_ERROR_CODE_KEY;
+  httpStatus: number;
+  path?: string;
+  stack?: string;
+  /** Exactly what the REST route would have answered: `{ error: {...}, redirect_browser_to?, use_flow_id?, ... }`. */
+  kratos: ErrorEnvelope;
+}
+
+/** The error formatter of both routers: one shape for every error, whoever threw it. */
+export function formatError({
+  shape,
+  error,
+  ctx,
+}: {
+  shape: TRPCDefaultErrorShape;
+  error: TRPCError;
+  ctx: TrpcContext | undefined;
+}): { code: number; message: string; data: TesseraErrorData } {
+  const http = httpErrorOf(error);
+  const kratos = http.toEnvelope() as ErrorEnvelope;
+  const requestId = ctx?.http.req.headers.get("x-request-id");
+  if (requestId) kratos.error.request = requestId;
+  const code = trpcCodeOf(http.code);
+  return {
+    ...shape,
+    code: TRPC_ERROR_CODES_BY_KEY[code],
+    message: http.message,
+    data: { ...shape.data, code, httpStatus: http.code, kratos },
+  };
+}

@@ -1,0 +1,205 @@
+import { z } from "zod";
+import type { LoginFlowJson, RegistrationFlowJson } from "../../shared/flows.ts";
+import type { SessionJson } from "../../shared/session.ts";
+import { createLoginFlow, getLoginFlow, loginFlowJson, submitLogin } from "../flows/login/service.ts";
+import type { Caller } from "../flows/outcome.ts";
+import { uiOf } from "../flows/record.ts";
+import {
+  createRegistrationFlow,
+  getRegistrationFlow,
+  registrationFlowJson,
+  submitRegistration,
+} from "../flows/registration/service.ts";
+import type { ParsedBody } from "../http/body.ts";
+import { assertCsrf } from "../http/csrf.ts";
+import { HttpError } from "../http/errors.ts";
+import { csrfTokenOfFlow } from "../http/routes/login.ts";
+import { sessionTokenOf } from "../session/service.ts";
+import { asRestCall, type TrpcContext } from "./context.ts";
+import { procedure, router } from "./init.ts";
+import { expectForm, type FlowResult, toResult } from "./outcome.ts";
+import { settingsRouter } from "./settings.ts";
+import {
+  createLoginInput,
+  createRegistrationInput,
+  flowIdInput,
+  type LoginSuccess,
+  loginPasswordBody,
+  type RegistrationSuccess,
+  registrationPasswordBody,
+} from "./wire.ts";
+
+/**
+ * The public tRPC router: thin calls on the same flow services as the REST routes in
+ * server/http/routes/. tRPC callers are JSON callers (`json: true`): browser-type flows behave as
+ * they do for a single-page app (cookies + CSRF token, JSON instead of redirects).
+ */
+
+/** A typed body handed to a service exactly as REST hands it a decoded JSON body. */
+const jsonBody = (value: unknown) => async (): Promise<ParsedBody> => ({ kind: "json", value });
+
+/** REST's fetch-by-id check: a browser flow is only shown to the CSRF cookie it was made for. */
+function assertFlowCsrf(ctx: TrpcContext, flow: { type: string }, ui: Parameters<typeof csrfTokenOfFlow>[0]) {
+  if (flow.type !== "browser") return;
+  const { http } = ctx;
+  assertCsrf({ req: http.req, cookieToken: http.csrfCookieToken, sentToken: csrfTokenOfFlow(ui) });
+}
+
+const registration = router({
+  /** `GET /self-service/registration/{browser,api}` for a JSON caller. */
+  create: procedure.input(createRegistrationInput).mutation(async ({ ctx, input }) => {
+    const caller: Caller = { flowType: input.type, json: true };
+    const http = asRestCall(ctx.http, `/self-service/registration/${input.type}`, { return_to: input.returnTo });
+    const outcome = await createRegistrationFlow(ctx.deps, http, input.type, input.returnTo ?? null, caller);
+    return expectForm<RegistrationFlowJson>(ctx, outcome, caller);
+  }),
+  /** `GET /self-service/registration/flows?id=`. */
+  get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<RegistrationFlowJson> => {
+    const flow = await getRegistrationFlow(ctx.deps, input.id);
+    assertFlowCsrf(ctx, flow, uiOf(flow));
+    return registrationFlowJson(flow);
+  }),
+  /** `POST /self-service/registration?flow=` with a JSON body. */
+  submit: procedure
+    .input(z.object({ flow: z.string(), body: registrationPasswordBody }))
+    .mutation(async ({ ctx, input }): Promise<FlowResult<RegistrationFlowJson, RegistrationSuccess>> => {
+      const { outcome, caller } = await submitRegistration(
+        ctx.deps,
+        ctx.http,
+        input.flow,
+        jsonBody(input.body),
+        true,
+      );
+      return toResult(ctx, outcome, caller);
+    }),
+});
+
+const login = router({
+  /** `GET /self-service/login/{browser,api}?refresh=&aal=&return_to=` for a JSON caller. */
+  create: procedure.input(createLoginInput).mutation(async ({ ctx, input }) => {
+    const caller: Caller = { flowType: input.type, json: true };
+    const http = asRestCall(ctx.http, `/self-service/login/${input.type}`, {
+      refresh: input.refresh ? "true" : undefined,
+      aal: input.aal,
+      return_to: input.returnTo,
+    });
+    const outcome = await createLoginFlow(
+      ctx.deps,
+      http,
+      {
+        type: input.type,
+        refresh: input.refresh === true,
+        aal: input.aal ?? null,
+        returnTo: input.returnTo ?? null,
+      },
+      caller,
+    );
+    return expectForm<LoginFlowJson>(ctx, outcome, caller);
+  }),
+  /** `GET /self-service/login/flows?id=`. */
+  get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<LoginFlowJson> => {
+    const flow = await getLoginFlow(ctx.deps, ctx.http, input.id);
+    assertFlowCsrf(ctx, flow, uiOf(flow));
+    return loginFlowJson(flow);
+  }),
+  /** `POST /self-service/login?flow=` with a JSON body. */
+  submit: procedure
+    .input(z.object({ flow: z.string(), body: loginPasswordBody }))
+    .mutation(async ({ ctx, input }): Promise<FlowResult<LoginFlowJson, LoginSuccess>> => {
+      const { outcome, caller } = await submitLogin(ctx.deps, ctx.http, input.flow, jsonBody(input.body), {
+        json: true,
+      });
+      return toResult(ctx, outcome, caller);
+    }),
+});
+
+// --- sessions (contract §15.3–§15.5) ---------------------------------------------------------
+// The REST versions live inline in server/http/routes/sessions.ts and logout.ts (there is no session
+// service function to share yet); these mirror them error for error.
+
+const noSession = (reason: string) =>
+  new HttpError(401, { id: "session_inactive", reason, message: "The request could not be authorized" });
+
+async function requireSession(ctx: TrpcContext, reason: string) {
+  const active = await ctx.deps.sessions.fromRequest(ctx.http);
+  if (!active) throw noSession(reason);
+  return active;
+}
+
+const session = router({
+  /** `/sessions/whoami`: cookie, `X-Session-Token` or `Authorization: Bearer`. */
+  whoami: procedure.query(async ({ ctx }): Promise<SessionJson> => {
+    const { session, identity } = await requireSession(
+      ctx,
+      "No valid session credentials found in the request.",
+    );
+    return ctx.deps.sessions.toJson(session, identity);
+  }),
+  /** `GET /sessions`: the caller's other active sessions. */
+  list: procedure.query(async ({ ctx }): Promise<SessionJson[]> => {
+    const { session, identity } = await requireSession(ctx, "No valid session cookie found.");
+    const all = await ctx.deps.store.listSessions(identity.id, { active: true });
+    return all
+      .filter((s) => s.id !== session.id && ctx.deps.sessions.isActive(s, identity))
+      .map((s) => ctx.deps.sessions.toJson(s, identity));
+  }),
+  /** `DELETE /sessions`: revokes every other session of the caller. */
+  revokeOthers: procedure.mutation(async ({ ctx }): Promise<{ count: number }> => {
+    const { session, identity } = await requireSession(ctx, "No valid session cookie found.");
+    const count = await ctx.deps.store.revokeSessionsOfIdentity(identity.id, session.id);
+    return { count };
+  }),
+  /** `DELETE /sessions/{id}`: revokes one other session of the caller. */
+  revoke: procedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }): Promise<void> => {
+    const { session, identity } = await requireSession(ctx, "No valid session cookie found.");
+    if (input.id === session.id) throw new HttpError(400, { reason: "You cannot revoke the current session." });
+    const target = await ctx.deps.store.getSession(input.id).catch(() => undefined);
+    if (!target || target.identityId !== identity.id)
+      throw new HttpError(404, { message: "Unable to locate the resource" });
+    await ctx.deps.store.revokeSession(target.id);
+  }),
+  /**
+   * Logout. With `sessionToken`: `DELETE /self-service/logout/api` (native apps). Without: ends the
+   * request's own session (cookie or token); a cookie session also gets its cookie cleared and a new
+   * CSRF cookie, as `GET /self-service/logout` does. No logout token is needed: tRPC mutations are
+   * JSON-only POSTs, which a cross-site page cannot send without passing CORS.
+   */
+  logout: procedure
+    .input(z.object({ sessionToken: z.string() }).optional())
+    .mutation(async ({ ctx, input }): Promise<void> => {
+      const { deps, http } = ctx;
+      if (input) {
+        if (!input.sessionToken) throw new HttpError(400, { reason: "The session_token field is required." });
+        const target = await deps.store.getSessionByToken(input.sessionToken);
+        if (!target || !target.active) {
+          throw new HttpError(403, {
+            reason: "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
+          });
+        }
+        await deps.store.revokeSession(target.id);
+        return;
+      }
+      const active = await deps.sessions.fromRequest(http);
+      if (!active) {
+        throw new HttpError(401, {
+          id: "session_inactive",
+          reason: "No active session was found in this request.",
+          message: "request does not have a valid authentication session",
+        });
+      }
+      await deps.store.revokeSession(active.session.id);
+      if (sessionTokenOf(http, deps.sessions.lucia)?.source === "cookie") {
+        deps.sessions.clearCookie(http);
+        http.rotateCsrf();
+      }
+    }),
+});
+
+export const publicRouter = router({
+  registration,
+  login,
+  session,
+  settings: settingsRouter,
+});
+
+export type PublicRouter = typeof publicRouter;
