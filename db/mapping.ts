@@ -3,7 +3,6 @@
  * the same row shapes (Dates, parsed JSON, booleans), so most records are stored as they are; only
  * what a row cannot hold directly is converted here.
  */
-import type { AnyColumn, asc as ascending } from "drizzle-orm";
 import type {
   AuthenticationMethodRecord,
   CredentialRecord,
@@ -36,31 +35,7 @@ export type SessionRow = Omit<SessionRecord, "authenticationMethods"> & {
   authenticationMethods: StoredAuthenticationMethod[];
 };
 
-/**
- * How an identity is loaded with its children: one statement, children in their read order.
- * Relational queries alias the nested tables, hence the callbacks rather than schema columns.
- */
-export const identityWith = {
-  credentials: {
-    orderBy: orderByCreatedAtThenId,
-    with: { identifiers: { columns: { identifier: true }, orderBy: orderByPosition } },
-  },
-  verifiableAddresses: { orderBy: orderByCreatedAtThenId },
-  recoveryAddresses: { orderBy: orderByCreatedAtThenId },
-} as const;
-
-function orderByCreatedAtThenId(
-  t: { createdAt: AnyColumn; id: AnyColumn },
-  { asc }: { asc: typeof ascending },
-) {
-  return [asc(t.createdAt), asc(t.id)];
-}
-
-function orderByPosition(t: { position: AnyColumn }, { asc }: { asc: typeof ascending }) {
-  return [asc(t.position)];
-}
-
-/** What a relational query `with: identityWith` returns. */
+/** What a relational query for an identity with all its children returns (PostgreSQL store). */
 export interface IdentityTree extends IdentityRecord {
   credentials: (CredentialRow & { identifiers: { identifier: string }[] })[];
   verifiableAddresses: VerifiableAddressRecord[];
@@ -113,6 +88,30 @@ export function identityFromTree(tree: IdentityTree): FullIdentity {
   return {
     ...tree,
     credentials: tree.credentials.map((c) => ({ ...c, identifiers: c.identifiers.map((i) => i.identifier) })),
+  };
+}
+
+/** The rows of one identity's children, each list already in read order. */
+export interface IdentityChildRows {
+  credentials: CredentialRow[];
+  /** Ordered by position within each credential. */
+  identifiers: Pick<IdentifierRow, "credentialId" | "identifier">[];
+  verifiableAddresses: VerifiableAddressRecord[];
+  recoveryAddresses: RecoveryAddressRecord[];
+}
+
+/** Puts an identity together from separately selected rows (SQLite store). */
+export function identityFromRows(row: IdentityRecord, children: IdentityChildRows): FullIdentity {
+  return {
+    ...row,
+    credentials: children.credentials.map((credential) => ({
+      ...credential,
+      identifiers: children.identifiers
+        .filter((i) => i.credentialId === credential.id)
+        .map((i) => i.identifier),
+    })),
+    verifiableAddresses: children.verifiableAddresses,
+    recoveryAddresses: children.recoveryAddresses,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Config } from "./config/schema.ts";
 import type { AppDeps } from "./deps.ts";
 import { ReturnToPolicy } from "./flows/return-to.ts";
 import { sha256Hex } from "./http/base64.ts";
+import { withCors } from "./http/cors.ts";
 import { adminHandler, publicHandler } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";
 import { SchemaRegistry } from "./identity/registry.ts";
@@ -69,5 +70,5 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
   };
   deps.sessions = new SessionService(deps, createLucia(store, config));
-  return { public: publicHandler(deps), admin: adminHandler(deps), deps };
+  return { public: withCors(rawConfig.serve.public.cors, publicHandler(deps)), admin: adminHandler(deps), deps };
 }

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { serve } from "@hono/node-server";
 import { openStore } from "../db/open.ts";
 import { createApp } from "./app.ts";
+import { listen } from "./listen.ts";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
@@ -59,21 +59,29 @@ async function main(): Promise<void> {
     await store.close();
     return;
   }
-  const app = await createApp(config, store, { logger });
-  const listen = (name: string, fetch: (req: Request) => Promise<Response>, host: string, port: number) =>
-    new Promise<ReturnType<typeof serve>>((ok) => {
-      const server = serve({ fetch, hostname: host, port }, (info) => {
-        logger.info(`${name} API listening`, { url: `http://${host}:${info.port}/` });
-        ok(server);
-      });
-    });
-  const servers = [
-    await listen("public", app.public, config.serve.public.host, config.serve.public.port),
-    await listen("admin", app.admin, config.serve.admin.host, config.serve.admin.port),
-  ];
+  const [pub, adm] = await Promise.all([
+    listen(config.serve.public.host, config.serve.public.port),
+    listen(config.serve.admin.host, config.serve.admin.port),
+  ]);
+  // Base URLs default to the real listening addresses (which matters when a port is 0).
+  const app = await createApp(
+    {
+      ...config,
+      serve: {
+        public: { ...config.serve.public, base_url: config.serve.public.base_url ?? pub.url },
+        admin: { ...config.serve.admin, base_url: config.serve.admin.base_url ?? adm.url },
+      },
+    },
+    store,
+    { logger },
+  );
+  pub.bind(app.public);
+  adm.bind(app.admin);
+  logger.info("public API listening", { url: pub.url });
+  logger.info("admin API listening", { url: adm.url });
   logger.info(`open ${app.deps.config.ui.registration} to sign up`);
   const stop = async () => {
-    for (const s of servers) s.close();
+    await Promise.all([pub.close(), adm.close()]);
     await store.close();
     process.exit(0);
   };

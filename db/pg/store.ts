@@ -9,7 +9,6 @@ import {
   identifierRows,
   identityFromTree,
   identityRow,
-  identityWith,
   normaliseIdentity,
   sessionFromRow,
   sessionRow,
@@ -28,7 +27,7 @@ import type {
   StoredErrorRecord,
 } from "../store.ts";
 import * as schema from "./schema.ts";
-import { type PgDb, type PgStatements, prepareStatements } from "./statements.ts";
+import { identityWith, type PgDb, type PgStatements, prepareStatements } from "./statements.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../migrations/pg", import.meta.url));
 
@@ -77,21 +76,22 @@ export class PostgresStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    // Several processes may start at once; the lock makes the others wait and then find nothing to do.
+    // Several processes may start at once; the lock makes the others wait and then find nothing
+    // to do. Migrating on the connection that holds the lock also works with a pool of one.
     const lockKey = `tessera_migrations:${this.#migrationsSchema ?? ""}`;
-    const lockHolder = await this.#pool.connect();
+    const connection = await this.#pool.connect();
     try {
-      await lockHolder.query("select pg_advisory_lock(hashtext($1))", [lockKey]);
+      await connection.query("select pg_advisory_lock(hashtext($1))", [lockKey]);
       try {
-        await migrate(this.#db, {
+        await migrate(drizzle({ client: connection }), {
           migrationsFolder,
           ...(this.#migrationsSchema === undefined ? {} : { migrationsSchema: this.#migrationsSchema }),
         });
       } finally {
-        await lockHolder.query("select pg_advisory_unlock(hashtext($1))", [lockKey]);
+        await connection.query("select pg_advisory_unlock(hashtext($1))", [lockKey]);
       }
     } finally {
-      lockHolder.release();
+      connection.release();
     }
   }
 
@@ -123,8 +123,9 @@ export class PostgresStore implements Store {
 
   async updateIdentity(identity: FullIdentity): Promise<FullIdentity> {
     const normalised = normaliseIdentity(identity);
-    if (!(await this.#writeIdentity(normalised, true)))
+    if (!(await this.#writeIdentity(normalised, true))) {
       throw new Error(`Identity ${identity.id} does not exist`);
+    }
     return normalised;
   }
 

@@ -1,6 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { identityWith } from "../mapping.ts";
 import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
 import * as schema from "./schema.ts";
 
@@ -12,6 +11,11 @@ const placeholder = sql.placeholder;
  * The prepared statements of the hot paths and of identity writes (which run many small
  * statements inside one transaction). Preparing compiles against the tables, so this runs
  * after migrations, on first use.
+ *
+ * An identity is read with one statement per table rather than drizzle's relational query: in
+ * SQLite statements cost no round trip, and these plain indexed selects measured several times
+ * faster than the relational query's nested JSON subqueries (whose bound LIMIT also defeats the
+ * primary-key fast path).
  */
 export function prepareStatements(db: SqliteDb) {
   const {
@@ -23,28 +27,52 @@ export function prepareStatements(db: SqliteDb) {
     sessions,
     selfserviceFlows,
   } = schema;
+  const identityId = placeholder("identityId");
   return {
-    identityById: db.query.identities
-      .findFirst({ where: (t) => eq(t.id, placeholder("id")), with: identityWith })
+    identityById: db
+      .select()
+      .from(identities)
+      .where(eq(identities.id, placeholder("id")))
       .prepare(),
-    identityByIdentifier: db.query.identities
-      .findFirst({
-        where: (t) =>
-          inArray(
-            t.id,
-            db
-              .select({ id: identityCredentialIdentifiers.identityId })
-              .from(identityCredentialIdentifiers)
-              .where(
-                and(
-                  eq(identityCredentialIdentifiers.credentialType, placeholder("type")),
-                  eq(identityCredentialIdentifiers.identifier, placeholder("identifier")),
-                ),
-              ),
-          ),
-        with: identityWith,
+    identityByIdentifier: db
+      .select(getTableColumns(identities))
+      .from(identityCredentialIdentifiers)
+      .innerJoin(identities, eq(identities.id, identityCredentialIdentifiers.identityId))
+      .where(
+        and(
+          eq(identityCredentialIdentifiers.credentialType, placeholder("type")),
+          eq(identityCredentialIdentifiers.identifier, placeholder("identifier")),
+        ),
+      )
+      .prepare(),
+    credentialsOf: db
+      .select()
+      .from(identityCredentials)
+      .where(eq(identityCredentials.identityId, identityId))
+      .orderBy(asc(identityCredentials.createdAt), asc(identityCredentials.id))
+      .prepare(),
+    identifiersOf: db
+      .select({
+        credentialId: identityCredentialIdentifiers.credentialId,
+        identifier: identityCredentialIdentifiers.identifier,
       })
+      .from(identityCredentialIdentifiers)
+      .where(eq(identityCredentialIdentifiers.identityId, identityId))
+      .orderBy(asc(identityCredentialIdentifiers.credentialId), asc(identityCredentialIdentifiers.position))
       .prepare(),
+    verifiableAddressesOf: db
+      .select()
+      .from(identityVerifiableAddresses)
+      .where(eq(identityVerifiableAddresses.identityId, identityId))
+      .orderBy(asc(identityVerifiableAddresses.createdAt), asc(identityVerifiableAddresses.id))
+      .prepare(),
+    recoveryAddressesOf: db
+      .select()
+      .from(identityRecoveryAddresses)
+      .where(eq(identityRecoveryAddresses.identityId, identityId))
+      .orderBy(asc(identityRecoveryAddresses.createdAt), asc(identityRecoveryAddresses.id))
+      .prepare(),
+
     insertIdentity: db.insert(identities).values(rowPlaceholders(identities)).prepare(),
     updateIdentity: db
       .update(identities)
@@ -88,11 +116,11 @@ export function prepareStatements(db: SqliteDb) {
       .from(sessions)
       .where(eq(sessions.token, placeholder("token")))
       .prepare(),
-    sessionWithIdentityByToken: db.query.sessions
-      .findFirst({
-        where: (t) => eq(t.token, placeholder("token")),
-        with: { identity: { with: identityWith } },
-      })
+    sessionWithIdentityByToken: db
+      .select({ session: sessions, identity: identities })
+      .from(sessions)
+      .innerJoin(identities, eq(identities.id, sessions.identityId))
+      .where(eq(sessions.token, placeholder("token")))
       .prepare(),
     insertSession: db.insert(sessions).values(rowPlaceholders(sessions)).prepare(),
     updateSession: db

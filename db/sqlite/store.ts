@@ -9,9 +9,8 @@ import { rethrowAsConflict } from "../conflict.ts";
 import {
   credentialRow,
   identifierRows,
-  identityFromTree,
+  identityFromRows,
   identityRow,
-  identityWith,
   normaliseIdentity,
   sessionFromRow,
   sessionRow,
@@ -24,6 +23,7 @@ import type {
   CredentialType,
   FlowRecord,
   FullIdentity,
+  IdentityRecord,
   ListIdentitiesQuery,
   SessionRecord,
   Store,
@@ -53,6 +53,11 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDb;
   #prepared: SqliteStatements | undefined;
   readonly #writeIdentity: (identity: FullIdentity, isUpdate: boolean) => boolean;
+  /**
+   * Runs a multi-statement read in one transaction, so that it sees one snapshot even when
+   * another process writes to the same file between statements (and takes the lock only once).
+   */
+  readonly #read: <T>(read: () => T) => T;
 
   /** `filename` is a path or ":memory:"; a file's folder is created when missing. */
   constructor(filename: string) {
@@ -72,6 +77,8 @@ export class SqliteStore implements Store {
     this.#writeIdentity = this.#client.transaction((identity: FullIdentity, isUpdate: boolean) =>
       this.#writeIdentityRows(identity, isUpdate),
     ).immediate;
+    const readTransaction = this.#client.transaction((read: () => unknown) => read()).deferred;
+    this.#read = readTransaction as <T>(read: () => T) => T;
   }
 
   /** Prepared on first use, because preparing needs the tables that `migrate()` creates. */
@@ -106,14 +113,17 @@ export class SqliteStore implements Store {
   }
 
   async getIdentity(id: string): Promise<FullIdentity | undefined> {
-    const tree = this.#statements.identityById.get({ id });
-    return tree && identityFromTree(tree);
+    return this.#read(() => {
+      const row = this.#statements.identityById.get({ id });
+      return row && this.#withChildren(row);
+    });
   }
 
   async updateIdentity(identity: FullIdentity): Promise<FullIdentity> {
     const normalised = normaliseIdentity(identity);
-    if (!this.#writeIdentityOrConflict(normalised, true))
+    if (!this.#writeIdentityOrConflict(normalised, true)) {
       throw new Error(`Identity ${identity.id} does not exist`);
+    }
     return normalised;
   }
 
@@ -135,15 +145,17 @@ export class SqliteStore implements Store {
       conditions.push(inArray(identities.id, owners));
     }
     // One row more than asked tells whether another page exists.
-    const rows = this.#db.query.identities
-      .findMany({
-        where: and(...conditions),
-        orderBy: asc(identities.id),
-        limit: query.pageSize + 1,
-        with: identityWith,
-      })
-      .sync();
-    const page = keysetPage(rows.map(identityFromTree), query.pageSize);
+    const page = this.#read(() => {
+      const rows = this.#db
+        .select()
+        .from(identities)
+        .where(and(...conditions))
+        .orderBy(asc(identities.id))
+        .limit(query.pageSize + 1)
+        .all();
+      const { items, nextPageToken } = keysetPage(rows, query.pageSize);
+      return { items: items.map((row) => this.#withChildren(row)), nextPageToken };
+    });
     return { identities: page.items, ...withNextPageToken(page.nextPageToken) };
   }
 
@@ -151,8 +163,21 @@ export class SqliteStore implements Store {
     type: CredentialType,
     identifier: string,
   ): Promise<FullIdentity | undefined> {
-    const tree = this.#statements.identityByIdentifier.get({ type, identifier });
-    return tree && identityFromTree(tree);
+    return this.#read(() => {
+      const row = this.#statements.identityByIdentifier.get({ type, identifier });
+      return row && this.#withChildren(row);
+    });
+  }
+
+  #withChildren(row: IdentityRecord): FullIdentity {
+    const statements = this.#statements;
+    const params = { identityId: row.id };
+    return identityFromRows(row, {
+      credentials: statements.credentialsOf.all(params),
+      identifiers: statements.identifiersOf.all(params),
+      verifiableAddresses: statements.verifiableAddressesOf.all(params),
+      recoveryAddresses: statements.recoveryAddressesOf.all(params),
+    });
   }
 
   /** Returns false when an update found no identity row. */
@@ -209,10 +234,10 @@ export class SqliteStore implements Store {
   async getSessionWithIdentityByToken(
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
-    const row = this.#statements.sessionWithIdentityByToken.get({ token });
-    if (!row) return undefined;
-    const { identity, ...session } = row;
-    return { session: sessionFromRow(session), identity: identityFromTree(identity) };
+    return this.#read(() => {
+      const row = this.#statements.sessionWithIdentityByToken.get({ token });
+      return row && { session: sessionFromRow(row.session), identity: this.#withChildren(row.identity) };
+    });
   }
 
   async updateSession(session: SessionRecord): Promise<void> {

@@ -76,6 +76,15 @@ export function flowCommonJson(flow: FlowRecord) {
   };
 }
 
+/**
+ * The `?flow=` parameter of a submission: missing or not a UUID is a 400 (contract §4.4.1 step 2;
+ * Kratos's `flow.GetFlowID` for every flow), before any lookup.
+ */
+export function requireFlowParam(id: string | null): string {
+  if (!isUuid(id)) throw new HttpError(400, { reason: "The flow query parameter is missing or malformed." });
+  return id;
+}
+
 /** Loads a flow of the given kind by id, or throws the contract's 404. */
 export async function loadFlow(deps: AppDeps, kind: FlowKind, id: string | null, notFoundReason?: string) {
   const flow = isUuid(id) ? await deps.store.getFlow(id.toLowerCase()) : undefined;

@@ -13,9 +13,25 @@ function mediaType(req: Request): string {
   return (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
+const ABANDONED = Symbol("tessera.bodyAbandoned");
+
+/**
+ * Whether a body was refused part-way (over the limit). The rest of it is still on the wire, so the
+ * connection cannot be reused: the response must say `Connection: close` (as Go's server does after
+ * a MaxBytesReader error), or a keep-alive client and the listener's shutdown may wait on it forever.
+ */
+export function bodyAbandoned(req: Request): boolean {
+  return (req as unknown as Record<symbol, unknown>)[ABANDONED] === true;
+}
+
+function abandon(req: Request, limit: number): HttpError {
+  (req as unknown as Record<symbol, unknown>)[ABANDONED] = true;
+  return tooLarge(limit);
+}
+
 async function readLimited(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (declared > limit) throw tooLarge(limit);
+  if (declared > limit) throw abandon(req, limit);
   if (!req.body) return new Uint8Array(new ArrayBuffer(0));
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -26,7 +42,7 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array<Arra
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(limit);
+      throw abandon(req, limit);
     }
     chunks.push(value);
   }

@@ -85,3 +85,21 @@ export function assertCsrf({ req, cookieToken, sentToken }: CsrfCheckInput): voi
     message: "the request was rejected to protect you from Cross-Site-Request-Forgery",
   });
 }
+
+const API_FLOW_ORIGIN_REASON =
+  'The HTTP Request Header included the "Origin" key, indicating that this request was made as part of an AJAX request in a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.';
+const API_FLOW_COOKIE_REASON =
+  'The HTTP Request Header included the "Cookie" key, indicating that this request was made by a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.';
+
+/**
+ * What stands in for CSRF on api flows (contract §9.3): a request with an `Origin` header or with
+ * any cookie but Cloudflare's (`__cf`, `_cf`, `cf_`) comes from a browser and is refused with a
+ * 400, which flows render as message 4000001. A `csrf_token` in the body is ignored.
+ */
+export function assertNotBrowser(req: Request, cookieNames: Iterable<string>): void {
+  if (req.headers.get("origin")) throw new HttpError(400, { reason: API_FLOW_ORIGIN_REASON });
+  const found = [...cookieNames].filter((name) => !/^(__cf|_cf|cf_)/.test(name));
+  if (found.length > 0) {
+    throw new HttpError(400, { reason: API_FLOW_COOKIE_REASON, details: { "found cookies": found } });
+  }
+}

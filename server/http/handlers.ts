@@ -1,5 +1,6 @@
 import type { AppDeps } from "../deps.ts";
 import { adminTrpcRoutes, publicTrpcRoutes } from "../trpc/handler.ts";
+import { bodyAbandoned } from "./body.ts";
 import { RequestContext } from "./context.ts";
 import { errorJson, redirect, toHttpError } from "./respond.ts";
 import { ANY, createRouter, type Route, route } from "./router.ts";
@@ -12,6 +13,7 @@ import { registrationRoutes } from "./routes/registration.ts";
 import { schemaRoutes } from "./routes/schemas.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { uiRoutes } from "./routes/ui.ts";
 
 /** Answers 307 to the same path and query on another listener (Kratos's cross-listener redirects). */
 function redirectTo(base: (deps: AppDeps) => string, stripAdmin: boolean) {
@@ -42,12 +44,18 @@ function wrap(deps: AppDeps, routes: Route[], rewrite?: (url: URL) => URL) {
   const router = createRouter(routes);
   return async (req: Request): Promise<Response> => {
     const ctx = new RequestContext(req, deps, rewrite);
+    let res: Response;
     try {
       const { handler, params } = router(ctx);
-      return await handler(ctx, params);
+      res = await handler(ctx, params);
     } catch (err) {
-      return errorJson(ctx, toHttpError(ctx, err));
+      res = errorJson(ctx, toHttpError(ctx, err));
     }
+    if (!bodyAbandoned(req)) return res;
+    // Copy first: some responses (Response.redirect, fetched ones) have immutable headers.
+    const closing = new Response(res.body, res);
+    closing.headers.set("connection", "close");
+    return closing;
   };
 }
 
@@ -62,6 +70,7 @@ export function publicHandler(deps: AppDeps) {
     ...loginRoutes,
     ...registrationRoutes,
     ...settingsRoutes,
+    ...uiRoutes,
     ...publicTrpcRoutes,
     route(ANY, "/identities", toAdmin),
     route(ANY, "/identities/:id", toAdmin),

@@ -6,7 +6,7 @@ const NO_CACHE = "private, no-cache, no-store, must-revalidate";
 function baseHeaders(ctx: RequestContext, contentType?: string): Headers {
   const h = new Headers();
   if (contentType) h.set("content-type", contentType);
-  if (ctx.req.method === "GET") h.set("cache-control", NO_CACHE);
+  if (ctx.req.method === "GET" || ctx.req.method === "HEAD") h.set("cache-control", NO_CACHE);
   h.set("vary", "Cookie");
   for (const c of ctx.setCookies) h.append("set-cookie", c);
   return h;

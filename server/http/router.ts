@@ -1,5 +1,6 @@
 import type { RequestContext } from "./context.ts";
 import { HttpError } from "./errors.ts";
+import { errorJson } from "./respond.ts";
 
 export type Params = Record<string, string>;
 export type Handler = (ctx: RequestContext, params: Params) => Promise<Response> | Response;
@@ -46,9 +47,13 @@ export function createRouter(routes: readonly Route[]) {
       const allow = [...allowed].join(", ");
       return {
         handler: () => {
-          throw new HttpError(405, {
-            reason: `The ${ctx.req.method} method is not allowed here; use ${allow}.`,
-          });
+          // RFC 9110 §15.5.6: a 405 lists the methods the resource does support.
+          const res = errorJson(
+            ctx,
+            new HttpError(405, { reason: `The ${ctx.req.method} method is not allowed here; use ${allow}.` }),
+          );
+          res.headers.set("allow", allow);
+          return res;
         },
         params: {},
       };

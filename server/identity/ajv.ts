@@ -37,8 +37,14 @@ export function dialectOf(schema: Record<string, unknown>): SchemaDialect {
  * keywords such as "ory.sh/kratos" tolerated (strict: false), the offending data attached to
  * errors (verbose) because messages quote it, and Kratos's formats registered.
  */
-export function createAjv(dialect: SchemaDialect = "draft-07"): AjvCore {
+export function createAjv(
+  dialect: SchemaDialect = "draft-07",
+  tuning: { validateSchema?: boolean } = {},
+): AjvCore {
   const options = {
+    // Checking each schema against its meta-schema costs ~15 ms per instance; callers that
+    // already checked (the registry, against the identity meta-schema) switch it off.
+    validateSchema: tuning.validateSchema ?? true,
     allErrors: true,
     strict: false,
     verbose: true,

@@ -67,7 +67,10 @@ function addAddress(list: AddressRef[], address: AddressRef): void {
   }
 }
 
-/** Email formats are checked by the schema itself; the extension checks only when no format says so. */
+/**
+ * Email addresses must be valid unless another format (e.g. `no-validate`) says otherwise. With
+ * `format: email` the schema reports the same problem; checkTraits drops the repeat.
+ */
 function checksEmail(site: ExtensionSite): boolean {
   return site.format === undefined || site.format === "email";
 }
@@ -92,8 +95,18 @@ export function deriveTraits(entry: { readonly extensions: ExtensionPlan }, trai
         const duplicate = derived.issues.some((i) => i.path === at && i.message.text === text.text);
         if (!duplicate) derived.issues.push({ path: at, message: text });
       };
-      const invalidEmail = () => checksEmail(site) && !isEmail(value);
-      const email = () => normalizeEmail(value) ?? value.trim().toLowerCase();
+      // Computed at most once per value, however many uses need them.
+      let validEmail: boolean | undefined;
+      let normalizedEmail: string | undefined;
+      const invalidEmail = () => {
+        if (!checksEmail(site)) return false;
+        validEmail ??= isEmail(value);
+        return !validEmail;
+      };
+      const email = () => {
+        normalizedEmail ??= normalizeEmail(value) ?? value.trim().toLowerCase();
+        return normalizedEmail;
+      };
 
       if (credentials?.password?.identifier)
         addUnique(identifiers.password ?? [], normalizeIdentifier(value));

@@ -4,7 +4,13 @@ export { applyTraits, protectedFieldsChanged } from "./apply.ts";
 export { checkTraits, type TraitsCheck } from "./check.ts";
 export { isEmail, isEmailLoose } from "./email.ts";
 export { type AddressRef, type DerivedTraits, deriveTraits } from "./extension.ts";
-export type { AddressVia, ExtensionConfig, ExtensionPlan, ExtensionSite } from "./extension-plan.ts";
+export {
+  type AddressVia,
+  type ExtensionConfig,
+  type ExtensionPlan,
+  type ExtensionSite,
+  planExtensions,
+} from "./extension-plan.ts";
 export { normalizeEmail, normalizeIdentifier, normalizePhone } from "./normalize.ts";
 export { isPhone } from "./phone.ts";
 export {
@@ -15,4 +21,10 @@ export {
   schemaUrlId,
 } from "./registry.ts";
 export { type IdentityJsonOptions, identityToJson } from "./serialize.ts";
-export { pointerToPath, type TraitIssue, validateDocument, validateTraits } from "./validate.ts";
+export {
+  issuesFromAjvErrors,
+  pointerToPath,
+  type TraitIssue,
+  validateDocument,
+  validateTraits,
+} from "./validate.ts";

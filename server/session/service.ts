@@ -24,7 +24,9 @@ export function sessionTokenOf(
 ): { token: string; source: TokenSource } | undefined {
   const header = ctx.req.headers.get("x-session-token");
   if (header) return { token: header, source: "header" };
-  const cookie = lucia.readSessionCookie(ctx.req.headers.get("cookie") ?? "");
+  // The request's own (lenient) cookie parse: lucia's throws on a malformed %-escape, which any
+  // client can send, and whoami would answer 500 instead of 401.
+  const cookie = ctx.cookies.get(lucia.sessionCookieName);
   if (cookie) return { token: cookie, source: "cookie" };
   const auth = ctx.req.headers.get("authorization");
   if (auth) {

@@ -16,7 +16,11 @@ export interface TrpcContext {
 
 /** The fetch adapter's `createContext` for a request the listener already wrapped in a `RequestContext`. */
 export function createContextFactory(http: RequestContext) {
-  return ({ resHeaders }: FetchCreateContextFnOptions): TrpcContext => ({ http, deps: http.deps, resHeaders });
+  return ({ resHeaders }: FetchCreateContextFnOptions): TrpcContext => ({
+    http,
+    deps: http.deps,
+    resHeaders,
+  });
 }
 
 /**

@@ -1,4 +1,10 @@
-import { StandardSchemaV1Error, type TRPC_ERROR_CODE_KEY, TRPCError, type TRPCDefaultErrorShape } from "@trpc/server";
+import {
+  StandardSchemaV1Error,
+  type TRPC_ERROR_CODE_KEY,
+  type TRPCDefaultErrorData,
+  type TRPCDefaultErrorShape,
+  TRPCError,
+} from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { ErrorEnvelope } from "../../shared/errors.ts";
@@ -135,14 +141,13 @@ export function httpErrorOf(error: TRPCError): HttpError {
 }
 
 /** The `data` of every tRPC error: tRPC's own fields plus Kratos's envelope under `kratos`. */
-export interface TesseraErrorData {
-  code: TRPC_ERROR_CODE_KEY;
-  httpStatus: number;
-  path?: string;
-  stack?: string;
+export type TesseraErrorData = TRPCDefaultErrorData & {
   /** Exactly what the REST route would have answered: `{ error: {...}, redirect_browser_to?, use_flow_id?, ... }`. */
   kratos: ErrorEnvelope;
-}
+};
+
+/** The shape of every tRPC error (what `TRPCClientError<PublicRouter>` is typed with). */
+export type TesseraErrorShape = Omit<TRPCDefaultErrorShape, "data"> & { data: TesseraErrorData };
 
 /** The error formatter of both routers: one shape for every error, whoever threw it. */
 export function formatError({
@@ -153,7 +158,7 @@ export function formatError({
   shape: TRPCDefaultErrorShape;
   error: TRPCError;
   ctx: TrpcContext | undefined;
-}): { code: number; message: string; data: TesseraErrorData } {
+}): TesseraErrorShape {
   const http = httpErrorOf(error);
   const kratos = http.toEnvelope() as ErrorEnvelope;
   const requestId = ctx?.http.req.headers.get("x-request-id");

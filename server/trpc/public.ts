@@ -20,6 +20,7 @@ import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, toResult } from "./outcome.ts";
 import { settingsRouter } from "./settings.ts";
 import {
+  checkedByService,
   createLoginInput,
   createRegistrationInput,
   flowIdInput,
@@ -49,7 +50,9 @@ const registration = router({
   /** `GET /self-service/registration/{browser,api}` for a JSON caller. */
   create: procedure.input(createRegistrationInput).mutation(async ({ ctx, input }) => {
     const caller: Caller = { flowType: input.type, json: true };
-    const http = asRestCall(ctx.http, `/self-service/registration/${input.type}`, { return_to: input.returnTo });
+    const http = asRestCall(ctx.http, `/self-service/registration/${input.type}`, {
+      return_to: input.returnTo,
+    });
     const outcome = await createRegistrationFlow(ctx.deps, http, input.type, input.returnTo ?? null, caller);
     return expectForm<RegistrationFlowJson>(ctx, outcome, caller);
   }),
@@ -61,7 +64,7 @@ const registration = router({
   }),
   /** `POST /self-service/registration?flow=` with a JSON body. */
   submit: procedure
-    .input(z.object({ flow: z.string(), body: registrationPasswordBody }))
+    .input(z.object({ flow: z.string(), body: checkedByService(registrationPasswordBody) }))
     .mutation(async ({ ctx, input }): Promise<FlowResult<RegistrationFlowJson, RegistrationSuccess>> => {
       const { outcome, caller } = await submitRegistration(
         ctx.deps,
@@ -104,7 +107,7 @@ const login = router({
   }),
   /** `POST /self-service/login?flow=` with a JSON body. */
   submit: procedure
-    .input(z.object({ flow: z.string(), body: loginPasswordBody }))
+    .input(z.object({ flow: z.string(), body: checkedByService(loginPasswordBody) }))
     .mutation(async ({ ctx, input }): Promise<FlowResult<LoginFlowJson, LoginSuccess>> => {
       const { outcome, caller } = await submitLogin(ctx.deps, ctx.http, input.flow, jsonBody(input.body), {
         json: true,
@@ -152,7 +155,8 @@ const session = router({
   /** `DELETE /sessions/{id}`: revokes one other session of the caller. */
   revoke: procedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }): Promise<void> => {
     const { session, identity } = await requireSession(ctx, "No valid session cookie found.");
-    if (input.id === session.id) throw new HttpError(400, { reason: "You cannot revoke the current session." });
+    if (input.id === session.id)
+      throw new HttpError(400, { reason: "You cannot revoke the current session." });
     const target = await ctx.deps.store.getSession(input.id).catch(() => undefined);
     if (!target || target.identityId !== identity.id)
       throw new HttpError(404, { message: "Unable to locate the resource" });
@@ -171,7 +175,7 @@ const session = router({
       if (input) {
         if (!input.sessionToken) throw new HttpError(400, { reason: "The session_token field is required." });
         const target = await deps.store.getSessionByToken(input.sessionToken);
-        if (!target || !target.active) {
+        if (!target?.active) {
           throw new HttpError(403, {
             reason: "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
           });

@@ -1,8 +1,76 @@
-import { router } from "./init.ts";
+import { z } from "zod";
+import type { SettingsFlowJson } from "../../shared/flows.ts";
+import type { Caller } from "../flows/outcome.ts";
+import {
+  createSettingsFlow,
+  getSettingsFlow,
+  noSessionError,
+  submitSettings,
+} from "../flows/settings/service.ts";
+import type { ParsedBody } from "../http/body.ts";
+import { HttpError } from "../http/errors.ts";
+import { asRestCall } from "./context.ts";
+import { procedure, router } from "./init.ts";
+import { expectForm, type FlowResult, toResult } from "./outcome.ts";
+import { checkedByService, flowIdInput, flowTypeInput, traits, transientPayload } from "./wire.ts";
+
+/** `updateSettingsFlowWithProfileMethod`. */
+export const settingsProfileBody = z.object({
+  method: z.literal("profile"),
+  traits,
+  csrf_token: z.string().optional(),
+  transient_payload: transientPayload.optional(),
+});
+
+/** `updateSettingsFlowWithPasswordMethod`. */
+export const settingsPasswordBody = z.object({
+  method: z.literal("password"),
+  password: z.string(),
+  csrf_token: z.string().optional(),
+  transient_payload: transientPayload.optional(),
+});
+
+/** The settings body: a union keyed by `method`. */
+export const settingsBody = z.discriminatedUnion("method", [settingsProfileBody, settingsPasswordBody]);
+export type SettingsBody = z.infer<typeof settingsBody>;
 
 /**
- * SETTINGS SUB-ROUTER — reserved for the settings flow (server/flows/settings/service.ts, being
- * written): `create({type, returnTo?})`, `get({id})`, `submit({flow, body})` with `body` a union
- * keyed by `method` (`profile`: traits + csrf_token?; `password`: password + csrf_token?).
+ * The settings flow (contract §4) over server/flows/settings/service.ts, the functions the REST
+ * routes in server/http/routes/settings.ts call. Validation problems come back as the flow with node
+ * messages (`status: "form"`); success as `{ status: "success", ...settingsFlow }` (state `success`,
+ * message 1050001, `continue_with`); a session too old for a privileged change is FORBIDDEN with
+ * `data.kratos.error.id === "session_refresh_required"` and `redirect_browser_to`; an expired flow
+ * PRECONDITION_FAILED (httpStatus 410) with `use_flow_id`.
  */
-export const settingsRouter = router({});
+export const settingsRouter = router({
+  /** `GET /self-service/settings/{browser,api}` for a JSON caller (needs a session). */
+  create: procedure
+    .input(z.object({ type: flowTypeInput, returnTo: z.string().optional() }))
+    .mutation(async ({ ctx, input }) => {
+      const caller: Caller = { flowType: input.type, json: true };
+      const http = asRestCall(ctx.http, `/self-service/settings/${input.type}`, {
+        return_to: input.returnTo,
+      });
+      const outcome = await createSettingsFlow(ctx.deps, http, input.type, input.returnTo ?? null, caller);
+      return expectForm<SettingsFlowJson>(ctx, outcome, caller);
+    }),
+  /** `GET /self-service/settings/flows?id=` (the signed-in owner only; no CSRF check, as REST). */
+  get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<SettingsFlowJson> => {
+    const active = await ctx.deps.sessions.fromRequest(ctx.http);
+    if (!active) throw noSessionError();
+    return getSettingsFlow(ctx.deps, active, input.id);
+  }),
+  /** `POST /self-service/settings?flow=` with a JSON body. */
+  submit: procedure
+    .input(z.object({ flow: z.string(), body: checkedByService(settingsBody) }))
+    .mutation(async ({ ctx, input }): Promise<FlowResult<SettingsFlowJson, SettingsFlowJson>> => {
+      const result = await submitSettings(ctx.deps, ctx.http, {
+        flowId: input.flow,
+        readPayload: async (): Promise<ParsedBody> => ({ kind: "json", value: input.body }),
+        json: true,
+      });
+      // Only non-JSON callers are sent to the login UI; a JSON caller without a session gets a 401.
+      if ("loginUi" in result) throw new HttpError(500);
+      return toResult(ctx, result.outcome, result.caller);
+    }),
+});

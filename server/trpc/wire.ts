@@ -24,6 +24,14 @@ export const loginSuccess = z.object({
 });
 export type LoginSuccess = z.infer<typeof loginSuccess>;
 
+/**
+ * A submission body typed by its zod schema but checked by the flow service, exactly as the REST
+ * route's decoded JSON body is. A wrong `method`, a missing field or a mistyped value then gives the
+ * same flow with the same node messages through both doors, never a tRPC-only BAD_REQUEST; the
+ * schema gives TypeScript callers the types.
+ */
+export const checkedByService = <S extends z.ZodType>(_schema: S) => z.custom<z.input<S>>();
+
 const flowTypeInput = z.enum(["browser", "api"]);
 const traits = z.record(z.string(), z.unknown());
 const transientPayload = z.record(z.string(), z.unknown());

@@ -107,7 +107,11 @@ test("login with a wrong password: 400 flow with 4000006, identifier echoed, pas
   const { status, body } = await sdkError(
     api.updateLoginFlow({
       flow: flow.id,
-      updateLoginFlowBody: { method: "password", identifier: "ada@example.com", password: "wrong-password-1" },
+      updateLoginFlowBody: {
+        method: "password",
+        identifier: "ada@example.com",
+        password: "wrong-password-1",
+      },
     }),
   );
   assert.equal(status, 400);
@@ -281,4 +285,99 @@ test("an expired login flow: JSON 410 self_service_flow_expired with use_flow_id
   assertSchema("loginFlow", freshBody);
   assert.deepEqual(globalMessageIds(freshBody), [4010001]);
   assert.equal(jar.cookies.has("ory_kratos_session"), false, "no session was issued");
+});
+
+test("a refresh flow completed by a different identity replaces the session and rotates the CSRF cookie", async (t) => {
+  const s = await server(t);
+  await registerNative(s, "ada@example.com");
+  const grace = await registerNative(s, "grace@example.com");
+  const jar = new CookieJar();
+  await browserLogin(s, jar, "ada@example.com");
+  const before = await (await jar.fetch(url(s, "/sessions/whoami"))).json();
+  const oldCookie = jar.cookies.get("ory_kratos_session");
+  const csrfName = [...jar.cookies.keys()].find((k) => k.startsWith("csrf_token_"))!;
+  const csrfBefore = jar.cookies.get(csrfName);
+
+  const init = await jar.fetch(url(s, "/self-service/login/browser?refresh=true"), { headers: JSON_ACCEPT });
+  const flow = await bodyOf(init);
+  assert.equal(flow.refresh, true);
+  const res = await jar.fetch(
+    url(s, `/self-service/login?flow=${flow.id}`),
+    jsonBody({
+      method: "password",
+      identifier: "grace@example.com",
+      password: PASSWORD,
+      csrf_token: csrfOf(flow as never),
+    }),
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  const after = await bodyOf(await jar.fetch(url(s, "/sessions/whoami")));
+  assert.notEqual(after.id, before.id);
+  assert.equal((after.identity as { id: string }).id, grace.identityId);
+  assert.notEqual(jar.cookies.get(csrfName), csrfBefore, "a different identity rotates the CSRF cookie");
+  assert.equal(
+    (await fetch(url(s, "/sessions/whoami"), { headers: { cookie: `ory_kratos_session=${oldCookie}` } }))
+      .status,
+    401,
+    "the replaced session is revoked",
+  );
+});
+
+test("an expired registration flow: JSON 410 with use_flow_id (new flow carries 4040001)", async (t) => {
+  const s = await server(t);
+  const api = frontend(s);
+  const flow = await api.createNativeRegistrationFlow();
+  s.clock.advance(HOUR + 1000);
+  const res = await fetch(
+    url(s, `/self-service/registration?flow=${flow.id}`),
+    jsonBody({
+      method: "password",
+      password: PASSWORD,
+      traits: { email: "ada@example.com", name: { first: "A", last: "L" } },
+    }),
+  );
+  assert.equal(res.status, 410);
+  const body = await bodyOf(res);
+  assertSchema("selfServiceFlowExpiredError", body);
+  assert.equal((body.error as { id: string }).id, "self_service_flow_expired");
+  const replacement = await api.getRegistrationFlow({ id: body.use_flow_id as string });
+  assert.deepEqual(globalMessageIds(replacement), [4040001]);
+  assert.equal((await s.store.listIdentities({ pageSize: 10 })).identities.length, 0);
+});
+
+test("a browser form post with a wrong password: 303 back to the login UI, then a retry succeeds", async (t) => {
+  const s = await server(t);
+  await registerNative(s);
+  const jar = new CookieJar();
+  const init = await jar.fetch(url(s, "/self-service/login/browser"));
+  const flowId = new URL(init.headers.get("location")!).searchParams.get("flow")!;
+  const flow = await (await jar.fetch(url(s, `/self-service/login/flows?id=${flowId}`))).json();
+  const res = await jar.fetch(
+    url(s, `/self-service/login?flow=${flowId}`),
+    form({
+      method: "password",
+      identifier: "ada@example.com",
+      password: "nope-nope-nope",
+      csrf_token: csrfOf(flow),
+    }),
+  );
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), url(s, `/ui/login?flow=${flowId}`));
+  assert.equal(jar.cookies.has("ory_kratos_session"), false);
+  const shown = await bodyOf(await jar.fetch(url(s, `/self-service/login/flows?id=${flowId}`)));
+  assertSchema("loginFlow", shown);
+  assert.deepEqual(globalMessageIds(shown), [4000006]);
+  assert.equal(nodeOf(shown, "identifier").attributes.value, "ada@example.com");
+
+  const retry = await jar.fetch(
+    url(s, `/self-service/login?flow=${flowId}`),
+    form({
+      method: "password",
+      identifier: "ada@example.com",
+      password: PASSWORD,
+      csrf_token: csrfOf(shown as never),
+    }),
+  );
+  assert.equal(retry.status, 303);
+  assert.ok(jar.cookies.has("ory_kratos_session"));
 });

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { test } from "node:test";
 import {
   assertSchema,
@@ -63,7 +64,14 @@ test("browser registration with a form post: 303 to the default return URL and a
   assert.equal(`${location.origin}${location.pathname}`, url(s, "/ui/registration"));
   const flowId = location.searchParams.get("flow")!;
   assert.ok(flowId);
-  assert.ok([...jar.cookies.keys()].some((k) => k.startsWith("csrf_token_")), "CSRF cookie issued");
+  // The CSRF cookie (contract §9.1): named after the public base URL, 32 random bytes in base64.
+  const csrfName = `csrf_token_${createHash("sha256").update(s.publicUrl).digest("hex")}`;
+  const csrfCookie = init.headers.getSetCookie().find((c) => c.startsWith(`${csrfName}=`));
+  assert.ok(csrfCookie, "CSRF cookie issued");
+  assert.match(csrfCookie, /^csrf_token_[0-9a-f]{64}=[A-Za-z0-9+/]{43}=; /);
+  assert.match(csrfCookie, /; Path=\/;.*Max-Age=31536000; HttpOnly/);
+  assert.match(csrfCookie, /SameSite=Lax/);
+  assert.doesNotMatch(csrfCookie, /Secure/, "plain-http base URL: no Secure attribute");
 
   const flowRes = await jar.fetch(url(s, `/self-service/registration/flows?id=${flowId}`));
   assert.equal(flowRes.status, 200);
@@ -205,4 +213,80 @@ test("registration while signed in: JSON 400 session_already_available, browser 
   const browser = await jar.fetch(url(s, "/self-service/registration/browser"));
   assert.equal(browser.status, 303);
   assert.equal(browser.headers.get("location"), "https://app.example/");
+});
+
+test("a browser form post with invalid traits: 303 back to the registration UI; the flow shows the error", async (t) => {
+  const s = await server(t);
+  const jar = new CookieJar();
+  const init = await jar.fetch(url(s, "/self-service/registration/browser"));
+  const flowId = new URL(init.headers.get("location")!).searchParams.get("flow")!;
+  const flow = await (await jar.fetch(url(s, `/self-service/registration/flows?id=${flowId}`))).json();
+  const res = await jar.fetch(
+    url(s, `/self-service/registration?flow=${flowId}`),
+    form({
+      method: "password",
+      password: PASSWORD,
+      "traits.email": "not-an-email",
+      "traits.name.first": "Ada",
+      csrf_token: csrfOf(flow),
+    }),
+  );
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), url(s, `/ui/registration?flow=${flowId}`));
+  const shown = await bodyOf(await jar.fetch(url(s, `/self-service/registration/flows?id=${flowId}`)));
+  assertSchema("registrationFlow", shown);
+  const email = (
+    shown.ui as { nodes: { attributes: { name: string; value?: unknown }; messages: { id: number }[] }[] }
+  ).nodes.find((n) => n.attributes.name === "traits.email")!;
+  assert.deepEqual(
+    email.messages.map((m) => m.id),
+    [4000040],
+  );
+
+  // The re-rendered flow carries a fresh CSRF token that still works.
+  const retry = await jar.fetch(
+    url(s, `/self-service/registration?flow=${flowId}`),
+    form({
+      method: "password",
+      password: PASSWORD,
+      "traits.email": "ada@example.com",
+      csrf_token: csrfOf(shown as never),
+    }),
+  );
+  assert.equal(retry.status, 303);
+  assert.ok(jar.cookies.has("ory_kratos_session"));
+});
+
+test("registration accepts multipart/form-data", async (t) => {
+  const s = await server(t);
+  const flow = await frontend(s).createNativeRegistrationFlow();
+  const body = new FormData();
+  body.set("method", "password");
+  body.set("password", PASSWORD);
+  body.set("traits.email", "ada@example.com");
+  const res = await fetch(url(s, `/self-service/registration?flow=${flow.id}`), { method: "POST", body });
+  assert.equal(res.status, 200);
+  assertSchema("successfulNativeRegistration", await bodyOf(res));
+});
+
+test("two concurrent registrations of one identifier: one succeeds, the other gets 4000007", async (t) => {
+  const s = await server(t);
+  const api = frontend(s);
+  const flows = await Promise.all([api.createNativeRegistrationFlow(), api.createNativeRegistrationFlow()]);
+  const results = await Promise.all(
+    flows.map((f) =>
+      fetch(
+        url(s, `/self-service/registration?flow=${f.id}`),
+        jsonBody({ method: "password", password: PASSWORD, traits: traits() }),
+      ),
+    ),
+  );
+  assert.deepEqual(results.map((r) => r.status).sort(), [200, 400]);
+  const failed = await bodyOf(results.find((r) => r.status === 400)!);
+  assert.deepEqual(
+    ((failed.ui as { messages?: { id: number }[] }).messages ?? []).map((m) => m.id),
+    [4000007],
+  );
+  const { identities } = await s.store.listIdentities({ pageSize: 10 });
+  assert.equal(identities.length, 1);
 });

@@ -70,10 +70,26 @@ test("whoami without credentials or with an unknown token: 401 session_inactive"
   assert.equal(error.reason, "No valid session credentials found in the request.");
 
   const unknown = await fetch(url(s, "/sessions/whoami"), {
-    headers: { "X-Session-Token": "ory_st_00000000000000000000000000000000" },
+    headers: { "X-Session-Token": "ory_st_00000000000000000000000000000000", "X-Request-ID": "req-42" },
   });
   assert.equal(unknown.status, 401);
   assert.equal(unknown.headers.get("ory-error-id"), "session_inactive");
+  assert.match(unknown.headers.get("content-type") ?? "", /^application\/json/);
+  const unknownBody = await bodyOf(unknown);
+  assertSchema("errorGeneric", unknownBody);
+  assert.equal((unknownBody.error as { request: string }).request, "req-42", "X-Request-ID is echoed");
+
+  // Garbage credentials are still just "no session", never a 500.
+  for (const headers of [
+    { cookie: "ory_kratos_session=%E0%A4%A" },
+    { cookie: "ory_kratos_session=" },
+    { authorization: "Bearer" },
+    { authorization: "Basic dXNlcjpwYXNz" },
+    { "x-session-token": "x".repeat(10_000) },
+  ]) {
+    const res = await fetch(url(s, "/sessions/whoami"), { headers });
+    assert.equal(res.status, 401, JSON.stringify(headers));
+  }
 });
 
 test("whoami after the session expired (24h): 401", async (t) => {
@@ -82,7 +98,10 @@ test("whoami after the session expired (24h): 401", async (t) => {
   const jar = new CookieJar();
   await browserLogin(s, jar);
   s.clock.advance(24 * HOUR - 1000);
-  assert.equal((await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } })).status, 200);
+  assert.equal(
+    (await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } })).status,
+    200,
+  );
   s.clock.advance(2000);
   const res = await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } });
   assert.equal(res.status, 401);
@@ -104,6 +123,7 @@ test("browser logout: logout_url, then 303 with the cookie cleared; whoami 401 a
   await browserLogin(s, jar);
   const csrfName = [...jar.cookies.keys()].find((k) => k.startsWith("csrf_token_"))!;
   const csrfBefore = jar.cookies.get(csrfName);
+  const sessionCookie = jar.cookies.get("ory_kratos_session");
 
   const api = frontend(s, jar);
   const raw = await api.createBrowserLogoutFlowRaw({});
@@ -126,9 +146,9 @@ test("browser logout: logout_url, then 303 with the cookie cleared; whoami 401 a
 
   const whoami = await jar.fetch(url(s, "/sessions/whoami"));
   assert.equal(whoami.status, 401);
-  // The old cookie value no longer works either.
+  // Replaying the old cookie does not work: the session itself is revoked.
   const replay = await fetch(url(s, "/sessions/whoami"), {
-    headers: { cookie: `ory_kratos_session=${"x"}` },
+    headers: { cookie: `ory_kratos_session=${sessionCookie}` },
   });
   assert.equal(replay.status, 401);
 });
@@ -163,7 +183,10 @@ test("native logout: DELETE /self-service/logout/api revokes the token (204), un
   const api = frontend(s);
   const raw = await api.performNativeLogoutRaw({ performNativeLogoutBody: { session_token: token } });
   assert.equal(raw.raw.status, 204);
-  assert.equal((await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } })).status, 401);
+  assert.equal(
+    (await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } })).status,
+    401,
+  );
 
   const { status, body } = await sdkError(
     api.performNativeLogout({ performNativeLogoutBody: { session_token: token } }),
@@ -179,7 +202,11 @@ test("a session's own list and revocation of other sessions", async (t) => {
   const flow = await api.createNativeLoginFlow();
   const second = await api.updateLoginFlow({
     flow: flow.id,
-    updateLoginFlowBody: { method: "password", identifier: "ada@example.com", password: "Tessera-correct-horse-7421" },
+    updateLoginFlowBody: {
+      method: "password",
+      identifier: "ada@example.com",
+      password: "Tessera-correct-horse-7421",
+    },
   });
   const list = await fetch(url(s, "/sessions"), { headers: { "X-Session-Token": second.session_token! } });
   assert.equal(list.status, 200);

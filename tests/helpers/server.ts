@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
 import { openStore } from "../../db/open.ts";
 import type { Store } from "../../db/store.ts";
 import { type App, createApp } from "../../server/app.ts";
 import { ManualClock } from "../../server/clock.ts";
 import { testConfig } from "../../server/config/load.ts";
 import type { ConfigInput } from "../../server/config/schema.ts";
+import { listen } from "../../server/listen.ts";
 import { silentLogger } from "../../server/logger.ts";
 
 export interface TestServer {
@@ -19,21 +18,6 @@ export interface TestServer {
   publicUrl: string;
   adminUrl: string;
   close(): Promise<void>;
-}
-
-type Listener = {
-  server: ReturnType<typeof serve>;
-  url: string;
-  bind(fetch: (r: Request) => Promise<Response>): void;
-};
-
-async function listen(): Promise<Listener> {
-  let handler: (r: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
-  const server = await new Promise<ReturnType<typeof serve>>((ok) => {
-    const s = serve({ fetch: (r: Request) => handler(r), hostname: "127.0.0.1", port: 0 }, () => ok(s));
-  });
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}/`, bind: (f) => (handler = f) };
 }
 
 /** Test-speed password hashing; production defaults are far more expensive on purpose. */
@@ -51,7 +35,7 @@ export async function startTestServer(
   overrides: ConfigInput = {},
   options: { fetch?: typeof fetch; dsn?: string } = {},
 ): Promise<TestServer> {
-  const [pub, adm] = await Promise.all([listen(), listen()]);
+  const [pub, adm] = await Promise.all([listen("127.0.0.1", 0), listen("127.0.0.1", 0)]);
   const dir = mkdtempSync(join(tmpdir(), "tessera-test-"));
   const dsn = options.dsn ?? `sqlite://${join(dir, "db.sqlite")}`;
   const config = testConfig({
@@ -90,7 +74,7 @@ export async function startTestServer(
     publicUrl: pub.url,
     adminUrl: adm.url,
     async close() {
-      await Promise.all([pub, adm].map((l) => new Promise<void>((ok) => l.server.close(() => ok()))));
+      await Promise.all([pub.close(), adm.close()]);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

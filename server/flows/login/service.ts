@@ -4,7 +4,7 @@ import type { InputNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { ParsedBody } from "../../http/body.ts";
 import type { RequestContext } from "../../http/context.ts";
-import { assertCsrf } from "../../http/csrf.ts";
+import { assertCsrf, assertNotBrowser } from "../../http/csrf.ts";
 import { HttpError } from "../../http/errors.ts";
 import { normalizeIdentifier } from "../../identity/normalize.ts";
 import { dummyVerify } from "../../methods/password/hasher.ts";
@@ -20,6 +20,7 @@ import {
   isExpired,
   loadFlow,
   newFlow,
+  requireFlowParam,
   setUi,
   uiOf,
 } from "../record.ts";
@@ -193,7 +194,7 @@ export async function submitLogin(
   const flow = await loadFlow(
     deps,
     "login",
-    flowId,
+    requireFlowParam(flowId),
     "The login request could not be found. Please restart the flow.",
   );
   const full: Caller = { flowType: flow.type, json: caller.json };
@@ -280,10 +281,19 @@ export async function submitLogin(
     } catch (err) {
       return { outcome: { kind: "error", error: err as HttpError }, caller: full };
     }
+  } else {
+    try {
+      assertNotBrowser(ctx.req, ctx.cookies.keys());
+    } catch (err) {
+      return failWithIdentifier(fail, flow, identifierRaw, [
+        { path: "", message: reasonMessageOf(err as HttpError) },
+      ]);
+    }
   }
 
-  const identifier =
-    refresh && active ? (firstPasswordIdentifier(active.identity) ?? "") : normalizeIdentifier(identifierRaw);
+  // A refresh flow pre-fills the session's identifier, but what counts is what was submitted: signing
+  // in there as a different identity replaces the session (contract §16.1).
+  const identifier = normalizeIdentifier(identifierRaw);
   const identity = await deps.store.findIdentityByCredentialIdentifier("password", identifier);
   const hash = identity?.credentials.find((c) => c.type === "password")?.config.hashed_password;
   const ok =

@@ -4,7 +4,7 @@ import type { UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { ParsedBody } from "../../http/body.ts";
 import type { RequestContext } from "../../http/context.ts";
-import { assertCsrf } from "../../http/csrf.ts";
+import { assertCsrf, assertNotBrowser } from "../../http/csrf.ts";
 import { HttpError } from "../../http/errors.ts";
 import type { SchemaForms } from "../../identity/forms.ts";
 import { newIdentity, passwordIdentifiers, withPassword } from "../../identity/manager.ts";
@@ -24,6 +24,7 @@ import {
   isExpired,
   loadFlow,
   newFlow,
+  requireFlowParam,
   setUi,
   uiOf,
 } from "../record.ts";
@@ -138,7 +139,7 @@ export async function submitRegistration(
   const flow = await loadFlow(
     deps,
     "registration",
-    flowId,
+    requireFlowParam(flowId),
     "The registration request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json };
@@ -211,6 +212,12 @@ export async function submitRegistration(
       });
     } catch (err) {
       return done({ kind: "error", error: err as HttpError });
+    }
+  } else {
+    try {
+      assertNotBrowser(ctx.req, ctx.cookies.keys());
+    } catch (err) {
+      return fail([{ path: "", message: reasonMessageOf(err as HttpError) }]);
     }
   }
   let identity = (built as { identity: FullIdentity }).identity;

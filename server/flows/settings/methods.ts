@@ -3,7 +3,7 @@ import type { ContinueWith } from "../../../shared/flows.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { FormValues } from "../../http/body.ts";
 import type { RequestContext } from "../../http/context.ts";
-import { assertCsrf } from "../../http/csrf.ts";
+import { assertCsrf, assertNotBrowser } from "../../http/csrf.ts";
 import { HttpError } from "../../http/errors.ts";
 import { appendQuery } from "../../http/respond.ts";
 import { protectedFieldsChanged } from "../../identity/apply.ts";
@@ -47,18 +47,31 @@ export function runSettingsMethod(
   });
 }
 
-/** Browser flows verify the body's csrf_token against the cookie (contract §9.2); api flows skip it. */
-function csrfViolation(m: MethodContext, values: FormValues): FlowOutcome | undefined {
-  if (m.flow.type !== "browser") return undefined;
+/**
+ * The CSRF step of a method (contract §9), after decoding and validation: browser flows verify the
+ * body's csrf_token against the cookie (a 403); api flows instead refuse requests that carry an
+ * Origin header or cookies (§9.3), a 400 rendered into the flow like any other.
+ */
+async function csrfViolation(
+  m: MethodContext,
+  values: FormValues,
+  submittedTraits?: Record<string, unknown>,
+): Promise<FlowOutcome | undefined> {
   try {
-    assertCsrf({
-      req: m.ctx.req,
-      cookieToken: m.ctx.csrfCookieToken,
-      sentToken: values.get("csrf_token")?.[0],
-    });
+    if (m.flow.type === "api") {
+      assertNotBrowser(m.ctx.req, m.ctx.cookies.keys());
+    } else {
+      assertCsrf({
+        req: m.ctx.req,
+        cookieToken: m.ctx.csrfCookieToken,
+        sentToken: values.get("csrf_token")?.[0],
+      });
+    }
     return undefined;
   } catch (err) {
-    return { kind: "error", error: err as HttpError };
+    if (!(err instanceof HttpError)) throw err;
+    if (err.code === 400) return renderIssues(m, [{ path: "", message: reasonMessageOf(err) }], submittedTraits);
+    return { kind: "error", error: err };
   }
 }
 
@@ -117,7 +130,7 @@ async function submitProfile(m: MethodContext, values: FormValues): Promise<Flow
   const traits = (payload.traits ?? {}) as Record<string, unknown>;
   const next = withTraits(deps, active.identity, traits);
   if (!next.ok) return renderIssues(m, next.issues, traits);
-  const csrf = csrfViolation(m, values);
+  const csrf = await csrfViolation(m, values, traits);
   if (csrf) return csrf;
   if (protectedFieldsChanged(active.identity, next.identity) && !deps.sessions.isPrivileged(active.session)) {
     return refreshRequired(m, "profile", values);
@@ -135,7 +148,7 @@ async function submitPassword(m: MethodContext, values: FormValues): Promise<Flo
       { path: "password", message: message(4000002, ["password"], { property: "password" }) },
     ]);
   }
-  const csrf = csrfViolation(m, values);
+  const csrf = await csrfViolation(m, values);
   if (csrf) return csrf;
   if (!deps.sessions.isPrivileged(active.session)) return refreshRequired(m, "password", values);
 

@@ -167,21 +167,6 @@ export async function getSettingsFlow(
   return settingsFlowJson(deps, flow, active.identity);
 }
 
-const API_FLOW_COOKIE_REASON =
-  'The HTTP Request Header included the "Cookie" key, indicating that this request was made by a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.';
-const API_FLOW_ORIGIN_REASON =
-  'The HTTP Request Header included the "Origin" key, indicating that this request was made as part of an AJAX request in a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.';
-
-/** Api flows refuse browser traits (contract §9.3); Cloudflare's own cookies are tolerated. */
-function apiFlowBrowserCheck(ctx: RequestContext): HttpError | undefined {
-  if (ctx.req.headers.get("origin")) return new HttpError(400, { reason: API_FLOW_ORIGIN_REASON });
-  const found = [...ctx.cookies.keys()].filter((n) => !/^(__cf|_cf|cf_)/.test(n));
-  if (found.length > 0) {
-    return new HttpError(400, { reason: API_FLOW_COOKIE_REASON, details: { "found cookies": found } });
-  }
-  return undefined;
-}
-
 /** Which method a submission is for (contract §4.4.1 step 6), or undefined when none is. */
 function responsibleMethod(values: FormValues): SettingsMethod | undefined {
   const method = values.get("method")?.[0];
@@ -262,10 +247,6 @@ export async function submitSettings(
     return done(await runSettingsMethod(method, paused.method, new Map(Object.entries(paused.values))));
   }
 
-  if (flow.type === "api") {
-    const refused = apiFlowBrowserCheck(ctx);
-    if (refused) return done(await renderGlobal(method, reasonMessageOf(refused)));
-  }
   let values: FormValues;
   try {
     const converted = toFormValues(await input.readPayload());

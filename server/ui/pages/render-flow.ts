@@ -1,0 +1,275 @@
+import type { UiContainer, UiNode, UiText } from "../../../shared/ui.ts";
+import { attr, escapeHtml, safeUrl } from "./html.ts";
+
+/**
+ * Renders any self-service flow from its `ui` container alone, the way a separate Kratos UI would:
+ * groups become fieldsets, labels come from `meta.label`, messages sit under their field. Nothing
+ * here knows about traits or methods, so a new trait in the identity schema shows up on its own.
+ */
+export interface RenderFlowOptions {
+  /** Prefix for element ids; must be unique on the page. */
+  id: string;
+  /** One form per group (the settings page) instead of one form for the whole flow. */
+  formPerGroup?: boolean;
+  /** Legends for group fieldsets; with one form per group every group gets one (a default if unnamed). */
+  legends?: Partial<Record<string, string>>;
+}
+
+const DEFAULT_LEGENDS: Record<string, string> = {
+  default: "Account",
+  profile: "Profile",
+  password: "Change password",
+  oidc: "Sign-in providers",
+  code: "One-time code",
+  totp: "Authenticator app",
+  lookup_secret: "Backup recovery codes",
+  webauthn: "Security keys",
+  passkey: "Passkeys",
+  link: "Links",
+};
+
+type Attributes = Record<string, unknown> & { node_type?: string };
+
+const attrsOf = (node: UiNode): Attributes => node.attributes as unknown as Attributes;
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+function isHidden(node: UiNode): boolean {
+  const a = attrsOf(node);
+  return a.node_type === "input" && a.type === "hidden";
+}
+
+/** The flow's global messages: errors in an alert region, info and success in a status region. */
+export function renderGlobalMessages(messages: readonly UiText[] | undefined): string {
+  if (!messages || messages.length === 0) return "";
+  const errors = messages.filter((m) => m.type === "error");
+  const others = messages.filter((m) => m.type !== "error");
+  let out = "";
+  if (errors.length > 0) {
+    out += `<div class="messages messages--error" role="alert">${errors.map((m) => messageP(m)).join("")}</div>\n`;
+  }
+  if (others.length > 0) {
+    const kind = others.some((m) => m.type === "success") ? "success" : "info";
+    out += `<div class="messages messages--${kind}" role="status">${others.map((m) => messageP(m)).join("")}</div>\n`;
+  }
+  return out;
+}
+
+function messageP(m: UiText, id?: string): string {
+  return `<p${attr("id", id)} class="message message--${escapeHtml(m.type)}" data-message-id="${escapeHtml(m.id)}">${escapeHtml(m.text)}</p>`;
+}
+
+/** Renders the global messages and the form(s) of a flow's UI container. */
+export function renderFlow(ui: UiContainer, options: RenderFlowOptions): string {
+  const ids = new IdAllocator(options.id);
+  let out = renderGlobalMessages(ui.messages);
+  if (!options.formPerGroup) {
+    out += renderForm(ui, ui.nodes, `${options.id}-form`, ids, options.legends ?? {});
+    return out;
+  }
+  // Kratos UIs render one form per method; each carries the hidden default inputs (the CSRF token).
+  const shared = ui.nodes.filter((n) => n.group === "default" && isHidden(n));
+  const groups = new Map<string, UiNode[]>();
+  for (const node of ui.nodes) {
+    if (shared.includes(node)) continue;
+    const list = groups.get(node.group) ?? [];
+    list.push(node);
+    groups.set(node.group, list);
+  }
+  if (groups.size === 0 && shared.length > 0) groups.set("default", []);
+  for (const [group, nodes] of groups) {
+    const legends = { [group]: options.legends?.[group] ?? DEFAULT_LEGENDS[group] ?? titleCase(group) };
+    out += renderForm(ui, [...shared, ...nodes], `${options.id}-form-${group}`, ids, legends);
+  }
+  return out;
+}
+
+function renderForm(
+  ui: UiContainer,
+  nodes: readonly UiNode[],
+  formId: string,
+  ids: IdAllocator,
+  legends: Partial<Record<string, string>>,
+): string {
+  const method = ui.method.toUpperCase() === "GET" ? "get" : "post";
+  const action = safeUrl(ui.action) ?? "";
+  // novalidate: the server validates and its messages are tied to their fields, which is more
+  // accessible than the browser's transient bubbles; required/pattern/type still inform assistive tech.
+  let out = `<form id="${escapeHtml(ids.exact(formId))}" class="flow-form" action="${escapeHtml(action)}" method="${method}" novalidate>\n`;
+  for (const node of nodes) if (isHidden(node)) out += renderHidden(node, ids);
+  // Consecutive visible nodes of one group share a fieldset.
+  const runs: { group: string; nodes: UiNode[] }[] = [];
+  for (const node of nodes) {
+    if (isHidden(node)) continue;
+    const last = runs[runs.length - 1];
+    if (last && last.group === node.group) last.nodes.push(node);
+    else runs.push({ group: node.group, nodes: [node] });
+  }
+  for (const run of runs) {
+    const legend = legends[run.group];
+    const inner = run.nodes.map((n) => renderNode(n, ids)).join("");
+    out += `<fieldset class="group group--${escapeHtml(slug(run.group))}">\n`;
+    if (legend) out += `<legend>${escapeHtml(legend)}</legend>\n`;
+    out += `${inner}</fieldset>\n`;
+  }
+  return `${out}</form>\n`;
+}
+
+function renderHidden(node: UiNode, ids: IdAllocator): string {
+  const a = attrsOf(node);
+  let out = `<input type="hidden"${attr("name", str(a.name))}${attr("value", valueText(a.value) ?? "")}>\n`;
+  // A message on a hidden field (rare) has no field to sit under; show it where the form starts.
+  if (node.messages.length > 0) {
+    const id = ids.unique(`${str(a.name) ?? "hidden"}-messages`);
+    out += `<div id="${escapeHtml(id)}" class="field-messages">${node.messages.map((m) => messageP(m)).join("")}</div>\n`;
+  }
+  return out;
+}
+
+function renderNode(node: UiNode, ids: IdAllocator): string {
+  const a = attrsOf(node);
+  switch (a.node_type) {
+    case "input":
+      return renderInput(node, a, ids);
+    case "text":
+      return renderText(node, a, ids);
+    case "img": {
+      const src = safeUrl(str(a.src) ?? "", { allowDataImage: true });
+      if (!src) return "";
+      const alt = node.meta.label?.text ?? "";
+      return `<figure class="field field--img"><img${attr("id", ids.unique(str(a.id) ?? "img"))} src="${escapeHtml(src)}" alt="${escapeHtml(alt)}"${attr("width", numberOr(a.width))}${attr("height", numberOr(a.height))}>${alt ? `<figcaption>${escapeHtml(alt)}</figcaption>` : ""}</figure>\n`;
+    }
+    case "a": {
+      const href = safeUrl(str(a.href) ?? "");
+      if (!href) return "";
+      const title = (a.title as UiText | undefined)?.text ?? node.meta.label?.text ?? href;
+      return `<p class="field field--link"><a${attr("id", ids.unique(str(a.id) ?? "link"))} href="${escapeHtml(href)}">${escapeHtml(title)}</a></p>\n`;
+    }
+    case "script": {
+      const src = safeUrl(str(a.src) ?? "");
+      if (!src || !/^(https:|\/)/.test(src)) return "";
+      return `<script src="${escapeHtml(src)}"${attr("async", a.async === true)}${attr("integrity", str(a.integrity))}${attr("crossorigin", str(a.crossorigin))}${attr("referrerpolicy", str(a.referrerpolicy))}${attr("nonce", str(a.nonce))}${attr("id", str(a.id))}></script>\n`;
+    }
+    case "div":
+      return `<div${attr("id", str(a.id))}${attr("class", str(a.class))}></div>\n`;
+    default:
+      return "";
+  }
+}
+
+function renderText(node: UiNode, a: Attributes, ids: IdAllocator): string {
+  const text = a.text as UiText | undefined;
+  const id = ids.unique(str(a.id) ?? "text");
+  const label = node.meta.label?.text;
+  const secrets = (text?.context as { secrets?: { text?: unknown }[] } | undefined)?.secrets;
+  const body = Array.isArray(secrets)
+    ? `<ul class="codes">${secrets.map((s) => `<li><code>${escapeHtml(s?.text)}</code></li>`).join("")}</ul>`
+    : `<p id="${escapeHtml(id)}" class="text-value">${escapeHtml(text?.text ?? "")}</p>`;
+  return `<div class="field field--text">${label ? `<p class="label">${escapeHtml(label)}</p>` : ""}${body}</div>\n`;
+}
+
+function renderInput(node: UiNode, a: Attributes, ids: IdAllocator): string {
+  const name = str(a.name) ?? "";
+  const type = str(a.type) ?? "text";
+  const label = node.meta.label?.text ?? (a.label as UiText | undefined)?.text ?? fallbackLabel(name);
+  const id = ids.unique(name || "field");
+  const messageIds = node.messages.map((_, i) => `${id}-message-${i}`);
+  const invalid = node.messages.some((m) => m.type === "error");
+  const described = messageIds.length > 0 ? messageIds.join(" ") : undefined;
+  const messages = node.messages.map((m, i) => messageP(m, messageIds[i])).join("");
+  const common =
+    `${attr("id", id)}${attr("name", name)}${attr("disabled", a.disabled === true)}` +
+    `${attr("aria-describedby", described)}${attr("aria-invalid", invalid ? "true" : undefined)}`;
+
+  if (type === "submit" || type === "button") {
+    const value = valueText(a.value);
+    const cls = type === "submit" ? "button" : "button button--secondary";
+    return `<div class="field field--${type}"><button type="${type}"${common}${attr("value", value)}${attr("class", cls)}>${escapeHtml(label)}</button>${messages}</div>\n`;
+  }
+
+  const required = a.required === true;
+  const fieldClass = `field field--${slug(type)}${invalid ? " field--invalid" : ""}`;
+  const labelHtml = `<label for="${escapeHtml(id)}">${escapeHtml(label)}${required ? "" : ' <span class="optional">(optional)</span>'}</label>`;
+
+  if (type === "checkbox") {
+    const checked = a.value === true || a.value === "true";
+    return `<div class="${fieldClass}"><input type="checkbox"${common} value="true"${attr("checked", checked)}${attr("required", required)}>${labelHtml}${messages}</div>\n`;
+  }
+
+  const options = Array.isArray(a.options) ? (a.options as { value?: unknown }[]) : undefined;
+  if (options && options.length > 0) {
+    const current = valueText(a.value);
+    const empty = required && current !== undefined ? "" : `<option value="">Choose…</option>`;
+    const opts = options
+      .map((o) => {
+        const v = valueText(o.value) ?? "";
+        return `<option value="${escapeHtml(v)}"${attr("selected", v === current)}>${escapeHtml(v)}</option>`;
+      })
+      .join("");
+    return `<div class="${fieldClass}">${labelHtml}<select${common}${attr("required", required)}>${empty}${opts}</select>${messages}</div>\n`;
+  }
+
+  const value = type === "password" ? undefined : valueText(a.value);
+  const pattern = str(a.pattern);
+  const input =
+    `<input type="${escapeHtml(type)}"${common}${attr("value", value)}${attr("required", required)}` +
+    `${attr("autocomplete", str(a.autocomplete))}${attr("pattern", pattern ? htmlPattern(pattern) : undefined)}` +
+    `${attr("maxlength", numberOr(a.maxlength))}>`;
+  return `<div class="${fieldClass}">${labelHtml}${input}${messages}</div>\n`;
+}
+
+/** A node value as form text; objects and arrays as JSON (how Kratos decodes them back). */
+function valueText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+function numberOr(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * JSON Schema patterns match anywhere in the value; HTML's `pattern` must match the whole value.
+ * Wrapping in `.*(?:…).*` keeps the schema's meaning (anchors inside still work).
+ */
+export function htmlPattern(pattern: string): string {
+  if (pattern.startsWith("^") && pattern.endsWith("$") && !pattern.endsWith("\\$")) return pattern;
+  return `.*(?:${pattern}).*`;
+}
+
+/** A label for an input the flow gave none: its name without `traits.`, in words. */
+function fallbackLabel(name: string): string {
+  const words = name
+    .replace(/^traits\./, "")
+    .replace(/[._-]+/g, " ")
+    .trim();
+  return words ? words[0]!.toUpperCase() + words.slice(1) : "Value";
+}
+
+function titleCase(s: string): string {
+  const words = s.replace(/[_-]+/g, " ");
+  return words ? words[0]!.toUpperCase() + words.slice(1) : s;
+}
+
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9_-]+/g, "-");
+}
+
+/** Unique element ids on one page, derived from node names. */
+class IdAllocator {
+  readonly #used = new Set<string>();
+  constructor(private readonly prefix: string) {}
+
+  /** Reserves an id as given (already prefixed), suffixing it only if taken. */
+  exact(id: string): string {
+    let out = id;
+    for (let i = 2; this.#used.has(out); i++) out = `${id}-${i}`;
+    this.#used.add(out);
+    return out;
+  }
+
+  unique(name: string): string {
+    return this.exact(`${this.prefix}-${slug(name).replace(/^-+|-+$/g, "") || "field"}`);
+  }
+}

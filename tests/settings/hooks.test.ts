@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage } from "node:http";
+import { test } from "node:test";
+import {
+  apiFlow,
+  assertUnchanged,
+  bodyOf,
+  browserLogin,
+  canLogin,
+  csrfOf,
+  errorOf,
+  flowOf,
+  type Json,
+  jsonBody,
+  NEW_PASSWORD,
+  nodeOf,
+  PASSWORD,
+  registerApi,
+  registerBrowser,
+  server,
+  snapshot,
+  spaFlow,
+  submitUrl,
+  url,
+} from "./helpers.ts";
+
+// Contract §11.1, §11.5, §11.6: settings after-hooks.
+
+interface Captured {
+  method: string;
+  headers: IncomingMessage["headers"];
+  body: Json;
+}
+
+/** A local hook target on 127.0.0.1:0 that records requests and answers with `reply`. */
+async function hookTarget(
+  t: { after(fn: () => Promise<void> | void): void },
+  reply: (req: Captured) => { status: number; body?: unknown },
+) {
+  const calls: Captured[] = [];
+  const srv = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      const captured = { method: req.method ?? "", headers: req.headers, body: text ? JSON.parse(text) : {} };
+      calls.push(captured);
+      const answer = reply(captured);
+      if (answer.body === undefined) {
+        res.writeHead(answer.status).end();
+      } else {
+        res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body));
+      }
+    });
+  });
+  await new Promise<void>((ok) => srv.listen(0, "127.0.0.1", ok));
+  t.after(() => new Promise<void>((ok) => srv.close(() => ok())));
+  const { port } = srv.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}/hook`, calls };
+}
+
+test("revoke_active_sessions after a password change revokes the other sessions, not the current one", async (t) => {
+  const s = await server(t, {
+    selfservice: { flows: { settings: { after: { password: { hooks: [{ hook: "revoke_active_sessions" }] } } } } },
+  });
+  const user = await registerBrowser(s);
+  const phone = await browserLogin(s, user.email); // a second browser
+  const tablet = await registerApiLogin(s, user.email);
+  const flow = await spaFlow(s, user.jar);
+  const res = await user.jar.fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password: NEW_PASSWORD, csrf_token: csrfOf(flow as never) }),
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal((await flowOf(res)).state, "success");
+
+  assert.equal((await user.jar.fetch(url(s, "/sessions/whoami"))).status, 200, "current session kept");
+  assert.equal((await phone.fetch(url(s, "/sessions/whoami"))).status, 401, "other browser signed out");
+  const token = await fetch(url(s, "/sessions/whoami"), { headers: { "x-session-token": tablet } });
+  assert.equal(token.status, 401, "other token revoked");
+  assert.equal(await canLogin(s, user.email, NEW_PASSWORD), true);
+});
+
+test("without revoke_active_sessions other sessions survive a password change", async (t) => {
+  const s = await server(t);
+  const user = await registerApi(s);
+  const other = await registerApiLogin(s, user.email);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
+  );
+  assert.equal(res.status, 200);
+  const whoami = await fetch(url(s, "/sessions/whoami"), { headers: { "x-session-token": other } });
+  assert.equal(whoami.status, 200);
+});
+
+test("a parsing web_hook answering 400 with messages rejects the profile change", async (t) => {
+  const target = await hookTarget(t, () => ({
+    status: 400,
+    body: {
+      messages: [{ instance_ptr: "#/traits/email", messages: [{ id: 1234, text: "blocked", type: "error" }] }],
+    },
+  }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            profile: {
+              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } }],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const before = await snapshot(s, user.identityId);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody(
+      { method: "profile", traits: { email: "ada@example.com", name: { first: "Blocked" } } },
+      { "x-session-token": user.token },
+    ),
+  );
+  assert.equal(res.status, 400, await res.clone().text());
+  const rendered = await flowOf(res);
+  assert.equal(rendered.state, "show_form");
+  const email = nodeOf(rendered, "traits.email");
+  assert.deepEqual(email.messages, [{ id: 1234, text: "blocked", type: "error" }]);
+  assert.equal(nodeOf(rendered, "traits.name.first").attributes.value, "Blocked", "submitted values echoed");
+  await assertUnchanged(s, before);
+
+  // The hook ran before persisting and saw the proposed identity.
+  assert.equal(target.calls.length, 1);
+  const call = target.calls[0]!;
+  assert.equal(call.method, "POST");
+  assert.equal(call.headers["content-type"], "application/json");
+  assert.deepEqual((call.body.identity as Json).traits, { email: "ada@example.com", name: { first: "Blocked" } });
+  assert.equal((call.body.flow as Json).id, flow.id);
+  assert.equal(call.body.request_url, submitUrl(s, flow.id));
+});
+
+test("a parsing web_hook may rewrite the traits before they are saved", async (t) => {
+  const target = await hookTarget(t, (req) => ({
+    status: 200,
+    body: {
+      identity: {
+        traits: { ...((req.body.identity as Json).traits as Json), name: { first: "Rewritten" } },
+      },
+    },
+  }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            profile: {
+              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } }],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody(
+      { method: "profile", traits: { email: "ada@example.com", name: { first: "Typed" } } },
+      { "x-session-token": user.token },
+    ),
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  const done = await flowOf(res);
+  assert.deepEqual((done.identity as Json).traits, { email: "ada@example.com", name: { first: "Rewritten" } });
+  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+    email: "ada@example.com",
+    name: { first: "Rewritten" },
+  });
+});
+
+test("a failing pre-persist web_hook (500 without messages) is a 502 and leaves the identity whole", async (t) => {
+  const target = await hookTarget(t, () => ({ status: 500, body: { oops: true } }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            password: {
+              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } }],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const before = await snapshot(s, user.identityId);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
+  );
+  assert.equal(res.status, 502, await res.clone().text());
+  const error = await errorOf(res);
+  assert.equal(error.reason, "A third-party upstream service responded improperly. Please try again later.");
+  assert.equal(error.message, "webhook failed with status code 500");
+  await assertUnchanged(s, before);
+  assert.equal(await canLogin(s, user.email, PASSWORD), true);
+});
+
+test("a post-persist web_hook receives the updated identity (method list, then the global list)", async (t) => {
+  const target = await hookTarget(t, () => ({ status: 204 }));
+  const hook = { hook: "web_hook" as const, config: { url: target.url, method: "POST" } };
+  const s = await server(t, {
+    selfservice: { flows: { settings: { after: { profile: { hooks: [hook] }, hooks: [hook] } } } },
+  });
+  const user = await registerApi(s);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody(
+      { method: "profile", traits: { email: "ada@example.com", name: { first: "Grace" } } },
+      { "x-session-token": user.token },
+    ),
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(target.calls.length, 1, "the method's list replaces the global one (not merged)");
+  const body = target.calls[0]!.body;
+  assert.deepEqual((body.identity as Json).traits, { email: "ada@example.com", name: { first: "Grace" } });
+  assert.equal((body.flow as Json).state, "success", "post-persist hooks see the finished flow");
+  assert.equal(((body.session as Json).identity as Json).id, user.identityId);
+
+  // The password method has no list of its own: the global after.hooks apply.
+  const pw = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
+  );
+  assert.equal(pw.status, 200);
+  assert.equal(target.calls.length, 2);
+  assert.equal(((target.calls[1]!.body.identity as Json).traits as Json).email, "ada@example.com");
+});
+
+test("a before hook runs when the flow is created and can refuse it", async (t) => {
+  let refuse = false;
+  const target = await hookTarget(t, () => (refuse ? { status: 500 } : { status: 200, body: {} }));
+  const s = await server(t, {
+    selfservice: {
+      flows: { settings: { before: { hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST" } }] } } },
+    },
+  });
+  const user = await registerApi(s);
+  await apiFlow(s, user.token);
+  assert.equal(target.calls.length, 1);
+  assert.equal((target.calls[0]!.body.flow as Json).type, "api");
+  assert.equal(((target.calls[0]!.body.session as Json).identity as Json).id, user.identityId);
+  refuse = true;
+  const res = await fetch(url(s, "/self-service/settings/api"), { headers: { "x-session-token": user.token } });
+  assert.equal(res.status, 502);
+  await errorOf(res);
+
+});
+
+/** Signs in through the native login flow; returns the new session token. */
+async function registerApiLogin(s: Parameters<typeof url>[0], email: string): Promise<string> {
+  const flow = await bodyOf(await fetch(url(s, "/self-service/login/api")));
+  const res = await fetch(
+    url(s, `/self-service/login?flow=${flow.id}`),
+    jsonBody({ method: "password", identifier: email, password: PASSWORD }),
+  );
+  assert.equal(res.status, 200);
+  return String((await bodyOf(res)).session_token);
+}
+
+
