@@ -26,19 +26,19 @@ export interface SpaStaticOptions {
 
 export function spaHandler(options: SpaStaticOptions): (req: Request) => Promise<Response> {
   const tessera = new URL(options.tesseraPublicUrl);
-  const files = new Map<string, { body: Uint8Array | string; type: string }>();
+  // Every file the build writes is text (html, js, css, source map).
+  const files = new Map<string, { body: string; type: string }>();
   for (const name of readdirSync(options.dir)) {
     const type = TYPES[extname(name)];
     if (!type) continue;
-    const raw = readFileSync(join(options.dir, name));
+    const raw = readFileSync(join(options.dir, name), "utf8");
     const body =
-      name === "index.html"
-        ? raw.toString("utf8").replace("%TESSERA_PUBLIC_URL%", escapeAttr(tessera.toString()))
-        : new Uint8Array(raw);
+      name === "index.html" ? raw.replace("%TESSERA_PUBLIC_URL%", escapeAttr(tessera.toString())) : raw;
     files.set(`/${name}`, { body, type });
   }
   const index = files.get("/index.html");
-  if (!index) throw new Error(`${options.dir} has no index.html: build the app first (npm run example:build)`);
+  if (!index)
+    throw new Error(`${options.dir} has no index.html: build the app first (npm run example:build)`);
   files.set("/", index);
 
   // The app talks to Tessera only; no inline script or style is needed.

@@ -14,14 +14,16 @@ import {
   launchBrowser,
   NEW_PASSWORD,
   openPage,
-  see,
   PASSWORD,
   Screenshots,
+  see,
   steps,
   TEST_TIMEOUT,
 } from "./support.ts";
 
-test("built-in UI: sign up, settings, password change, sign out/in, refresh login", { timeout: TEST_TIMEOUT }, async (t) => {
+test("built-in UI: sign up, settings, password change, sign out/in, refresh login", {
+  timeout: TEST_TIMEOUT,
+}, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const s = await startTestServer();
@@ -87,6 +89,8 @@ test("built-in UI: sign up, settings, password change, sign out/in, refresh logi
 
     // Sign out.
     await page.getByRole("link", { name: "Sign out" }).click();
+    // Wait for the logout to finish (it redirects away from settings) before navigating on.
+    await page.waitForURL((u) => !u.pathname.startsWith("/ui/settings") && !u.pathname.includes("logout"));
     await page.goto(url("ui/welcome"));
     await see.visible(page.getByText("You are not signed in."));
     await shots.take(page, "signed-out");

@@ -186,13 +186,15 @@ test("@ory/elements-react hydrates Tessera settings flows in Chromium: usable fi
   // The page lives on Tessera's origin (as an account UI behind the same host would), signed in
   // with the session the flows belong to: Ory Elements' own calls (the user menu asks Tessera for a
   // logout URL) are same-origin requests carrying the session cookie.
-  await page.context().addCookies(
-    [...jar.cookies].map(([name, value]) => ({ name, value, url: s.publicUrl })),
-  );
+  await page
+    .context()
+    .addCookies([...jar.cookies].map(([name, value]) => ({ name, value, url: s.publicUrl })));
   const pageUrl = new URL("ory-elements-settings", s.publicUrl).toString();
   const scriptUrl = new URL("ory-elements-settings.js", s.publicUrl).toString();
   let html = "";
-  await page.route(pageUrl, (route) => route.fulfill({ contentType: "text/html; charset=utf-8", body: html }));
+  await page.route(pageUrl, (route) =>
+    route.fulfill({ contentType: "text/html; charset=utf-8", body: html }),
+  );
   await page.route(scriptUrl, (route) =>
     route.fulfill({ contentType: "text/javascript; charset=utf-8", body: script }),
   );
@@ -212,7 +214,11 @@ test("@ory/elements-react hydrates Tessera settings flows in Chromium: usable fi
   await show(invalid);
   const email = page.getByTestId("ory/form/node/input/traits.email");
   // Server HTML renders the inputs disabled; hydration enables them.
-  await eventually("the email input to be enabled after hydration", () => email.isEnabled(), (v) => v);
+  await eventually(
+    "the email input to be enabled after hydration",
+    () => email.isEnabled(),
+    (v) => v,
+  );
   await see.value(email, "not-an-email");
   await see.visible(page.getByTestId("ory/message/4000040"));
   await see.visible(page.getByTestId("ory/form/node/input/password"));
@@ -221,7 +227,7 @@ test("@ory/elements-react hydrates Tessera settings flows in Chromium: usable fi
   await show(saved);
   const toast = page.getByTestId("ory/message/1050001");
   await see.visible(toast);
-  assert.match(await toast.innerText(), /Your changes have been saved!/);
+  assert.match((await toast.textContent()) ?? "", /Your changes have been saved!/);
   await see.value(page.getByTestId("ory/form/node/input/traits.name.last"), "Lovelace");
   await shots.take(page, "settings-saved-toast");
 

@@ -27,7 +27,9 @@ before(async () => {
   dist = await buildSpaOnce();
 });
 
-test("single-page example: sign up, settings over tRPC, password change, sign out/in, refresh login", { timeout: TEST_TIMEOUT }, async (t) => {
+test("single-page example: sign up, settings over tRPC, password change, sign out/in, refresh login", {
+  timeout: TEST_TIMEOUT,
+}, async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
   const stack = await startSpaStack(t, dist);
@@ -122,11 +124,20 @@ test("single-page example: sign up, settings over tRPC, password change, sign ou
     await see.value(profile.getByLabel("Last Name"), "Hopper");
     await shots.take(page, "app-signed-in-again");
 
-    // A privileged change with a session older than 1h: refresh login, then applied on return.
+    // An hour later the open form's flow has expired (1h lifespan): the app switches to the
+    // replacement flow Tessera made (410 with use_flow_id), which says why.
+    const firstFlow = new URL(page.url()).searchParams.get("flow");
     stack.clock.advance(HOUR + 60_000);
-    await page.goto(stack.spaUrl);
-    await see.value(profile.getByLabel("E-Mail"), email);
     const newEmail = "grace.hopper@example.com";
+    await profile.getByLabel("E-Mail").fill(newEmail);
+    await profile.getByRole("button", { name: "Save" }).click();
+    await see.visible(app.locator('[data-message-id="4050001"]'));
+    const secondFlow = new URL(page.url()).searchParams.get("flow");
+    assert.ok(secondFlow && secondFlow !== firstFlow, "the app moved to the replacement flow");
+    await see.value(profile.getByLabel("E-Mail"), email);
+    await shots.take(page, "flow-expired-replaced");
+
+    // A privileged change with a session older than 1h: refresh login, then applied on return.
     await profile.getByLabel("E-Mail").fill(newEmail);
     await shots.take(page, "privileged-change-old-session");
     await profile.getByRole("button", { name: "Save" }).click();
@@ -138,7 +149,7 @@ test("single-page example: sign up, settings over tRPC, password change, sign ou
     await page.locator('input[name="password"]').fill(NEW_PASSWORD);
     await page.getByRole("button", { name: /sign in|continue|confirm/i }).click();
     await see.url(page, spa);
-    assert.ok(new URL(page.url()).searchParams.get("flow"), "Tessera returned with ?flow=");
+    assert.equal(new URL(page.url()).searchParams.get("flow"), secondFlow, "Tessera returned with ?flow=");
     await see.visible(saved);
     await see.value(profile.getByLabel("E-Mail"), newEmail);
     await see.text(signedInAs, newEmail);

@@ -155,7 +155,11 @@ export const see = {
   visible: (loc: Locator) => loc.first().waitFor({ state: "visible" }),
   url: (page: Page, pattern: RegExp) => page.waitForURL(pattern, { waitUntil: "load" }),
   value: (loc: Locator, value: string) =>
-    eventually(`${loc} to have the value ${JSON.stringify(value)}`, () => loc.inputValue({ timeout: PROBE }), (v) => v === value),
+    eventually(
+      `${loc} to have the value ${JSON.stringify(value)}`,
+      () => loc.inputValue({ timeout: PROBE }),
+      (v) => v === value,
+    ),
   attribute: (loc: Locator, name: string, value: string) =>
     eventually(
       `${loc} to have ${name}=${JSON.stringify(value)}`,
@@ -163,8 +167,17 @@ export const see = {
       (v) => v === value,
     ),
   text: (loc: Locator, text: string) =>
-    eventually(`${loc} to read ${JSON.stringify(text)}`, () => loc.innerText({ timeout: PROBE }), (v) => v.trim() === text),
-  count: (loc: Locator, n: number) => eventually(`${loc} to match ${n} elements`, () => loc.count(), (c) => c === n),
+    eventually(
+      `${loc} to read ${JSON.stringify(text)}`,
+      () => loc.textContent({ timeout: PROBE }),
+      (v) => v?.trim() === text,
+    ),
+  count: (loc: Locator, n: number) =>
+    eventually(
+      `${loc} to match ${n} elements`,
+      () => loc.count(),
+      (c) => c === n,
+    ),
 };
 
 /** The text of a field's node messages: the elements its `aria-describedby` names. */
@@ -175,7 +188,7 @@ export async function describedBy(field: Locator): Promise<string> {
     ids
       .split(/\s+/)
       .filter(Boolean)
-      .map((id) => page.locator(`[id="${id}"]`).innerText()),
+      .map(async (id) => (await page.locator(`[id="${id}"]`).textContent()) ?? ""),
   );
   return texts.join("\n");
 }

@@ -81,7 +81,7 @@ test("whoami without credentials or with an unknown token: 401 session_inactive"
 
   // Garbage credentials are still just "no session", never a 500.
   for (const headers of [
-    { cookie: "ory_kratos_session=%E0%A4%A" },
+    { cookie: "ory_kratos_session=%E0%A4%A" } as Record<string, string>,
     { cookie: "ory_kratos_session=" },
     { authorization: "Bearer" },
     { authorization: "Basic dXNlcjpwYXNz" },

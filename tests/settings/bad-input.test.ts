@@ -63,7 +63,10 @@ test("malformed JSON: 400 flow with a 4000001 decode message", async (t) => {
 
 test("a JSON body that is not an object: 400 flow", async (t) => {
   const { s, user, before, flow } = await apiSetup(t);
-  const res = await fetch(submitUrl(s, flow.id), jsonBody(["method", "profile"], { "x-session-token": user.token }));
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody(["method", "profile"], { "x-session-token": user.token }),
+  );
   await assertRendered400(res, "Expected JSON sent in request body to be an object but got: JSON");
   await assertUnchanged(s, before);
 });
@@ -72,7 +75,11 @@ test("an empty body: 400 flow 'Content-Length is zero'", async (t) => {
   const { s, user, before, flow } = await apiSetup(t);
   const res = await fetch(submitUrl(s, flow.id), {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json", "x-session-token": user.token },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      "x-session-token": user.token,
+    },
   });
   await assertRendered400(
     res,
@@ -135,7 +142,10 @@ function rawPost(
 test("a body over 5 MiB: 400 flow, no 500 (declared length and chunked)", async (t) => {
   const { s, user, before, flow } = await apiSetup(t);
   const big = Buffer.from(
-    JSON.stringify({ method: "profile", traits: { email: "ada@example.com", name: { first: "x".repeat(5 * 1024 * 1024) } } }),
+    JSON.stringify({
+      method: "profile",
+      traits: { email: "ada@example.com", name: { first: "x".repeat(5 * 1024 * 1024) } },
+    }),
   );
   assert.ok(big.length > 5 * 1024 * 1024);
   const res = await fetch(submitUrl(s, flow.id), {
@@ -198,7 +208,9 @@ test("an api flow submitted with a Cookie header: 400 flow with the Cookie reaso
   await assertUnchanged(s, before);
 
   // Cloudflare's own cookies are tolerated.
-  const ok = await submitApiWith(s, user.token, flow.id, { cookie: "__cf_bm=abc; cf_clearance=x; _cfuvid=y" });
+  const ok = await submitApiWith(s, user.token, flow.id, {
+    cookie: "__cf_bm=abc; cf_clearance=x; _cfuvid=y",
+  });
   assert.equal(ok.status, 200, await ok.clone().text());
 });
 
@@ -222,7 +234,10 @@ test("an api flow with a Cookie header still reports schema errors first (valida
   );
   assert.equal(res.status, 400);
   const rendered = await flowOf(res);
-  assert.deepEqual(nodeOf(rendered, "traits.email").messages.map((m) => m.id), [4000040]);
+  assert.deepEqual(
+    nodeOf(rendered, "traits.email").messages.map((m) => m.id),
+    [4000040],
+  );
   assert.deepEqual(globalMessages(rendered), []);
   await assertUnchanged(s, before);
 });
@@ -240,6 +255,10 @@ test("an SPA JSON submission without any CSRF token: 403 with the missing-token 
   const body = (await res.json()) as { error: Json };
   assert.equal(body.error.id, "security_csrf_violation");
   assert.equal(body.error.code, 403);
+  assert.deepEqual(body.error.details, {
+    docs: "https://www.ory.com/docs/troubleshooting/csrf",
+    hint: "The anti-CSRF cookie was found but the CSRF token was not included in the HTTP request body (csrf_token) nor in the HTTP Header (X-CSRF-Token).",
+  });
   await assertUnchanged(s, before);
 });
 

@@ -105,7 +105,11 @@ test("an empty string removes a trait; a profile submission replaces all traits"
     name: { last: "Lovelace" },
   });
   const done = await fetchFlow(s, user.jar, String(flow.id));
-  assert.equal("value" in nodeOf(done, "traits.name.first").attributes, false, "no value for a removed trait");
+  assert.equal(
+    "value" in nodeOf(done, "traits.name.first").attributes,
+    false,
+    "no value for a removed trait",
+  );
 
   // Only the e-mail: the names are gone (the absent object path becomes {}, §5.2 step 4).
   const api = await registerApi(s, "eve@example.com");
@@ -184,7 +188,9 @@ test("numbers and booleans are coerced from form text; unparseable text fails th
   const s = await server(t, {
     identity: {
       default_schema_id: "typed",
-      schemas: [{ id: "typed", url: `base64://${Buffer.from(JSON.stringify(TYPED_SCHEMA)).toString("base64")}` }],
+      schemas: [
+        { id: "typed", url: `base64://${Buffer.from(JSON.stringify(TYPED_SCHEMA)).toString("base64")}` },
+      ],
     },
   });
   const user = await registerBrowser(s, "ada@example.com", {});
@@ -244,7 +250,12 @@ test("numbers and booleans are coerced from form text; unparseable text fails th
 
   const young = await user.jar.fetch(
     submitUrl(s, flow.id),
-    form({ method: "profile", "traits.email": "ada@example.com", "traits.age": "7", csrf_token: csrfOf(rendered as never) }),
+    form({
+      method: "profile",
+      "traits.email": "ada@example.com",
+      "traits.age": "7",
+      csrf_token: csrfOf(rendered as never),
+    }),
   );
   assert.equal(flowIdFromUiRedirect(s, young), flow.id);
   assert.deepEqual(nodeOf(await fetchFlow(s, user.jar, String(flow.id)), "traits.age").messages, [
@@ -265,9 +276,15 @@ test("schema errors win over CSRF and privilege checks (§20.3)", async (t) => {
   );
   assert.equal(flowIdFromUiRedirect(s, res), flow.id, "rendered, not a CSRF error or a re-auth");
   const rendered = await fetchFlow(s, user.jar, String(flow.id));
-  assert.deepEqual(nodeOf(rendered, "traits.email").messages.map((m) => m.id), [4000040]);
+  assert.deepEqual(
+    nodeOf(rendered, "traits.email").messages.map((m) => m.id),
+    [4000040],
+  );
 
-  const pw = await user.jar.fetch(submitUrl(s, flow.id), form({ method: "password", password: "", csrf_token: "x" }));
+  const pw = await user.jar.fetch(
+    submitUrl(s, flow.id),
+    form({ method: "password", password: "", csrf_token: "x" }),
+  );
   assert.equal(flowIdFromUiRedirect(s, pw), flow.id);
   assert.deepEqual(
     nodeOf(await fetchFlow(s, user.jar, String(flow.id)), "password").messages.map((m) => m.id),

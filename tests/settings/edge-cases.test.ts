@@ -72,7 +72,10 @@ test("§12.2 submitting another identity's flow (api and browser) changes nothin
     nativeSdk(s).updateSettingsFlowRaw({
       flow: String(flow.id),
       xSessionToken: eve.token,
-      updateSettingsFlowBody: { method: "profile", traits: { email: "ada@example.com", name: { first: "X" } } },
+      updateSettingsFlowBody: {
+        method: "profile",
+        traits: { email: "ada@example.com", name: { first: "X" } },
+      },
     }),
   );
   assert.equal(res.status, 403);
@@ -113,7 +116,9 @@ test("§12.3 malformed or missing flow id: 404 on fetch, 400 on submit", async (
   const before = await snapshot(s, user.identityId);
 
   for (const id of ["not-a-uuid", ""]) {
-    const res = await user.jar.fetch(url(s, `/self-service/settings/flows?id=${id}`), { headers: JSON_ACCEPT });
+    const res = await user.jar.fetch(url(s, `/self-service/settings/flows?id=${id}`), {
+      headers: JSON_ACCEPT,
+    });
     assert.equal(res.status, 404, `fetch id=${id}`);
     await errorOf(res);
   }
@@ -178,12 +183,18 @@ test("§12.6 no session: fetch and submit answer 401 JSON or 302 to the login UI
   assert.equal(fetchHtml.status, 302);
   assert.equal(fetchHtml.headers.get("location"), url(s, "/ui/login"));
 
-  const submitJson = await anonymous.fetch(submitUrl(s, flow.id), jsonBody({ method: "profile", traits: {} }));
+  const submitJson = await anonymous.fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "profile", traits: {} }),
+  );
   assert.equal(submitJson.status, 401);
   assert.equal((await errorOf(submitJson)).code, 401);
 
   // The session check comes before the flow parameter is looked at (§4.4.1 step 1).
-  const submitHtml = await anonymous.fetch(url(s, "/self-service/settings?flow=garbage"), form({ method: "profile" }));
+  const submitHtml = await anonymous.fetch(
+    url(s, "/self-service/settings?flow=garbage"),
+    form({ method: "profile" }),
+  );
   assert.equal(submitHtml.status, 302);
   assert.equal(submitHtml.headers.get("location"), url(s, "/ui/login"));
 
@@ -332,7 +343,9 @@ test("§4.3 fetching an expired flow: 410 with redirect_to (browser) or api (nat
   const native = await apiFlow(s, api.token);
   s.clock.advance(HOUR + MINUTE);
 
-  const res = await user.jar.fetch(url(s, `/self-service/settings/flows?id=${flow.id}`), { headers: JSON_ACCEPT });
+  const res = await user.jar.fetch(url(s, `/self-service/settings/flows?id=${flow.id}`), {
+    headers: JSON_ACCEPT,
+  });
   assert.equal(res.status, 410);
   const error = await errorOf(res);
   assert.equal(
@@ -421,6 +434,7 @@ test("§11.3 after-success targets: per-method URL, then the global after URL, t
 test("§4.1 return_to must be allowed: 400 JSON / error UI", async (t) => {
   const s = await server(t);
   const user = await registerBrowser(s);
+  const before = await snapshot(s, user.identityId);
   const res = await user.jar.fetch(
     url(s, "/self-service/settings/browser?return_to=https%3A%2F%2Fevil.example%2F"),
     { headers: JSON_ACCEPT },
@@ -429,8 +443,11 @@ test("§4.1 return_to must be allowed: 400 JSON / error UI", async (t) => {
   const error = await errorOf(res);
   assert.equal(error.id, "self_service_flow_return_to_forbidden");
   assert.equal(error.reason, 'Requested return_to URL "https://evil.example/" is not allowed.');
-  const html = await user.jar.fetch(url(s, "/self-service/settings/browser?return_to=https%3A%2F%2Fevil.example%2F"));
+  const html = await user.jar.fetch(
+    url(s, "/self-service/settings/browser?return_to=https%3A%2F%2Fevil.example%2F"),
+  );
   assert.equal((await storedErrorOf(s, html)).id, "self_service_flow_return_to_forbidden");
+  await assertUnchanged(s, before);
 });
 
 test("§4.6 /.well-known/change-password and §0.3 the admin listener's 307s", async (t) => {
@@ -467,7 +484,10 @@ test("§4.1 browser creation: 303 to the UI with a CSRF cookie and no session co
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("cache-control"), "private, no-cache, no-store, must-revalidate");
   const cookies = res.headers.getSetCookie();
-  assert.ok(cookies.some((c) => c.startsWith("csrf_token_")), "CSRF cookie issued");
+  assert.ok(
+    cookies.some((c) => c.startsWith("csrf_token_")),
+    "CSRF cookie issued",
+  );
   assert.ok(!cookies.some((c) => c.startsWith("ory_kratos_session=")), "no session cookie");
   const id = flowIdFromUiRedirect(s, res);
   const flow = await fetchFlow(s, jar, id);
@@ -504,4 +524,51 @@ test("§4.4 SPA flows also submit with form encoding + Accept: application/json"
   });
   assert.equal(res.status, 200);
   assert.equal((await flowOf(res)).state, "success");
+});
+
+test("§4 an expired session or a disabled identity counts as no session", async (t) => {
+  const s = await server(t);
+  const user = await registerApi(s);
+  const before = await snapshot(s, user.identityId);
+  const flow = await apiFlow(s, user.token);
+  const submit = () =>
+    fetch(
+      submitUrl(s, flow.id),
+      jsonBody(
+        { method: "profile", traits: { email: "ada@example.com" } },
+        { "x-session-token": user.token },
+      ),
+    );
+  const identity = (await s.store.getIdentity(user.identityId))!;
+  await s.store.updateIdentity({ ...identity, state: "inactive" });
+  const disabled = await submit();
+  assert.equal(disabled.status, 401);
+  await errorOf(disabled);
+  await s.store.updateIdentity({ ...identity, state: "active" });
+
+  s.clock.advance(25 * HOUR); // past session.lifespan (24h)
+  const expired = await submit();
+  assert.equal(expired.status, 401);
+  await errorOf(expired);
+  await assertUnchanged(s, before);
+});
+
+test("§9.2 a browser post with cookies but without the CSRF cookie: error UI with the reject reason", async (t) => {
+  const s = await server(t);
+  const user = await registerBrowser(s);
+  const before = await snapshot(s, user.identityId);
+  const flow = await browserFlow(s, user.jar);
+  for (const name of [...user.jar.cookies.keys()])
+    if (name.startsWith("csrf_token_")) user.jar.cookies.delete(name);
+  const res = await user.jar.fetch(
+    submitUrl(s, flow.id),
+    form({ method: "profile", "traits.email": "ada@example.com", csrf_token: csrfOf(flow as never) }),
+  );
+  const error = await storedErrorOf(s, res);
+  assert.equal(error.id, "security_csrf_violation");
+  assert.equal(
+    (error.details as { reject_reason: string }).reject_reason,
+    "The HTTP Cookie Header was set but did not include the anti-CSRF cookie.",
+  );
+  await assertUnchanged(s, before);
 });

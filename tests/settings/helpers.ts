@@ -11,8 +11,8 @@ import { startTestServer, type TestServer } from "../helpers/server.ts";
  * checks and the "nothing changed" assertion every negative test ends with.
  */
 
-export { CookieJar, csrfOf, form, jsonBody };
 export type { TestServer };
+export { CookieJar, csrfOf, form, jsonBody };
 
 export const PASSWORD = "Tessera-correct-horse-7421";
 export const NEW_PASSWORD = "Another-battery-staple-9183";
@@ -145,6 +145,7 @@ export async function registerBrowser(
   assert.equal(res.status, 303, await res.clone().text());
   assert.ok(jar.cookies.has("ory_kratos_session"), "registration signed the browser in");
   const whoami = await bodyOf(await jar.fetch(url(s, "/sessions/whoami")));
+  assertSchema("session", whoami);
   return { jar, identityId: (whoami.identity as Json).id as string, email };
 }
 
@@ -270,8 +271,10 @@ export function nodeOf(flow: unknown, name: string, group?: string): Node {
 }
 
 export function globalMessages(flow: unknown): { id: number; text: string; type: string; context?: Json }[] {
-  return (flow as { ui: { messages?: { id: number; text: string; type: string; context?: Json }[] } }).ui
-    .messages ?? [];
+  return (
+    (flow as { ui: { messages?: { id: number; text: string; type: string; context?: Json }[] } }).ui
+      .messages ?? []
+  );
 }
 
 export function globalMessageIds(flow: unknown): number[] {

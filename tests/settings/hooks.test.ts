@@ -61,7 +61,9 @@ async function hookTarget(
 
 test("revoke_active_sessions after a password change revokes the other sessions, not the current one", async (t) => {
   const s = await server(t, {
-    selfservice: { flows: { settings: { after: { password: { hooks: [{ hook: "revoke_active_sessions" }] } } } } },
+    selfservice: {
+      flows: { settings: { after: { password: { hooks: [{ hook: "revoke_active_sessions" }] } } } },
+    },
   });
   const user = await registerBrowser(s);
   const phone = await browserLogin(s, user.email); // a second browser
@@ -99,7 +101,9 @@ test("a parsing web_hook answering 400 with messages rejects the profile change"
   const target = await hookTarget(t, () => ({
     status: 400,
     body: {
-      messages: [{ instance_ptr: "#/traits/email", messages: [{ id: 1234, text: "blocked", type: "error" }] }],
+      messages: [
+        { instance_ptr: "#/traits/email", messages: [{ id: 1234, text: "blocked", type: "error" }] },
+      ],
     },
   }));
   const s = await server(t, {
@@ -108,7 +112,9 @@ test("a parsing web_hook answering 400 with messages rejects the profile change"
         settings: {
           after: {
             profile: {
-              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } }],
+              hooks: [
+                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
+              ],
             },
           },
         },
@@ -138,7 +144,10 @@ test("a parsing web_hook answering 400 with messages rejects the profile change"
   const call = target.calls[0]!;
   assert.equal(call.method, "POST");
   assert.equal(call.headers["content-type"], "application/json");
-  assert.deepEqual((call.body.identity as Json).traits, { email: "ada@example.com", name: { first: "Blocked" } });
+  assert.deepEqual((call.body.identity as Json).traits, {
+    email: "ada@example.com",
+    name: { first: "Blocked" },
+  });
   assert.equal((call.body.flow as Json).id, flow.id);
   assert.equal(call.body.request_url, submitUrl(s, flow.id));
 });
@@ -158,7 +167,9 @@ test("a parsing web_hook may rewrite the traits before they are saved", async (t
         settings: {
           after: {
             profile: {
-              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } }],
+              hooks: [
+                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
+              ],
             },
           },
         },
@@ -176,7 +187,10 @@ test("a parsing web_hook may rewrite the traits before they are saved", async (t
   );
   assert.equal(res.status, 200, await res.clone().text());
   const done = await flowOf(res);
-  assert.deepEqual((done.identity as Json).traits, { email: "ada@example.com", name: { first: "Rewritten" } });
+  assert.deepEqual((done.identity as Json).traits, {
+    email: "ada@example.com",
+    name: { first: "Rewritten" },
+  });
   assert.deepEqual((await snapshot(s, user.identityId)).traits, {
     email: "ada@example.com",
     name: { first: "Rewritten" },
@@ -191,7 +205,9 @@ test("a failing pre-persist web_hook (500 without messages) is a 502 and leaves 
         settings: {
           after: {
             password: {
-              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } }],
+              hooks: [
+                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
+              ],
             },
           },
         },
@@ -250,7 +266,9 @@ test("a before hook runs when the flow is created and can refuse it", async (t) 
   const target = await hookTarget(t, () => (refuse ? { status: 500 } : { status: 200, body: {} }));
   const s = await server(t, {
     selfservice: {
-      flows: { settings: { before: { hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST" } }] } } },
+      flows: {
+        settings: { before: { hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST" } }] } },
+      },
     },
   });
   const user = await registerApi(s);
@@ -259,10 +277,11 @@ test("a before hook runs when the flow is created and can refuse it", async (t) 
   assert.equal((target.calls[0]!.body.flow as Json).type, "api");
   assert.equal(((target.calls[0]!.body.session as Json).identity as Json).id, user.identityId);
   refuse = true;
-  const res = await fetch(url(s, "/self-service/settings/api"), { headers: { "x-session-token": user.token } });
+  const res = await fetch(url(s, "/self-service/settings/api"), {
+    headers: { "x-session-token": user.token },
+  });
   assert.equal(res.status, 502);
   await errorOf(res);
-
 });
 
 /** Signs in through the native login flow; returns the new session token. */
@@ -276,4 +295,97 @@ async function registerApiLogin(s: Parameters<typeof url>[0], email: string): Pr
   return String((await bodyOf(res)).session_token);
 }
 
+test("a post-persist web_hook failure is reported after the change was saved (§20.13)", async (t) => {
+  const target = await hookTarget(t, () => ({ status: 500, body: { error: "down" } }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: { profile: { hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST" } }] } },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody(
+      { method: "profile", traits: { email: "ada@example.com", name: { first: "Saved" } } },
+      { "x-session-token": user.token },
+    ),
+  );
+  assert.equal(res.status, 502, await res.clone().text());
+  assert.equal((await errorOf(res)).message, "webhook failed with status code 500");
+  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+    email: "ada@example.com",
+    name: { first: "Saved" },
+  });
+  const fetched = await fetch(url(s, `/self-service/settings/flows?id=${flow.id}`), {
+    headers: { "x-session-token": user.token },
+  });
+  assert.equal((await flowOf(fetched)).state, "success");
+});
 
+test("response.ignore: the web_hook is fired and its failure does not matter", async (t) => {
+  const target = await hookTarget(t, () => ({ status: 500 }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            password: {
+              hooks: [
+                { hook: "web_hook", config: { url: target.url, method: "POST", response: { ignore: true } } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(await canLogin(s, user.email, NEW_PASSWORD), true);
+  // The call was dispatched without waiting for it; it arrives eventually (network, not the clock).
+  for (let i = 0; i < 200 && target.calls.length === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
+  assert.equal(target.calls.length, 1);
+});
+
+test("can_interrupt web_hook (deprecated) runs before persisting and can reject a password change", async (t) => {
+  const target = await hookTarget(t, () => ({
+    status: 403,
+    body: {
+      messages: [{ instance_ptr: "#/password", messages: [{ id: 4711, text: "nope", type: "error" }] }],
+    },
+  }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            password: {
+              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", can_interrupt: true } }],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const before = await snapshot(s, user.identityId);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
+  );
+  assert.equal(res.status, 400, await res.clone().text());
+  const rendered = await flowOf(res);
+  assert.deepEqual(nodeOf(rendered, "password").messages, [{ id: 4711, text: "nope", type: "error" }]);
+  await assertUnchanged(s, before);
+});

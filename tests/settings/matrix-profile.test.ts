@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
-import { defineMatrix } from "./matrix.ts";
 import { snapshot } from "./helpers.ts";
+import { defineMatrix } from "./matrix.ts";
 
 // Contract §4.4.2 for the profile method: every row, for browsers, SPAs and native apps.
 defineMatrix({
   method: "profile",
-  success: (a) => ({ method: "profile", traits: { email: a.email, name: { first: "Grace", last: "Hopper" } } }),
+  success: (a) => ({
+    method: "profile",
+    traits: { email: a.email, name: { first: "Grace", last: "Hopper" } },
+  }),
   async applied(s, a, before) {
     const now = await snapshot(s, a.identityId);
     assert.deepEqual(now.traits, { email: a.email, name: { first: "Grace", last: "Hopper" } });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   apiFlow,
+  assertSchema,
   assertUnchanged,
   bodyOf,
   browserFlow,
@@ -17,8 +18,8 @@ import {
   HOUR,
   hasContinuityCookie,
   hasSessionCookie,
-  type Json,
   JSON_ACCEPT,
+  type Json,
   jsonBody,
   MINUTE,
   NEW_PASSWORD,
@@ -62,6 +63,7 @@ async function refreshLogin(s: TestServer, jar: CookieJar, settingsFlowId: strin
   const loginFlow = await bodyOf(
     await jar.fetch(url(s, `/self-service/login/flows?id=${loginFlowId}`), { headers: JSON_ACCEPT }),
   );
+  assertSchema("loginFlow", loginFlow);
   assert.equal(loginFlow.refresh, true);
   assert.equal(loginFlow.return_to, url(s, `/self-service/settings?flow=${settingsFlowId}`));
   assert.deepEqual(globalMessageIds(loginFlow), [1010003]);
@@ -233,12 +235,17 @@ test("§10.3 native apps re-authenticate with a refresh login and submit again",
   assert.equal((await errorOf(refused, "needsPrivilegedSessionError")).id, "session_refresh_required");
 
   const login = await bodyOf(
-    await fetch(url(s, "/self-service/login/api?refresh=true"), { headers: { "x-session-token": user.token } }),
+    await fetch(url(s, "/self-service/login/api?refresh=true"), {
+      headers: { "x-session-token": user.token },
+    }),
   );
   assert.equal(login.refresh, true);
   const relogin = await fetch(
     url(s, `/self-service/login?flow=${login.id}`),
-    jsonBody({ method: "password", identifier: user.email, password: PASSWORD }, { "x-session-token": user.token }),
+    jsonBody(
+      { method: "password", identifier: user.email, password: PASSWORD },
+      { "x-session-token": user.token },
+    ),
   );
   assert.equal(relogin.status, 200, await relogin.clone().text());
 

@@ -46,7 +46,14 @@ function expectedA1Nodes(email: string, first: string, csrf: string) {
     {
       type: "input",
       group: "default",
-      attributes: { name: "csrf_token", type: "hidden", value: csrf, required: true, disabled: false, node_type: "input" },
+      attributes: {
+        name: "csrf_token",
+        type: "hidden",
+        value: csrf,
+        required: true,
+        disabled: false,
+        node_type: "input",
+      },
       messages: [],
       meta: {},
     },
@@ -68,7 +75,13 @@ function expectedA1Nodes(email: string, first: string, csrf: string) {
     {
       type: "input",
       group: "profile",
-      attributes: { name: "traits.name.first", type: "text", value: first, disabled: false, node_type: "input" },
+      attributes: {
+        name: "traits.name.first",
+        type: "text",
+        value: first,
+        disabled: false,
+        node_type: "input",
+      },
       messages: [],
       meta: label("First Name", "traits.name.first"),
     },
@@ -119,6 +132,7 @@ test("A.1 an SPA creates a flow: the exact node list, labels, autocomplete and o
   assert.equal(res.status, 200);
   assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8");
   assert.equal(res.headers.get("cache-control"), "private, no-cache, no-store, must-revalidate");
+  assert.match(res.headers.get("vary") ?? "", /Cookie/);
   const flow = await flowOf(res);
   assert.deepEqual(Object.keys(flow), [
     "id",
@@ -179,15 +193,27 @@ test("seed: 'not an email' ⇒ 4000040 on traits.email with the value echoed (A.
       disabled: false,
       node_type: "input",
     },
-    messages: [{ id: 4000040, text: "Enter a valid email address", type: "error", context: { value: "not-an-email" } }],
-    meta: { label: { id: 1070002, text: "E-Mail", type: "info", context: { title: "E-Mail", name: "traits.email" } } },
+    messages: [
+      { id: 4000040, text: "Enter a valid email address", type: "error", context: { value: "not-an-email" } },
+    ],
+    meta: {
+      label: {
+        id: 1070002,
+        text: "E-Mail",
+        type: "info",
+        context: { title: "E-Mail", name: "traits.email" },
+      },
+    },
   });
   // Traits absent from the submission end up with no value (§3.7).
   assert.equal("value" in nodeOf(rendered, "traits.name.first").attributes, false);
   assert.deepEqual(globalMessages(rendered), []);
   // Fetching the flow shows the same error (the flow was persisted with it).
   const fetched = await fetchFlow(s, user.token, String(flow.id));
-  assert.deepEqual(nodeOf(fetched, "traits.email").messages.map((m) => m.id), [4000040]);
+  assert.deepEqual(
+    nodeOf(fetched, "traits.email").messages.map((m) => m.id),
+    [4000040],
+  );
   await assertUnchanged(s, before);
 });
 
@@ -226,7 +252,10 @@ function base64Schema(schema: unknown): string {
 
 test("seed: a name.first minLength error ⇒ 4000003 'length must be >= 5, but got 3' (browser and JSON)", async (t) => {
   const s = await server(t, {
-    identity: { default_schema_id: "person", schemas: [{ id: "person", url: base64Schema(MIN_LENGTH_SCHEMA) }] },
+    identity: {
+      default_schema_id: "person",
+      schemas: [{ id: "person", url: base64Schema(MIN_LENGTH_SCHEMA) }],
+    },
   });
   const user = await registerBrowser(s, "ada@example.com", { "traits.name.first": "Adaline" });
   const before = await snapshot(s, user.identityId);
@@ -306,7 +335,10 @@ test("seed: the saved message 1050001 and the updated identity after a profile c
 /** Submits a password through an api flow; returns the rendered flow (asserting 400). */
 async function rejectPassword(s: TestServer, token: string, password: string) {
   const flow = await apiFlow(s, token);
-  const res = await fetch(submitUrl(s, flow.id), jsonBody({ method: "password", password }, { "x-session-token": token }));
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password }, { "x-session-token": token }),
+  );
   assert.equal(res.status, 400, `${password}: ${await res.clone().text()}`);
   const rendered = await flowOf(res);
   const node = nodeOf(rendered, "password");
@@ -491,7 +523,10 @@ test("seed: a duplicate e-mail (another user's) ⇒ global 4000007", async (t) =
   const flow = await apiFlow(s, user.token);
   const res = await fetch(
     submitUrl(s, flow.id),
-    jsonBody({ method: "profile", traits: { email: "taken@example.com" } }, { "x-session-token": user.token }),
+    jsonBody(
+      { method: "profile", traits: { email: "taken@example.com" } },
+      { "x-session-token": user.token },
+    ),
   );
   assert.equal(res.status, 400, await res.clone().text());
   const rendered = await flowOf(res);
@@ -502,7 +537,11 @@ test("seed: a duplicate e-mail (another user's) ⇒ global 4000007", async (t) =
       type: "error",
     },
   ]);
-  assert.equal(nodeOf(rendered, "traits.email").attributes.value, "taken@example.com", "submitted value echoed");
+  assert.equal(
+    nodeOf(rendered, "traits.email").attributes.value,
+    "taken@example.com",
+    "submitted value echoed",
+  );
   await assertUnchanged(s, before);
   assert.equal(await canLogin(s, "ada@example.com", PASSWORD), true);
 });

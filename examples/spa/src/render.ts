@@ -44,11 +44,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 }
 
 function messageP(m: UiText, id?: string): HTMLParagraphElement {
-  return el(
-    "p",
-    { id, class: `message message--${m.type}`, "data-message-id": String(m.id) },
-    m.text,
-  );
+  return el("p", { id, class: `message message--${m.type}`, "data-message-id": String(m.id) }, m.text);
 }
 
 /** The flow's global messages: errors in an alert region, info and success in a status region. */
@@ -58,11 +54,15 @@ export function renderGlobalMessages(messages: readonly UiText[] | undefined): H
   const errors = messages.filter((m) => m.type === "error");
   const others = messages.filter((m) => m.type !== "error");
   if (errors.length > 0) {
-    box.append(el("div", { class: "messages messages--error", role: "alert" }, ...errors.map((m) => messageP(m))));
+    box.append(
+      el("div", { class: "messages messages--error", role: "alert" }, ...errors.map((m) => messageP(m))),
+    );
   }
   if (others.length > 0) {
     const kind = others.some((m) => m.type === "success") ? "success" : "info";
-    box.append(el("div", { class: `messages messages--${kind}`, role: "status" }, ...others.map((m) => messageP(m))));
+    box.append(
+      el("div", { class: `messages messages--${kind}`, role: "status" }, ...others.map((m) => messageP(m))),
+    );
   }
   return box;
 }
@@ -82,7 +82,11 @@ function slug(s: string): string {
 
 function valueText(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  return typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return typeof value === "string"
+    ? value
+    : typeof value === "object"
+      ? JSON.stringify(value)
+      : String(value);
 }
 
 function labelOf(node: UiNode, a: InputAttrs): string {
@@ -171,6 +175,12 @@ export function renderGroupForms(flow: SettingsFlow): HTMLFormElement[] {
       { class: `group group--${slug(group)}` },
       el("legend", {}, LEGENDS[group] ?? group),
     );
+    if (group === "password") {
+      // Tells password managers whose password this is; not sent (no name).
+      const username = el("input", { type: "text", autocomplete: "username", hidden: true, readonly: true });
+      username.value = usernameOf(flow);
+      fieldset.append(username);
+    }
     for (const node of nodes) {
       const a = inputAttrs(node);
       if (a) fieldset.append(renderInput(node, a, slug(group)));
@@ -183,6 +193,12 @@ export function renderGroupForms(flow: SettingsFlow): HTMLFormElement[] {
     forms.push(form);
   }
   return forms;
+}
+
+/** The identity's login identifier as shown to password managers: the email trait, else the id. */
+function usernameOf(flow: SettingsFlow): string {
+  const email = (flow.identity.traits as { email?: unknown }).email;
+  return typeof email === "string" ? email : flow.identity.id;
 }
 
 /**
@@ -207,10 +223,8 @@ export function traitsFromForm(form: HTMLFormElement, flow: SettingsFlow): Recor
     let target = traits;
     for (const key of path.slice(0, -1)) {
       const next = target[key];
-      target = (typeof next === "object" && next !== null ? next : (target[key] = {})) as Record<
-        string,
-        unknown
-      >;
+      if (typeof next !== "object" || next === null) target[key] = {};
+      target = target[key] as Record<string, unknown>;
     }
     target[path[path.length - 1]!] = value;
   }

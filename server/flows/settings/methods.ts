@@ -70,7 +70,8 @@ async function csrfViolation(
     return undefined;
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    if (err.code === 400) return renderIssues(m, [{ path: "", message: reasonMessageOf(err) }], submittedTraits);
+    if (err.code === 400)
+      return renderIssues(m, [{ path: "", message: reasonMessageOf(err) }], submittedTraits);
     return { kind: "error", error: err };
   }
 }
