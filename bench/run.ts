@@ -47,7 +47,9 @@ async function startServer(dir: string): Promise<Target> {
 }
 
 async function register(base: string, i: number): Promise<string> {
-  const flow = (await (await fetch(`${base}self-service/registration/api`)).json()) as { ui: { action: string } };
+  const flow = (await (await fetch(`${base}self-service/registration/api`)).json()) as {
+    ui: { action: string };
+  };
   const res = await fetch(flow.ui.action, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -144,7 +146,9 @@ async function main(): Promise<void> {
         ],
       }),
     );
-    console.log(`\nTessera benchmark: ${DURATION}s per scenario, ${CONNECTIONS} connections, SQLite file, loopback\n`);
+    console.log(
+      `\nTessera benchmark: ${DURATION}s per scenario, ${CONNECTIONS} connections, SQLite file, loopback\n`,
+    );
     console.log("scenario                                   req/s     p50 ms   p99 ms   non-2xx  errors");
     for (const r of rows) {
       console.log(

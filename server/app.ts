@@ -70,5 +70,9 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
   };
   deps.sessions = new SessionService(deps, createLucia(store, config));
-  return { public: withCors(rawConfig.serve.public.cors, publicHandler(deps)), admin: adminHandler(deps), deps };
+  return {
+    public: withCors(rawConfig.serve.public.cors, publicHandler(deps)),
+    admin: adminHandler(deps),
+    deps,
+  };
 }

@@ -15,8 +15,11 @@ export interface Listener {
  */
 export async function listen(host: string, port: number): Promise<Listener> {
   let handler: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
-  const server = await new Promise<ReturnType<typeof serve>>((ok) => {
+  const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
     const s = serve({ fetch: (req: Request) => handler(req), hostname: host, port }, () => ok(s));
+    s.once("error", (err: NodeJS.ErrnoException) =>
+      fail(err.code === "EADDRINUSE" ? new Error(`${host}:${port} is already in use`) : err),
+    );
   });
   const address = server.address() as AddressInfo;
   const shownHost = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { openStore } from "../db/open.ts";
 import { createApp } from "./app.ts";
-import { listen } from "./listen.ts";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
+import { listen } from "./listen.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
 interface Args {

@@ -22,7 +22,7 @@ export class StoreLuciaAdapter implements Adapter {
     };
     return [session, { id: found.identity.id, attributes: {} }] as [
       DatabaseSession,
-      { id: string; attributes: {} },
+      { id: string; attributes: Record<string, never> },
     ];
   }
 

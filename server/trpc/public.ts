@@ -101,7 +101,7 @@ const login = router({
   }),
   /** `GET /self-service/login/flows?id=`. */
   get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<LoginFlowJson> => {
-    const flow = await getLoginFlow(ctx.deps, ctx.http, input.id);
+    const flow = await getLoginFlow(ctx.deps, input.id);
     assertFlowCsrf(ctx, flow, uiOf(flow));
     return loginFlowJson(flow);
   }),

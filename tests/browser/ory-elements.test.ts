@@ -216,7 +216,7 @@ test("@ory/elements-react hydrates Tessera settings flows in Chromium: usable fi
   // Server HTML renders the inputs disabled; hydration enables them.
   await eventually(
     "the email input to be enabled after hydration",
-    () => email.isEnabled(),
+    () => email.isEnabled({ timeout: 1_000 }),
     (v) => v,
   );
   await see.value(email, "not-an-email");

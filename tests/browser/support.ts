@@ -69,7 +69,7 @@ export async function launchBrowser(t: SkippableTest): Promise<Browser | undefin
     }
   }
   if (process.env.CI) throw new Error(`browser tests need Chromium in CI: ${problem}`);
-  t.skip(`skipped: ${problem}`);
+  t.skip(`Chromium unavailable: ${problem}`);
   return undefined;
 }
 

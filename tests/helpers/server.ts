@@ -42,7 +42,10 @@ export async function startTestServer(
     dsn,
     hashers: FAST_HASHERS,
     ...overrides,
-    serve: { public: { base_url: pub.url }, admin: { base_url: adm.url }, ...overrides.serve },
+    serve: {
+      public: { ...overrides.serve?.public, base_url: pub.url },
+      admin: { ...overrides.serve?.admin, base_url: adm.url },
+    },
     selfservice: {
       ...overrides.selfservice,
       methods: {

@@ -272,9 +272,10 @@ test("a before hook runs when the flow is created and can refuse it", async (t) 
     },
   });
   const user = await registerApi(s);
-  await apiFlow(s, user.token);
+  const created = await apiFlow(s, user.token);
   assert.equal(target.calls.length, 1);
   assert.equal((target.calls[0]!.body.flow as Json).type, "api");
+  assert.equal((target.calls[0]!.body.flow as Json).id, created.id, "the hook sees the flow being created");
   assert.equal(((target.calls[0]!.body.session as Json).identity as Json).id, user.identityId);
   refuse = true;
   const res = await fetch(url(s, "/self-service/settings/api"), {
@@ -388,4 +389,43 @@ test("can_interrupt web_hook (deprecated) runs before persisting and can reject 
   const rendered = await flowOf(res);
   assert.deepEqual(nodeOf(rendered, "password").messages, [{ id: 4711, text: "nope", type: "error" }]);
   await assertUnchanged(s, before);
+});
+
+test("the submission's transient_payload reaches the after hooks (pre and post persist)", async (t) => {
+  const target = await hookTarget(t, () => ({ status: 200, body: {} }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            profile: {
+              hooks: [
+                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
+                { hook: "web_hook", config: { url: target.url, method: "POST" } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody(
+      { method: "profile", traits: { email: "ada@example.com" }, transient_payload: { consent: true, n: 1 } },
+      { "x-session-token": user.token },
+    ),
+  );
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.equal(target.calls.length, 2);
+  for (const call of target.calls) {
+    assert.deepEqual((call.body.flow as Json).transient_payload, { consent: true, n: 1 });
+  }
+  // Never stored: the flow fetched afterwards has none.
+  const fetched = await fetch(url(s, `/self-service/settings/flows?id=${flow.id}`), {
+    headers: { "x-session-token": user.token },
+  });
+  assert.equal("transient_payload" in (await flowOf(fetched)), false);
 });

@@ -566,3 +566,35 @@ test("seed: the settings docs' node groups for native apps (profile group and pa
   );
   assert.equal(fetched.id, flow.id);
 });
+
+test("§5.4 addresses: a new e-mail gets a new pending address; a name change keeps the address", async (t) => {
+  const s = await server(t);
+  const user = await registerApi(s);
+  const submit = async (traits: Json) => {
+    const flow = await apiFlow(s, user.token);
+    const res = await fetch(
+      submitUrl(s, flow.id),
+      jsonBody({ method: "profile", traits }, { "x-session-token": user.token }),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    return (await flowOf(res)).identity as Json & {
+      verifiable_addresses: Json[];
+      recovery_addresses: Json[];
+    };
+  };
+  const first = await submit({ email: "ada@example.com", name: { first: "Renamed" } });
+  const before = (await s.store.getIdentity(user.identityId))!;
+  assert.equal(first.verifiable_addresses[0]!.id, before.verifiableAddresses[0]!.id);
+  const oldAddressId = first.verifiable_addresses[0]!.id;
+
+  const second = await submit({ email: "Ada.New@Example.com" });
+  assert.equal(second.verifiable_addresses.length, 1);
+  const address = second.verifiable_addresses[0]!;
+  assert.notEqual(address.id, oldAddressId);
+  assert.equal(address.value, "ada.new@example.com", "addresses are normalised; traits are not");
+  assert.equal(address.verified, false);
+  assert.equal(address.status, "pending");
+  assert.equal(second.recovery_addresses[0]!.value, "ada.new@example.com");
+  assert.deepEqual((second.traits as Json).email, "Ada.New@Example.com");
+  assert.equal(await canLogin(s, "ada.new@example.com", PASSWORD), true);
+});

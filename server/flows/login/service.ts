@@ -7,7 +7,6 @@ import type { RequestContext } from "../../http/context.ts";
 import { assertCsrf, assertNotBrowser } from "../../http/csrf.ts";
 import { HttpError } from "../../http/errors.ts";
 import { normalizeIdentifier } from "../../identity/normalize.ts";
-import { dummyVerify } from "../../methods/password/hasher.ts";
 import { toRfc3339 } from "../../time.ts";
 import { message } from "../../ui/messages.ts";
 import { csrfNode, inputNode } from "../../ui/nodes.ts";
@@ -157,11 +156,7 @@ function buildLoginFlow(
 }
 
 /** Fetches a login flow; browser flows need the CSRF cookie they were made with (contract §16.1). */
-export async function getLoginFlow(
-  deps: AppDeps,
-  ctx: RequestContext,
-  id: string | null,
-): Promise<FlowRecord> {
+export async function getLoginFlow(deps: AppDeps, id: string | null): Promise<FlowRecord> {
   const flow = await loadFlow(deps, "login", id);
   if (isExpired(deps, flow)) {
     throw new HttpError(410, {
@@ -299,7 +294,7 @@ export async function submitLogin(
   const ok =
     typeof hash === "string"
       ? await deps.hasher.verify(password, hash)
-      : (await dummyVerify(password), false);
+      : await deps.hasher.dummyVerify(password);
   if (!identity || !ok)
     return failWithIdentifier(fail, flow, identifierRaw, [{ path: "", message: message(4000006) }]);
   if (identity.state !== "active") {

@@ -1,5 +1,5 @@
 import type { FullIdentity } from "../../../db/store.ts";
-import type { ContinueWith } from "../../../shared/flows.ts";
+import type { ContinueWith, SettingsFlowJson } from "../../../shared/flows.ts";
 import type { AppDeps } from "../../deps.ts";
 import { runHooks, splitAfterHooks } from "../../hooks/run.ts";
 import type { WebHookIdentityPatch, WebHookIssue } from "../../hooks/web-hook.ts";
@@ -17,14 +17,14 @@ export async function runBeforeHooks(
   deps: AppDeps,
   ctx: RequestContext,
   active: ActiveSession,
-  type: string,
+  flowJson: SettingsFlowJson,
 ) {
   const hooks = deps.config.raw.selfservice.flows.settings.before.hooks;
   if (hooks.length === 0) return;
   await runHooks(hooks, {
     deps,
     ctx,
-    flowJson: { type, request_url: ctx.requestUrl },
+    flowJson,
     sessionJson: deps.sessions.toJson(active.session, active.identity),
   });
 }
@@ -89,7 +89,11 @@ export async function runAfterHooks(
   const verdict = await runHooks(hooks, {
     deps,
     ctx: m.ctx,
-    flowJson: settingsFlowJson(deps, m.flow, identity),
+    // The submission's transient_payload travels with the flow to the hooks (contract §2.1).
+    flowJson: {
+      ...settingsFlowJson(deps, m.flow, identity),
+      ...(m.transientPayload ? { transient_payload: m.transientPayload } : {}),
+    },
     identityJson: identityToJson(identity, { publicBaseUrl: deps.config.publicBase }),
     sessionJson: deps.sessions.toJson(m.active.session, identity),
     sessionId: m.active.session.id,

@@ -28,6 +28,15 @@ export interface MethodContext {
   flow: FlowRecord;
   active: ActiveSession;
   caller: Caller;
+  /** The submission's `transient_payload`, handed to web hooks and never stored. */
+  transientPayload?: Record<string, unknown>;
+}
+
+function transientPayloadOf(payload: Record<string, unknown>): Record<string, unknown> | undefined {
+  const value = payload.transient_payload;
+  return value && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** Runs a settings method on decoded form values (a fresh submission or a resumed one). */
@@ -128,6 +137,7 @@ async function renderIssues(
 async function submitProfile(m: MethodContext, values: FormValues): Promise<FlowOutcome> {
   const { deps, active } = m;
   const payload = formsFor(deps, active.identity.schemaId).profileDecoder.decode(values);
+  m.transientPayload = transientPayloadOf(payload);
   const traits = (payload.traits ?? {}) as Record<string, unknown>;
   const next = withTraits(deps, active.identity, traits);
   if (!next.ok) return renderIssues(m, next.issues, traits);
@@ -143,6 +153,7 @@ async function submitProfile(m: MethodContext, values: FormValues): Promise<Flow
 async function submitPassword(m: MethodContext, values: FormValues): Promise<FlowOutcome> {
   const { deps, active } = m;
   const payload = passwordDecoder.decode(values);
+  m.transientPayload = transientPayloadOf(payload);
   const password = typeof payload.password === "string" ? payload.password : "";
   if (!password) {
     return renderIssues(m, [

@@ -80,8 +80,6 @@ async function startFlow(
   active: ActiveSession,
   opts: { type: "browser" | "api"; returnTo?: string; requestUrl?: string; messages?: UiText[] },
 ): Promise<FlowRecord> {
-  await runBeforeHooks(deps, ctx, active, opts.type);
-  await abortPausedSubmissions(deps, active.identity.id);
   const csrf = opts.type === "browser" ? ctx.maskedCsrf() : "";
   const flow = newFlow(deps, {
     kind: "settings",
@@ -94,6 +92,9 @@ async function startFlow(
     nodes: settingsNodes(deps, active.identity, csrf),
     messages: opts.messages ?? [],
   });
+  // Before hooks see the flow being created (contract §4.1 step 4) and may refuse it.
+  await runBeforeHooks(deps, ctx, active, settingsFlowJson(deps, flow, active.identity));
+  await abortPausedSubmissions(deps, active.identity.id);
   await deps.store.createFlow(flow);
   return flow;
 }

@@ -37,7 +37,7 @@ export function csrfTokenOfFlow(ui: { nodes: { attributes: { node_type: string }
 
 async function fetchLogin(ctx: RequestContext) {
   try {
-    const flow = await getLoginFlow(ctx.deps, ctx, ctx.url.searchParams.get("id"));
+    const flow = await getLoginFlow(ctx.deps, ctx.url.searchParams.get("id"));
     if (flow.type === "browser") {
       assertCsrf({ req: ctx.req, cookieToken: ctx.csrfCookieToken, sentToken: csrfTokenOfFlow(uiOf(flow)) });
     }

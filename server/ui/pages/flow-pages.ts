@@ -101,7 +101,7 @@ export async function loginPage(ctx: RequestContext): Promise<Response> {
   if (!id) return redirect(ctx, initUrl(ctx, "login", FORWARD.login));
   let flow: ReturnType<typeof loginFlowJson>;
   try {
-    const record = await getLoginFlow(ctx.deps, ctx, id);
+    const record = await getLoginFlow(ctx.deps, id);
     if (record.type === "browser") {
       assertCsrf({
         req: ctx.req,
