@@ -247,6 +247,7 @@ test("§12.7 a session revoked after the flow was created: same as no session", 
   const before = await snapshot(s, user.identityId);
   const flow = await spaFlow(s, user.jar);
   const whoami = await bodyOf(await user.jar.fetch(url(s, "/sessions/whoami")));
+  assertSchema("session", whoami);
 
   // Revoke it from a second session of the same identity (DELETE /sessions/{id}).
   const other = await registerApi(s, "eve@example.com"); // unrelated user: cannot see it
@@ -571,4 +572,28 @@ test("§9.2 a browser post with cookies but without the CSRF cookie: error UI wi
     "The HTTP Cookie Header was set but did not include the anti-CSRF cookie.",
   );
   await assertUnchanged(s, before);
+});
+
+test("§4.1 a relative settings ui_url yields relative Locations (init, validation error, success)", async (t) => {
+  const s = await server(t, { selfservice: { flows: { settings: { ui_url: "/account/settings" } } } });
+  const user = await registerBrowser(s);
+  const init = await user.jar.fetch(url(s, "/self-service/settings/browser"));
+  assert.equal(init.status, 303);
+  const location = init.headers.get("location")!;
+  assert.match(location, /^\/account\/settings\?flow=[0-9a-f-]{36}$/);
+  const id = new URL(location, s.publicUrl).searchParams.get("flow")!;
+  const flow = await fetchFlow(s, user.jar, id);
+  const bad = await user.jar.fetch(
+    submitUrl(s, id),
+    form({ method: "profile", "traits.email": "nope", csrf_token: csrfOf(flow as never) }),
+  );
+  assert.equal(bad.headers.get("location"), `/account/settings?flow=${id}`);
+  const ok = await user.jar.fetch(
+    submitUrl(s, id),
+    form({ method: "profile", "traits.email": "ada@example.com", csrf_token: csrfOf(flow as never) }),
+  );
+  assert.equal(ok.status, 303);
+  assert.equal(ok.headers.get("location"), `/account/settings?flow=${id}`);
+  const wk = await fetch(url(s, "/.well-known/change-password"), { redirect: "manual" });
+  assert.equal(wk.headers.get("location"), "/account/settings");
 });

@@ -182,10 +182,13 @@ export async function browserLogin(s: TestServer, email: string, password = PASS
 /** Whether a native password login succeeds (used to check which password is current). */
 export async function canLogin(s: TestServer, email: string, password: string): Promise<boolean> {
   const flow = await bodyOf(await fetch(url(s, "/self-service/login/api")));
+  assertSchema("loginFlow", flow);
   const res = await fetch(
     url(s, `/self-service/login?flow=${flow.id}`),
     jsonBody({ method: "password", identifier: email, password }),
   );
+  const body = await bodyOf(res);
+  assertSchema(res.status === 200 ? "successfulNativeLogin" : "loginFlow", body);
   return res.status === 200;
 }
 

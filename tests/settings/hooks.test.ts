@@ -5,11 +5,13 @@ import {
   apiFlow,
   assertUnchanged,
   bodyOf,
+  browserFlow,
   browserLogin,
   canLogin,
   csrfOf,
   errorOf,
   flowOf,
+  form,
   type Json,
   jsonBody,
   NEW_PASSWORD,
@@ -20,6 +22,7 @@ import {
   server,
   snapshot,
   spaFlow,
+  storedErrorOf,
   submitUrl,
   url,
 } from "./helpers.ts";
@@ -428,4 +431,143 @@ test("the submission's transient_payload reaches the after hooks (pre and post p
     headers: { "x-session-token": user.token },
   });
   assert.equal("transient_payload" in (await flowOf(fetched)), false);
+});
+
+test("a hook failure on an api flow is JSON even for a form-encoded submission; browsers get the error UI", async (t) => {
+  const target = await hookTarget(t, () => ({ status: 500 }));
+  const s = await server(t, {
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            profile: {
+              hooks: [
+                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const before = await snapshot(s, user.identityId);
+  const flow = await apiFlow(s, user.token);
+  // Api flows answer JSON whatever the request looks like (contract §0.1).
+  const res = await fetch(submitUrl(s, flow.id), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "x-session-token": user.token },
+    body: new URLSearchParams({ method: "profile", "traits.email": "ada@example.com" }).toString(),
+    redirect: "manual",
+  });
+  assert.equal(res.status, 502, `${res.status} ${res.headers.get("location")}`);
+  assert.equal((await errorOf(res)).message, "webhook failed with status code 500");
+  await assertUnchanged(s, before);
+
+  const browser = await registerBrowser(s, "eve@example.com");
+  const browserBefore = await snapshot(s, browser.identityId);
+  const bflow = await browserFlow(s, browser.jar);
+  const html = await browser.jar.fetch(
+    submitUrl(s, bflow.id),
+    form({ method: "profile", "traits.email": "eve@example.com", csrf_token: csrfOf(bflow as never) }),
+  );
+  const stored = await storedErrorOf(s, html);
+  assert.equal(stored.code, 502);
+  await assertUnchanged(s, browserBefore);
+});
+
+test("a parsing web_hook may set an address's verification state and switch the schema", async (t) => {
+  let answer: Json = {};
+  const target = await hookTarget(t, () => ({ status: 200, body: answer }));
+  const second = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    properties: {
+      traits: {
+        type: "object",
+        properties: {
+          email: {
+            type: "string",
+            format: "email",
+            "ory.sh/kratos": {
+              credentials: { password: { identifier: true } },
+              verification: { via: "email" },
+            },
+          },
+          tier: { type: "string" },
+        },
+        required: ["email"],
+      },
+    },
+  };
+  const s = await server(t, {
+    identity: {
+      schemas: [
+        { id: "default", url: "file://./schemas/default.identity.schema.json" },
+        { id: "second", url: `base64://${Buffer.from(JSON.stringify(second)).toString("base64")}` },
+      ],
+    },
+    selfservice: {
+      flows: {
+        settings: {
+          after: {
+            profile: {
+              hooks: [
+                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
+              ],
+            },
+          },
+        },
+      },
+    },
+  });
+  const user = await registerApi(s);
+  const submit = async () => {
+    const flow = await apiFlow(s, user.token);
+    return fetch(
+      submitUrl(s, flow.id),
+      jsonBody(
+        { method: "profile", traits: { email: "ada@example.com" } },
+        { "x-session-token": user.token },
+      ),
+    );
+  };
+
+  answer = {
+    identity: {
+      verifiable_addresses: [
+        {
+          value: "ada@example.com",
+          via: "email",
+          verified: true,
+          status: "completed",
+          verified_at: "2026-01-15T12:00:00Z",
+        },
+      ],
+    },
+  };
+  const verified = await submit();
+  assert.equal(verified.status, 200, await verified.clone().text());
+  const address = (((await flowOf(verified)).identity as Json).verifiable_addresses as Json[])[0]!;
+  assert.equal(address.verified, true);
+  assert.equal(address.status, "completed");
+  const stored = (await s.store.getIdentity(user.identityId))!;
+  assert.equal(stored.verifiableAddresses[0]!.verified, true, "persisted");
+
+  answer = { identity: { schema_id: "second", traits: { email: "ada@example.com", tier: "gold" } } };
+  const switched = await submit();
+  assert.equal(switched.status, 200, await switched.clone().text());
+  const identity = (await flowOf(switched)).identity as Json;
+  assert.equal(identity.schema_id, "second");
+  assert.deepEqual(identity.traits, { email: "ada@example.com", tier: "gold" });
+
+  const before = await snapshot(s, user.identityId);
+  answer = { identity: { schema_id: "nope" } };
+  const unknown = await submit();
+  assert.equal(unknown.status, 400, await unknown.clone().text());
+  assert.deepEqual(
+    ((await flowOf(unknown)).ui as { messages: { id: number }[] }).messages.map((m) => m.id),
+    [4000001],
+  );
+  await assertUnchanged(s, before);
 });

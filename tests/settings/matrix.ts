@@ -131,6 +131,11 @@ export function defineMatrix(c: MethodCase): void {
         assert.equal(res.status, 303, await res.clone().text());
         assert.equal(res.headers.get("location"), target);
         assert.ok(hasContinuityCookie(res), "the paused change is bound to a continuity cookie");
+        const cookie = res.headers.getSetCookie().find((c) => c.startsWith("ory_kratos_continuity="))!;
+        assert.match(cookie, /; Path=\/(;|$)/);
+        assert.match(cookie, /; HttpOnly/i);
+        assert.match(cookie, /; SameSite=Lax/i);
+        assert.match(cookie, /; Max-Age=900/);
       } else {
         assert.equal(res.status, 403, await res.clone().text());
         const body = await bodyOf(res.clone());

@@ -274,3 +274,16 @@ test("§10.3 an SPA's paused change is also resumed after a browser refresh logi
   assert.equal(flowIdFromUiRedirect(s, resumed), flow.id);
   assert.equal(await canLogin(s, user.email, NEW_PASSWORD), true);
 });
+
+test("§10.3 a paused change older than 15 minutes is not applied", async (t) => {
+  const s = await server(t);
+  const user = await registerBrowser(s);
+  const before = await snapshot(s, user.identityId);
+  const flow = await pause(s, user.jar, { method: "password", password: NEW_PASSWORD });
+  s.clock.advance(16 * MINUTE); // the continuity container's lifespan is 15 minutes
+  const resumeAt = await refreshLogin(s, user.jar, String(flow.id));
+  const resumed = await user.jar.fetch(resumeAt);
+  assert.equal(flowIdFromUiRedirect(s, resumed), flow.id);
+  assert.notEqual((await fetchFlow(s, user.jar, String(flow.id))).state, "success");
+  await assertUnchanged(s, before);
+});

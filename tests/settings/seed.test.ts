@@ -598,3 +598,47 @@ test("§5.4 addresses: a new e-mail gets a new pending address; a name change ke
   assert.deepEqual((second.traits as Json).email, "Ada.New@Example.com");
   assert.equal(await canLogin(s, "ada.new@example.com", PASSWORD), true);
 });
+
+test("§13 breach API unreachable with ignore_network_errors: false ⇒ 502 upstream_error, not rendered", async (t) => {
+  // Registration runs the same check, so the user registers on a default server first and a second
+  // server (same database) has the strict breach check with an unreachable range API.
+  const first = await server(t);
+  const user = await registerApi(first);
+  const { startTestServer } = await import("../helpers/server.ts");
+  const s = await startTestServer(
+    {
+      selfservice: {
+        methods: {
+          password: {
+            config: {
+              haveibeenpwned_enabled: true,
+              haveibeenpwned_host: "pwned.test",
+              ignore_network_errors: false,
+            },
+          },
+        },
+      },
+    },
+    {
+      dsn: first.app.deps.config.raw.dsn,
+      fetch: ((input: string | URL | Request, init?: RequestInit) => {
+        const target = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
+        if (target.hostname === "pwned.test") return Promise.reject(new TypeError("fetch failed"));
+        return fetch(input, init);
+      }) as typeof fetch,
+    },
+  );
+  t.after(() => s.close());
+  const before = await snapshot(s, user.identityId);
+  const flow = await apiFlow(s, user.token);
+  const res = await fetch(
+    submitUrl(s, flow.id),
+    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
+  );
+  assert.equal(res.status, 502, await res.clone().text());
+  const error = await errorOf(res);
+  assert.equal(error.id, "upstream_error");
+  await assertUnchanged(s, before);
+  const fetched = await fetchFlow(s, user.token, String(flow.id));
+  assert.deepEqual(nodeOf(fetched, "password").messages, [], "not rendered into the flow");
+});

@@ -208,8 +208,30 @@ export async function submitSettings(
     "The settings request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
+  try {
+    return { outcome: await submitToFlow(deps, ctx, input, active, flow, caller), caller };
+  } catch (err) {
+    // From here on the flow's type decides how errors are delivered (api flows: always JSON), so a
+    // failure (a hook's 502, the breach API's 502, …) becomes an error outcome for that caller.
+    if (err instanceof HttpError) return { outcome: { kind: "error", error: err }, caller };
+    deps.logger.error("settings submission failed", {
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      flow: flow.id,
+    });
+    return { outcome: { kind: "error", error: new HttpError(500) }, caller };
+  }
+}
+
+/** §4.4.1 steps 5–8 for a flow that was found: validity, dispatch, the method's work. */
+async function submitToFlow(
+  deps: AppDeps,
+  ctx: RequestContext,
+  input: SubmitInput,
+  active: ActiveSession,
+  flow: FlowRecord,
+  caller: Caller,
+): Promise<FlowOutcome> {
   const asJson = input.json || flow.type === "api";
-  const done = (outcome: FlowOutcome) => ({ outcome, caller });
 
   // 5. Validity: expiry, then ownership.
   if (isExpired(deps, flow) && flow.identityId === active.identity.id) {
@@ -220,23 +242,23 @@ export async function submitSettings(
       ...(flow.returnTo ? { returnTo: flow.returnTo } : {}),
       messages: [message(4050001, args, context)],
     });
-    if (asJson) return done({ kind: "error", error: expiredError(deps, flow, replacement.id) });
-    return done({
+    if (asJson) return { kind: "error", error: expiredError(deps, flow, replacement.id) };
+    return {
       kind: "form",
       flow: replacement,
       body: settingsFlowJson(deps, replacement, active.identity),
       status: 400,
-    });
+    };
   }
   if (flow.identityId !== active.identity.id) {
-    return done({
+    return {
       kind: "error",
       error: new HttpError(403, {
         id: "security_identity_mismatch",
         reason:
           "The request was initiated by someone else and has been blocked for security reasons. Please go back and try again.",
       }),
-    });
+    };
   }
 
   const method: MethodContext = { deps, ctx, flow, active, caller };
@@ -244,28 +266,27 @@ export async function submitSettings(
   // Resumption after a refresh login replays the paused payload through the normal checks.
   if (!input.readPayload) {
     const paused = await resumeSubmission(deps, ctx, active.identity.id, flow.id);
-    if (!paused) return done(await renderGlobal(method, message(4010004)));
-    return done(await runSettingsMethod(method, paused.method, new Map(Object.entries(paused.values))));
+    if (!paused) return await renderGlobal(method, message(4010004));
+    return await runSettingsMethod(method, paused.method, new Map(Object.entries(paused.values)));
   }
 
   let values: FormValues;
   try {
     const converted = toFormValues(await input.readPayload());
-    if ("error" in converted) return done(await renderGlobal(method, reasonMessageOf(converted.error)));
+    if ("error" in converted) return await renderGlobal(method, reasonMessageOf(converted.error));
     values = converted.values;
   } catch (err) {
-    if (err instanceof HttpError && err.code === 400)
-      return done(await renderGlobal(method, reasonMessageOf(err)));
+    if (err instanceof HttpError && err.code === 400) return await renderGlobal(method, reasonMessageOf(err));
     throw err;
   }
 
   // 6. Strategy dispatch.
   const responsible = responsibleMethod(values);
-  if (!responsible) return done(await renderGlobal(method, message(4010004)));
+  if (!responsible) return await renderGlobal(method, message(4010004));
   const methods = deps.config.raw.selfservice.methods;
   if (responsible === "oidc" || !methods[responsible].enabled)
-    return done({ kind: "error", error: methodDisabled() });
-  return done(await runSettingsMethod(method, responsible, values));
+    return { kind: "error", error: methodDisabled() };
+  return await runSettingsMethod(method, responsible, values);
 }
 
 /** Renders one global message into the flow (keeping node values) and returns the 400 form. */
