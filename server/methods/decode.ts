@@ -511,31 +511,17 @@ export function compilePayloadDecoder(payloadSchema: object): PayloadDecoder {
   // Sorted by name, so a parent object is filled before its children (`traits` before `traits.name`).
   const objectPaths = [...byName.values()].filter((p) => p.kind === "object");
 
-  /** Spreads a submitted object over its declared leaf paths; undeclared keys are dropped. */
-  function flattenObject(into: FormValues, prefix: string, object: JsonObject) {
-    for (const [key, value] of Object.entries(object)) {
-      const name = `${prefix}.${key}`;
-      const path = byName.get(name);
-      if (!path) continue;
-      if (path.kind === "object" && path.hasChildren && isPlainObject(value))
-        flattenObject(into, name, value);
-      else appendValues(into, name, jsonValueToTexts(value));
-    }
-  }
-
   function decode(values: FormValues): Record<string, unknown> {
     const leaves: FormValues = new Map();
     const wholes: [CompiledPath, string][] = [];
     for (const [key, texts] of values) {
       const path = byName.get(key);
       if (!path) continue; // unknown keys are dropped silently
-      if (path.kind === "object" && path.hasChildren) {
-        const text = texts[0] ?? "";
-        if (text === "") continue;
-        const parsed = tryParseJson(text);
-        if (isPlainObject(parsed)) flattenObject(leaves, key, parsed);
-        else wholes.push([path, text]); // not an object: kept so validation reports the type
-      } else if (path.kind === "object") {
+      if (path.kind === "object") {
+        // Objects are inserted whole, as Kratos does (contract §5.2): a nested JSON body keeps its
+        // types, so `{"traits":{"age":"x"}}` or an undeclared key fails validation instead of being
+        // coerced or dropped. Only flat `traits.a.b` keys go through per-leaf coercion.
+        if ((texts[0] ?? "") === "" && path.hasChildren) continue;
         wholes.push([path, texts[0] ?? ""]);
       } else {
         appendValues(leaves, key, texts);

@@ -131,7 +131,7 @@ describe("PayloadDecoder (§5.2 steps 2–4)", () => {
     assert.deepEqual(e2e.decode(nestedJson), expected);
   });
 
-  it("nested and flat JSON agree on the coercion edge cases too", () => {
+  it("flat keys are coerced per leaf; nested JSON objects are inserted whole so validation sees their types", () => {
     const traits = {
       email: "",
       website: "https://ory.sh",
@@ -141,24 +141,28 @@ describe("PayloadDecoder (§5.2 steps 2–4)", () => {
       unknown: "x",
     };
     const flat = Object.fromEntries(Object.entries(traits).map(([k, v]) => [`traits.${k}`, v]));
-    const expected = {
+    assert.deepEqual(e2e.decode(fromJson(flat)), {
       traits: { website: "https://ory.sh", age: "abc", tos: true, newsletter: "yes" },
       transient_payload: {},
-    };
-    assert.deepEqual(e2e.decode(fromJson({ traits })), expected);
-    assert.deepEqual(e2e.decode(fromJson(flat)), expected);
+    });
+    // Kratos (contract §5.2): an object value is parsed as raw JSON and inserted whole.
+    assert.deepEqual(e2e.decode(fromJson({ traits })), { traits, transient_payload: {} });
   });
 
-  it("nested objects inside traits flatten the same way (quickstart name.first/last)", () => {
+  it("nested objects keep what was sent; absent object paths become {} (quickstart name)", () => {
     const nested = quickstart.decode(
       fromJson({ traits: { email: "a@b.co", name: { first: "A", last: "" } } }),
     );
+    assert.deepEqual(nested, {
+      traits: { email: "a@b.co", name: { first: "A", last: "" } },
+      transient_payload: {},
+    });
     const flat = quickstart.decode(
       parseFormBody("traits.email=a%40b.co&traits.name.first=A&traits.name.last="),
     );
-    assert.deepEqual(nested, flat);
-    assert.deepEqual(nested, {
-      traits: { email: "a@b.co", name: { first: "A" } },
+    assert.deepEqual(flat, { traits: { email: "a@b.co", name: { first: "A" } }, transient_payload: {} });
+    assert.deepEqual(quickstart.decode(fromJson({ traits: { email: "a@b.co" } })), {
+      traits: { email: "a@b.co", name: {} },
       transient_payload: {},
     });
   });
@@ -248,12 +252,12 @@ describe("PayloadDecoder (§5.2 steps 2–4)", () => {
     assert.deepEqual(decoder.decode(nestedJson), expected);
   });
 
-  it("drops unknown keys, flat or nested", () => {
+  it("drops unknown top-level and flat keys; undeclared keys inside a nested object reach validation", () => {
     assert.deepEqual(
       quickstart.decode(
         fromJson({ foo: "bar", "traits.foo": "x", traits: { email: "a@b.co", bar: 1 }, method: "profile" }),
       ),
-      { method: "profile", traits: { email: "a@b.co", name: {} }, transient_payload: {} },
+      { method: "profile", traits: { email: "a@b.co", bar: 1, name: {} }, transient_payload: {} },
     );
   });
 
@@ -297,9 +301,9 @@ describe("PayloadDecoder (§5.2 steps 2–4)", () => {
     });
   });
 
-  it("a raw JSON object sent as the form field `traits` is flattened like nested JSON", () => {
+  it("a raw JSON object sent as the form field `traits` is inserted whole, like nested JSON", () => {
     const values = parseFormBody(`traits=${encodeURIComponent('{"email":"a@b.co","age":"7"}')}`);
-    assert.deepEqual(e2e.decode(values).traits, { email: "a@b.co", age: 7 });
+    assert.deepEqual(e2e.decode(values).traits, { email: "a@b.co", age: "7" });
   });
 
   it("types multi-typed paths only when the JSON value fits a declared type", () => {

@@ -52,6 +52,27 @@ test("flat traits.* JSON keys and nested JSON decode the same way", async (t) =>
   });
 });
 
+test("nested JSON keeps its types: a number for a string trait or an undeclared key is a validation error", async (t) => {
+  const s = await server(t);
+  const user = await registerApi(s);
+  const before = await snapshot(s, user.identityId);
+  const wrongType = await submitApi(s, user.token, {
+    method: "profile",
+    traits: { email: "ada@example.com", name: { first: 5 } },
+  });
+  assert.equal(wrongType.status, 400);
+  const first = nodeOf((await wrongType.json()) as Json, "traits.name.first");
+  assert.equal(first.messages[0]?.id, 4000026);
+  const undeclared = await submitApi(s, user.token, {
+    method: "profile",
+    traits: { email: "ada@example.com", nickname: "x" },
+  });
+  assert.equal(undeclared.status, 400);
+  const messages = JSON.stringify(await undeclared.json());
+  assert.match(messages, /additionalProperties/);
+  await assertUnchanged(s, before);
+});
+
 test("form posts with traits.a.b keys (urlencoded and multipart)", async (t) => {
   const s = await server(t);
   const user = await registerBrowser(s);
