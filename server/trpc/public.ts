@@ -14,6 +14,15 @@ import type { ParsedBody } from "../http/body.ts";
 import { assertCsrf } from "../http/csrf.ts";
 import { HttpError } from "../http/errors.ts";
 import { csrfTokenOfFlow } from "../http/routes/login.ts";
+import {
+  endSession,
+  listOtherSessions,
+  logoutSessionInactive,
+  logoutWithToken,
+  revokeOtherSession,
+  revokeOtherSessions,
+  whoami,
+} from "../session/self-service.ts";
 import { sessionTokenOf } from "../session/service.ts";
 import { asRestCall, type TrpcContext } from "./context.ts";
 import { procedure, router } from "./init.ts";
@@ -116,85 +125,35 @@ const login = router({
     }),
 });
 
-// --- sessions (contract §15.3–§15.5) ---------------------------------------------------------
-// The REST versions live inline in server/http/routes/sessions.ts and logout.ts (there is no session
-// service function to share yet); these mirror them error for error.
-
-const noSession = (reason: string) =>
-  new HttpError(401, { id: "session_inactive", reason, message: "The request could not be authorized" });
-
-async function requireSession(ctx: TrpcContext, reason: string) {
-  const active = await ctx.deps.sessions.fromRequest(ctx.http);
-  if (!active) throw noSession(reason);
-  return active;
-}
+// --- sessions (contract §15.3–§15.5): the same functions the REST routes call -----------------
 
 const session = router({
   /** `/sessions/whoami`: cookie, `X-Session-Token` or `Authorization: Bearer`. */
-  whoami: procedure.query(async ({ ctx }): Promise<SessionJson> => {
-    const { session, identity } = await requireSession(
-      ctx,
-      "No valid session credentials found in the request.",
-    );
-    return ctx.deps.sessions.toJson(session, identity);
-  }),
+  whoami: procedure.query(async ({ ctx }): Promise<SessionJson> => (await whoami(ctx.deps, ctx.http)).json),
   /** `GET /sessions`: the caller's other active sessions. */
-  list: procedure.query(async ({ ctx }): Promise<SessionJson[]> => {
-    const { session, identity } = await requireSession(ctx, "No valid session cookie found.");
-    const all = await ctx.deps.store.listSessions(identity.id, { active: true });
-    return all
-      .filter((s) => s.id !== session.id && ctx.deps.sessions.isActive(s, identity))
-      .map((s) => ctx.deps.sessions.toJson(s, identity));
-  }),
+  list: procedure.query(({ ctx }): Promise<SessionJson[]> => listOtherSessions(ctx.deps, ctx.http)),
   /** `DELETE /sessions`: revokes every other session of the caller. */
-  revokeOthers: procedure.mutation(async ({ ctx }): Promise<{ count: number }> => {
-    const { session, identity } = await requireSession(ctx, "No valid session cookie found.");
-    const count = await ctx.deps.store.revokeSessionsOfIdentity(identity.id, session.id);
-    return { count };
-  }),
+  revokeOthers: procedure.mutation(({ ctx }) => revokeOtherSessions(ctx.deps, ctx.http)),
   /** `DELETE /sessions/{id}`: revokes one other session of the caller. */
-  revoke: procedure.input(z.object({ id: z.string() })).mutation(async ({ ctx, input }): Promise<void> => {
-    const { session, identity } = await requireSession(ctx, "No valid session cookie found.");
-    if (input.id === session.id)
-      throw new HttpError(400, { reason: "You cannot revoke the current session." });
-    const target = await ctx.deps.store.getSession(input.id).catch(() => undefined);
-    if (!target || target.identityId !== identity.id)
-      throw new HttpError(404, { message: "Unable to locate the resource" });
-    await ctx.deps.store.revokeSession(target.id);
-  }),
+  revoke: procedure
+    .input(z.object({ id: z.string() }))
+    .mutation(({ ctx, input }) => revokeOtherSession(ctx.deps, ctx.http, input.id)),
   /**
    * Logout. With `sessionToken`: `DELETE /self-service/logout/api` (native apps). Without: ends the
-   * request's own session (cookie or token); a cookie session also gets its cookie cleared and a new
-   * CSRF cookie, as `GET /self-service/logout` does. No logout token is needed: tRPC mutations are
-   * JSON-only POSTs, which a cross-site page cannot send without passing CORS.
+   * request's own session; a cookie session also gets its cookie cleared and a new CSRF cookie, as
+   * `GET /self-service/logout` does. No logout token is needed: tRPC mutations are JSON-only POSTs,
+   * which a cross-site page cannot send without passing CORS.
    */
   logout: procedure
     .input(z.object({ sessionToken: z.string() }).optional())
     .mutation(async ({ ctx, input }): Promise<void> => {
-      const { deps, http } = ctx;
-      if (input) {
-        if (!input.sessionToken) throw new HttpError(400, { reason: "The session_token field is required." });
-        const target = await deps.store.getSessionByToken(input.sessionToken);
-        if (!target?.active) {
-          throw new HttpError(403, {
-            reason: "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
-          });
-        }
-        await deps.store.revokeSession(target.id);
-        return;
-      }
-      const active = await deps.sessions.fromRequest(http);
-      if (!active) {
-        throw new HttpError(401, {
-          id: "session_inactive",
-          reason: "No active session was found in this request.",
-          message: "request does not have a valid authentication session",
-        });
-      }
-      await deps.store.revokeSession(active.session.id);
-      if (sessionTokenOf(http, deps.sessions.lucia)?.source === "cookie") {
-        deps.sessions.clearCookie(http);
-        http.rotateCsrf();
+      if (input) return logoutWithToken(ctx.deps, input.sessionToken);
+      const active = await ctx.deps.sessions.fromRequest(ctx.http);
+      if (!active) throw logoutSessionInactive();
+      if (sessionTokenOf(ctx.http, ctx.deps.sessions.lucia)?.source === "cookie") {
+        await endSession(ctx.deps, ctx.http, active);
+      } else {
+        await ctx.deps.store.revokeSession(active.session.id);
       }
     }),
 });

@@ -1,20 +1,14 @@
+import { endSession, logoutSessionInactive, logoutWithToken } from "../../session/self-service.ts";
 import { readJsonBody } from "../body.ts";
 import type { RequestContext } from "../context.ts";
 import { HttpError } from "../errors.ts";
 import { deliverError, empty, json, redirect } from "../respond.ts";
 import { route } from "../router.ts";
 
-const inactive = () =>
-  new HttpError(401, {
-    id: "session_inactive",
-    reason: "No active session was found in this request.",
-    message: "request does not have a valid authentication session",
-  });
-
 async function createLogoutUrl(ctx: RequestContext): Promise<Response> {
   try {
     const active = await ctx.deps.sessions.fromRequest(ctx);
-    if (!active) throw inactive();
+    if (!active) throw logoutSessionInactive();
     const returnTo = ctx.deps.returnTo.fromUrl(ctx.url);
     const url = new URL("self-service/logout", ctx.deps.config.publicBase);
     url.searchParams.set("token", active.session.logoutToken);
@@ -30,7 +24,7 @@ async function performLogout(ctx: RequestContext): Promise<Response> {
     const token = ctx.url.searchParams.get("token");
     if (!token) throw new HttpError(400, { reason: "Please include a token in the URL query." });
     const active = await ctx.deps.sessions.fromRequest(ctx);
-    if (!active) throw inactive();
+    if (!active) throw logoutSessionInactive();
     if (active.session.logoutToken !== token) {
       throw new HttpError(403, {
         reason:
@@ -42,9 +36,7 @@ async function performLogout(ctx: RequestContext): Promise<Response> {
       ctx.deps.returnTo.fromUrl(ctx.url) ??
       config.raw.selfservice.flows.logout.after.default_browser_return_url ??
       config.defaultReturnUrl;
-    await ctx.deps.store.revokeSession(active.session.id);
-    ctx.deps.sessions.clearCookie(ctx);
-    ctx.rotateCsrf();
+    await endSession(ctx.deps, ctx, active);
     return ctx.acceptsJson ? empty(ctx, 204) : redirect(ctx, target);
   } catch (err) {
     return deliverError(ctx, err, ctx.acceptsJson);
@@ -53,17 +45,7 @@ async function performLogout(ctx: RequestContext): Promise<Response> {
 
 async function logoutApi(ctx: RequestContext): Promise<Response> {
   const body = await readJsonBody(ctx.req);
-  const token = (body as { session_token?: unknown } | undefined)?.session_token;
-  if (typeof token !== "string" || !token) {
-    throw new HttpError(400, { reason: "The session_token field is required." });
-  }
-  const session = await ctx.deps.store.getSessionByToken(token);
-  if (!session || !session.active) {
-    throw new HttpError(403, {
-      reason: "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
-    });
-  }
-  await ctx.deps.store.revokeSession(session.id);
+  await logoutWithToken(ctx.deps, (body as { session_token?: unknown } | undefined)?.session_token);
   return empty(ctx, 204);
 }
 
