@@ -12,7 +12,6 @@ import {
 } from "../flows/registration/service.ts";
 import type { ParsedBody } from "../http/body.ts";
 import { assertCsrf } from "../http/csrf.ts";
-import { HttpError } from "../http/errors.ts";
 import { csrfTokenOfFlow } from "../http/routes/login.ts";
 import {
   endSession,

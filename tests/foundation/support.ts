@@ -1,24 +1,15 @@
 import assert from "node:assert/strict";
 import { Configuration, FrontendApi, ResponseError } from "@ory/client-fetch";
-import type { ConfigInput } from "../../server/config/schema.ts";
 import { CookieJar, csrfOf, form, jsonBody } from "../helpers/http.ts";
 import { validateAgainstOpenApi } from "../helpers/openapi.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 export { CookieJar, csrfOf, form, jsonBody };
 
 export const PASSWORD = "Tessera-correct-horse-7421";
 export const HOUR = 60 * 60 * 1000;
 
-/** A test server that closes itself when the test ends. */
-export async function server(
-  t: { after(fn: () => Promise<void> | void): void },
-  overrides: ConfigInput = {},
-): Promise<TestServer> {
-  const s = await startTestServer(overrides);
-  t.after(() => s.close());
-  return s;
-}
+export { serverFor as server } from "../helpers/server.ts";
 
 /**
  * The official SDK against the public listener; `jar` makes browser flows carry cookies. Like an SPA

@@ -83,3 +83,13 @@ export async function startTestServer(
     },
   };
 }
+
+/** A test server that closes itself when the test ends. */
+export async function serverFor(
+  t: { after(fn: () => Promise<void> | void): void },
+  overrides: ConfigInput = {},
+): Promise<TestServer> {
+  const s = await startTestServer(overrides);
+  t.after(() => s.close());
+  return s;
+}

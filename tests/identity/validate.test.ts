@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import payloadPasswordSchema from "../../../shared/reference/identity-schemas/payload-password-settings.schema.json" with {
+import payloadPasswordSchema from "../../schemas/payloads/payload-password-settings.schema.json" with {
   type: "json",
 };
 import { createAjv } from "../../server/identity/ajv.ts";

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { Configuration, FrontendApi, ResponseError, type SettingsFlow } from "@ory/client-fetch";
-import type { ConfigInput } from "../../server/config/schema.ts";
 import { CookieJar, csrfOf, form, jsonBody } from "../helpers/http.ts";
 import { validateAgainstOpenApi } from "../helpers/openapi.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 /**
  * Shared helpers for the settings-flow suites: users registered through the public API (a browser
@@ -22,15 +21,7 @@ export const JSON_ACCEPT = { accept: "application/json" } as const;
 
 export type Json = Record<string, unknown>;
 
-/** A test server that closes itself when the test ends. */
-export async function server(
-  t: { after(fn: () => Promise<void> | void): void },
-  overrides: ConfigInput = {},
-): Promise<TestServer> {
-  const s = await startTestServer(overrides);
-  t.after(() => s.close());
-  return s;
-}
+export { serverFor as server } from "../helpers/server.ts";
 
 export function url(s: TestServer, path: string): string {
   return new URL(path.replace(/^\//, ""), s.publicUrl).toString();

@@ -7,23 +7,15 @@ import {
   type TesseraClientError,
   type TesseraErrorData,
 } from "../../client/index.ts";
-import type { ConfigInput } from "../../server/config/schema.ts";
 import { CookieJar } from "../helpers/http.ts";
 import { validateAgainstOpenApi } from "../helpers/openapi.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 export { CookieJar };
 
 export const PASSWORD = "Tessera-correct-horse-7421";
 
-export async function server(
-  t: { after(fn: () => Promise<void> | void): void },
-  overrides: ConfigInput = {},
-): Promise<TestServer> {
-  const s = await startTestServer(overrides);
-  t.after(() => s.close());
-  return s;
-}
+export { serverFor as server } from "../helpers/server.ts";
 
 /** The typed client against the public listener; a jar makes it carry cookies like a browser. */
 export function client(s: TestServer, opts: { jar?: CookieJar; sessionToken?: string } = {}): TesseraClient {

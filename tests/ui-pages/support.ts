@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import type { ConfigInput } from "../../server/config/schema.ts";
 import { CookieJar } from "../helpers/http.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import type { TestServer } from "../helpers/server.ts";
 import { type Form, forms, links, submission } from "./html.ts";
 
 export const PASSWORD = "Tessera-correct-horse-7421";
 export const NEW_PASSWORD = "Another-battery-staple-9153";
 
-/** A test server that closes itself when the test ends. */
-export async function server(
-  t: { after(fn: () => Promise<void> | void): void },
-  overrides: ConfigInput = {},
-): Promise<TestServer> {
-  const s = await startTestServer(overrides);
-  t.after(() => s.close());
-  return s;
-}
+export { serverFor as server } from "../helpers/server.ts";
 
 export interface Loaded {
   url: string;

@@ -15,8 +15,9 @@ import {
   expiredMessageArgs,
   flowCommonJson,
   isExpired,
-  isUuid,
+  loadFlow,
   newFlow,
+  requireFlowParam,
   uiOf,
 } from "../record.ts";
 import { toFormValues } from "../values.ts";
@@ -129,22 +130,13 @@ export async function createSettingsFlow(
   return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 200 };
 }
 
-/** Loads a settings flow by id or throws the contract's 404. */
-async function findFlow(deps: AppDeps, id: string | null, reason?: string): Promise<FlowRecord> {
-  const flow = isUuid(id) ? await deps.store.getFlow(id.toLowerCase()) : undefined;
-  if (!flow || flow.kind !== "settings") {
-    throw new HttpError(404, { message: "Unable to locate the resource", ...(reason ? { reason } : {}) });
-  }
-  return flow;
-}
-
 /** `GET /self-service/settings/flows?id=` (contract §4.3). The caller must be signed in. */
 export async function getSettingsFlow(
   deps: AppDeps,
   active: ActiveSession,
   id: string | null,
 ): Promise<SettingsFlowJson> {
-  const flow = await findFlow(deps, id);
+  const flow = await loadFlow(deps, "settings", id);
   if (flow.identityId !== active.identity.id) {
     throw new HttpError(403, {
       id: "security_identity_mismatch",
@@ -199,12 +191,10 @@ export async function submitSettings(
     return { loginUi: deps.config.ui.login };
   }
   // 2–3. The flow.
-  if (!isUuid(input.flowId)) {
-    throw new HttpError(400, { reason: "The flow query parameter is missing or malformed." });
-  }
-  const flow = await findFlow(
+  const flow = await loadFlow(
     deps,
-    input.flowId,
+    "settings",
+    requireFlowParam(input.flowId),
     "The settings request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
