@@ -96,6 +96,8 @@ async function main(): Promise<void> {
     const tokens = await Promise.all(Array.from({ length: 4 }, (_, i) => register(publicUrl, i)));
     const token = tokens[0]!;
     const rows: Row[] = [];
+    // The ceiling of this setup: autocannon shares the 2 cores with the server.
+    rows.push(await measure("baseline: /health/alive", { url: `${publicUrl}health/alive` }));
     rows.push(
       await measure("whoami (token)", {
         url: `${publicUrl}sessions/whoami`,
