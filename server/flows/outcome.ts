@@ -1,5 +1,5 @@
 import type { FlowRecord, SessionRecord } from "../../db/store.ts";
-import type { HttpError } from "../http/errors.ts";
+import { HttpError } from "../http/errors.ts";
 
 /**
  * What a flow step ends in (DESIGN "One outcome type"). Services return these; each adapter maps
@@ -33,4 +33,24 @@ export interface Caller {
 
 export function wantsJson(caller: Caller): boolean {
   return caller.flowType === "api" || caller.json;
+}
+
+/** The 403 for a session too old for a privileged change (contract §10.3). */
+export function refreshRequiredError(redirectTo: string): HttpError {
+  return new HttpError(403, {
+    id: "session_refresh_required",
+    reason:
+      "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
+    extra: { redirect_browser_to: redirectTo },
+  });
+}
+
+/** The 422 for a flow that continues with a browser navigation (OIDC). */
+export function browserLocationChangeError(redirectTo: string): HttpError {
+  return new HttpError(422, {
+    id: "browser_location_change_required",
+    reason: `In order to complete this flow please redirect the browser to: ${redirectTo}`,
+    message: "browser location change required",
+    extra: { redirect_browser_to: redirectTo },
+  });
 }

@@ -2,6 +2,7 @@ import type { FlowKind, FlowRecord } from "../../db/store.ts";
 import type { UiContainer, UiNode, UiText } from "../../shared/ui.ts";
 import type { AppDeps } from "../deps.ts";
 import type { RequestContext } from "../http/context.ts";
+import { assertCsrf } from "../http/csrf.ts";
 import { HttpError } from "../http/errors.ts";
 import { toRfc3339 } from "../time.ts";
 
@@ -83,6 +84,24 @@ export function flowCommonJson(flow: FlowRecord) {
 export function requireFlowParam(id: string | null): string {
   if (!isUuid(id)) throw new HttpError(400, { reason: "The flow query parameter is missing or malformed." });
   return id;
+}
+
+/** The CSRF token a browser flow was rendered with (its `csrf_token` node). */
+function csrfTokenOfFlow(flow: FlowRecord): string | undefined {
+  for (const n of uiOf(flow).nodes) {
+    const a = n.attributes;
+    if (a.node_type === "input" && a.name === "csrf_token" && typeof a.value === "string") return a.value;
+  }
+  return undefined;
+}
+
+/**
+ * Login and registration flows fetched by id are only shown to the browser whose CSRF cookie they
+ * were rendered for (contract §16.1); api flows carry no token.
+ */
+export function assertFlowCsrfCookie(ctx: RequestContext, flow: FlowRecord): void {
+  if (flow.type !== "browser") return;
+  assertCsrf({ req: ctx.req, cookieToken: ctx.csrfCookieToken, sentToken: csrfTokenOfFlow(flow) });
 }
 
 /** Loads a flow of the given kind by id, or throws the contract's 404. */

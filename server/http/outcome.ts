@@ -1,6 +1,10 @@
-import type { Caller, FlowOutcome } from "../flows/outcome.ts";
+import {
+  browserLocationChangeError,
+  type Caller,
+  type FlowOutcome,
+  refreshRequiredError,
+} from "../flows/outcome.ts";
 import type { RequestContext } from "./context.ts";
-import { HttpError } from "./errors.ts";
 import { appendQuery, errorJson, errorRedirect, json, redirect } from "./respond.ts";
 
 /** The REST adapter's single mapping from flow outcomes to responses (contract §4.4.2). */
@@ -23,26 +27,10 @@ export async function sendOutcome(
       return asJson ? json(ctx, 200, outcome.body) : redirect(ctx, outcome.redirectTo);
     case "refresh_required":
       if (!asJson) return redirect(ctx, outcome.redirectTo);
-      return errorJson(
-        ctx,
-        new HttpError(403, {
-          id: "session_refresh_required",
-          reason:
-            "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
-          extra: { redirect_browser_to: outcome.redirectTo },
-        }),
-      );
+      return errorJson(ctx, refreshRequiredError(outcome.redirectTo));
     case "browser_location_change":
       if (!asJson) return redirect(ctx, outcome.redirectTo);
-      return errorJson(
-        ctx,
-        new HttpError(422, {
-          id: "browser_location_change_required",
-          reason: `In order to complete this flow please redirect the browser to: ${outcome.redirectTo}`,
-          message: "browser location change required",
-          extra: { redirect_browser_to: outcome.redirectTo },
-        }),
-      );
+      return errorJson(ctx, browserLocationChangeError(outcome.redirectTo));
     case "error":
       return asJson ? errorJson(ctx, outcome.error) : errorRedirect(ctx, outcome.error);
   }

@@ -9,6 +9,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { ErrorEnvelope } from "../../shared/errors.ts";
 import type { Caller, FlowOutcome } from "../flows/outcome.ts";
+import { browserLocationChangeError, refreshRequiredError } from "../flows/outcome.ts";
 import { HttpError } from "../http/errors.ts";
 import type { TrpcContext } from "./context.ts";
 
@@ -61,26 +62,6 @@ export function trpcCodeOf(status: number): TRPC_ERROR_CODE_KEY {
 /** An HttpError as a TRPCError; the HttpError stays the cause, so the formatter sends its envelope. */
 export function toTRPCError(err: HttpError): TRPCError {
   return new TRPCError({ code: trpcCodeOf(err.code), message: err.message, cause: err });
-}
-
-/** REST's 403 for a session too old for a privileged change (contract §10.3). */
-export function refreshRequiredError(redirectTo: string): HttpError {
-  return new HttpError(403, {
-    id: "session_refresh_required",
-    reason:
-      "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
-    extra: { redirect_browser_to: redirectTo },
-  });
-}
-
-/** REST's 422 for a flow that continues with a browser navigation (OIDC). */
-export function browserLocationChangeError(redirectTo: string): HttpError {
-  return new HttpError(422, {
-    id: "browser_location_change_required",
-    reason: `In order to complete this flow please redirect the browser to: ${redirectTo}`,
-    message: "browser location change required",
-    extra: { redirect_browser_to: redirectTo },
-  });
 }
 
 /**

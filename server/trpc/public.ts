@@ -3,7 +3,6 @@ import type { LoginFlowJson, RegistrationFlowJson } from "../../shared/flows.ts"
 import type { SessionJson } from "../../shared/session.ts";
 import { createLoginFlow, getLoginFlow, loginFlowJson, submitLogin } from "../flows/login/service.ts";
 import type { Caller } from "../flows/outcome.ts";
-import { uiOf } from "../flows/record.ts";
 import {
   createRegistrationFlow,
   getRegistrationFlow,
@@ -11,8 +10,6 @@ import {
   submitRegistration,
 } from "../flows/registration/service.ts";
 import type { ParsedBody } from "../http/body.ts";
-import { assertCsrf } from "../http/csrf.ts";
-import { csrfTokenOfFlow } from "../http/routes/login.ts";
 import {
   endSession,
   listOtherSessions,
@@ -23,7 +20,7 @@ import {
   whoami,
 } from "../session/self-service.ts";
 import { sessionTokenOf } from "../session/service.ts";
-import { asRestCall, type TrpcContext } from "./context.ts";
+import { asRestCall } from "./context.ts";
 import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, toResult } from "./outcome.ts";
 import { settingsRouter } from "./settings.ts";
@@ -47,13 +44,6 @@ import {
 /** A typed body handed to a service exactly as REST hands it a decoded JSON body. */
 const jsonBody = (value: unknown) => async (): Promise<ParsedBody> => ({ kind: "json", value });
 
-/** REST's fetch-by-id check: a browser flow is only shown to the CSRF cookie it was made for. */
-function assertFlowCsrf(ctx: TrpcContext, flow: { type: string }, ui: Parameters<typeof csrfTokenOfFlow>[0]) {
-  if (flow.type !== "browser") return;
-  const { http } = ctx;
-  assertCsrf({ req: http.req, cookieToken: http.csrfCookieToken, sentToken: csrfTokenOfFlow(ui) });
-}
-
 const registration = router({
   /** `GET /self-service/registration/{browser,api}` for a JSON caller. */
   create: procedure.input(createRegistrationInput).mutation(async ({ ctx, input }) => {
@@ -66,8 +56,7 @@ const registration = router({
   }),
   /** `GET /self-service/registration/flows?id=`. */
   get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<RegistrationFlowJson> => {
-    const flow = await getRegistrationFlow(ctx.deps, input.id);
-    assertFlowCsrf(ctx, flow, uiOf(flow));
+    const flow = await getRegistrationFlow(ctx.deps, ctx.http, input.id);
     return registrationFlowJson(flow);
   }),
   /** `POST /self-service/registration?flow=` with a JSON body. */
@@ -109,8 +98,7 @@ const login = router({
   }),
   /** `GET /self-service/login/flows?id=`. */
   get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<LoginFlowJson> => {
-    const flow = await getLoginFlow(ctx.deps, input.id);
-    assertFlowCsrf(ctx, flow, uiOf(flow));
+    const flow = await getLoginFlow(ctx.deps, ctx.http, input.id);
     return loginFlowJson(flow);
   }),
   /** `POST /self-service/login?flow=` with a JSON body. */

@@ -13,6 +13,7 @@ import { csrfNode, inputNode } from "../../ui/nodes.ts";
 import { bodyField, clearMessages, renderError } from "../form.ts";
 import type { Caller, FlowOutcome } from "../outcome.ts";
 import {
+  assertFlowCsrfCookie,
   expiredError,
   expiredMessageArgs,
   flowCommonJson,
@@ -156,8 +157,13 @@ function buildLoginFlow(
 }
 
 /** Fetches a login flow; browser flows need the CSRF cookie they were made with (contract §16.1). */
-export async function getLoginFlow(deps: AppDeps, id: string | null): Promise<FlowRecord> {
+export async function getLoginFlow(
+  deps: AppDeps,
+  ctx: RequestContext,
+  id: string | null,
+): Promise<FlowRecord> {
   const flow = await loadFlow(deps, "login", id);
+  assertFlowCsrfCookie(ctx, flow);
   if (isExpired(deps, flow)) {
     throw new HttpError(410, {
       id: "self_service_flow_expired",

@@ -18,6 +18,7 @@ import { bodyField, type FlowIssue, renderError } from "../form.ts";
 import { methodDisabled, reasonMessageOf } from "../login/service.ts";
 import type { Caller, FlowOutcome } from "../outcome.ts";
 import {
+  assertFlowCsrfCookie,
   expiredError,
   expiredMessageArgs,
   flowCommonJson,
@@ -112,8 +113,13 @@ export async function createRegistrationFlow(
   return { kind: "form", flow, body: registrationFlowJson(flow), status: 200 };
 }
 
-export async function getRegistrationFlow(deps: AppDeps, id: string | null): Promise<FlowRecord> {
+export async function getRegistrationFlow(
+  deps: AppDeps,
+  ctx: RequestContext,
+  id: string | null,
+): Promise<FlowRecord> {
   const flow = await loadFlow(deps, "registration", id);
+  assertFlowCsrfCookie(ctx, flow);
   if (isExpired(deps, flow)) {
     const init = new URL(`self-service/registration/${flow.type}`, deps.config.publicBase);
     if (flow.type === "browser" && flow.returnTo) init.searchParams.set("return_to", flow.returnTo);

@@ -1,9 +1,7 @@
 import { createLoginFlow, getLoginFlow, loginFlowJson, submitLogin } from "../../flows/login/service.ts";
 import type { Caller } from "../../flows/outcome.ts";
-import { uiOf } from "../../flows/record.ts";
 import { readBody } from "../body.ts";
 import type { RequestContext } from "../context.ts";
-import { assertCsrf } from "../csrf.ts";
 import { sendOutcome } from "../outcome.ts";
 import { deliverError, errorJson, json, toHttpError } from "../respond.ts";
 import { route } from "../router.ts";
@@ -26,21 +24,9 @@ function initLogin(type: "browser" | "api") {
   };
 }
 
-/** The CSRF token a browser flow was rendered with must belong to the caller's CSRF cookie. */
-export function csrfTokenOfFlow(ui: { nodes: { attributes: { node_type: string } }[] }): string | undefined {
-  for (const n of ui.nodes) {
-    const a = n.attributes as { node_type: string; name?: string; value?: unknown };
-    if (a.node_type === "input" && a.name === "csrf_token" && typeof a.value === "string") return a.value;
-  }
-  return undefined;
-}
-
 async function fetchLogin(ctx: RequestContext) {
   try {
-    const flow = await getLoginFlow(ctx.deps, ctx.url.searchParams.get("id"));
-    if (flow.type === "browser") {
-      assertCsrf({ req: ctx.req, cookieToken: ctx.csrfCookieToken, sentToken: csrfTokenOfFlow(uiOf(flow)) });
-    }
+    const flow = await getLoginFlow(ctx.deps, ctx, ctx.url.searchParams.get("id"));
     return json(ctx, 200, loginFlowJson(flow));
   } catch (err) {
     return errorJson(ctx, toHttpError(ctx, err));

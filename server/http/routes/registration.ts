@@ -1,5 +1,4 @@
 import type { Caller } from "../../flows/outcome.ts";
-import { uiOf } from "../../flows/record.ts";
 import {
   createRegistrationFlow,
   getRegistrationFlow,
@@ -8,11 +7,9 @@ import {
 } from "../../flows/registration/service.ts";
 import { readBody } from "../body.ts";
 import type { RequestContext } from "../context.ts";
-import { assertCsrf } from "../csrf.ts";
 import { sendOutcome } from "../outcome.ts";
 import { deliverError, errorJson, json, toHttpError } from "../respond.ts";
 import { route } from "../router.ts";
-import { csrfTokenOfFlow } from "./login.ts";
 
 function init(type: "browser" | "api") {
   return async (ctx: RequestContext) => {
@@ -34,10 +31,7 @@ function init(type: "browser" | "api") {
 
 async function fetchFlow(ctx: RequestContext) {
   try {
-    const flow = await getRegistrationFlow(ctx.deps, ctx.url.searchParams.get("id"));
-    if (flow.type === "browser") {
-      assertCsrf({ req: ctx.req, cookieToken: ctx.csrfCookieToken, sentToken: csrfTokenOfFlow(uiOf(flow)) });
-    }
+    const flow = await getRegistrationFlow(ctx.deps, ctx, ctx.url.searchParams.get("id"));
     return json(ctx, 200, registrationFlowJson(flow));
   } catch (err) {
     return errorJson(ctx, toHttpError(ctx, err));

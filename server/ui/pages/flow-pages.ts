@@ -1,13 +1,10 @@
 import type { UiContainer } from "../../../shared/ui.ts";
 import { getLoginFlow, loginFlowJson } from "../../flows/login/service.ts";
-import { uiOf } from "../../flows/record.ts";
 import { getRegistrationFlow, registrationFlowJson } from "../../flows/registration/service.ts";
 import { getSettingsFlow } from "../../flows/settings/service.ts";
 import type { RequestContext } from "../../http/context.ts";
-import { assertCsrf } from "../../http/csrf.ts";
 import type { HttpError } from "../../http/errors.ts";
 import { redirect, toHttpError } from "../../http/respond.ts";
-import { csrfTokenOfFlow } from "../../http/routes/login.ts";
 import { escapeHtml, link, type Page, pageResponse, publicPath, publicUrl } from "./html.ts";
 import { renderFlow } from "./render-flow.ts";
 
@@ -101,14 +98,7 @@ export async function loginPage(ctx: RequestContext): Promise<Response> {
   if (!id) return redirect(ctx, initUrl(ctx, "login", FORWARD.login));
   let flow: ReturnType<typeof loginFlowJson>;
   try {
-    const record = await getLoginFlow(ctx.deps, id);
-    if (record.type === "browser") {
-      assertCsrf({
-        req: ctx.req,
-        cookieToken: ctx.csrfCookieToken,
-        sentToken: csrfTokenOfFlow(uiOf(record)),
-      });
-    }
+    const record = await getLoginFlow(ctx.deps, ctx, id);
     flow = loginFlowJson(record);
   } catch (err) {
     return flowFailure(ctx, "login", err);
@@ -135,14 +125,7 @@ export async function registrationPage(ctx: RequestContext): Promise<Response> {
   if (!id) return redirect(ctx, initUrl(ctx, "registration", FORWARD.registration));
   let flow: ReturnType<typeof registrationFlowJson>;
   try {
-    const record = await getRegistrationFlow(ctx.deps, id);
-    if (record.type === "browser") {
-      assertCsrf({
-        req: ctx.req,
-        cookieToken: ctx.csrfCookieToken,
-        sentToken: csrfTokenOfFlow(uiOf(record)),
-      });
-    }
+    const record = await getRegistrationFlow(ctx.deps, ctx, id);
     flow = registrationFlowJson(record);
   } catch (err) {
     return flowFailure(ctx, "registration", err);
