@@ -56,7 +56,7 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
       clock,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     }),
-    sessions: undefined as unknown as SessionService,
+    sessions: new SessionService({ store, clock, config }, createLucia(store, config)),
     returnTo: new ReturnToPolicy(
       [
         ...rawConfig.selfservice.allowed_return_urls,
@@ -69,7 +69,6 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     fetch: options.fetch ?? globalThis.fetch,
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
   };
-  deps.sessions = new SessionService(deps, createLucia(store, config));
   return {
     public: withCors(rawConfig.serve.public.cors, publicHandler(deps)),
     admin: adminHandler(deps),

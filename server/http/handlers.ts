@@ -15,14 +15,24 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { settingsRoutes } from "./routes/settings.ts";
 import { uiRoutes } from "./routes/ui.ts";
 
-/** Answers 307 to the same path and query on another listener (Kratos's cross-listener redirects). */
-function redirectTo(base: (deps: AppDeps) => string, stripAdmin: boolean) {
+/**
+ * Answers 307 to the same path and query on another listener (Kratos's cross-listener redirects).
+ * On the admin listener the path is already the bare one (its `/admin` prefix is routed away).
+ */
+function redirectTo(base: (deps: AppDeps) => string) {
   return (ctx: RequestContext) => {
-    const path = stripAdmin ? ctx.url.pathname.replace(/^\/admin(?=\/)/, "") : ctx.url.pathname;
-    const target = new URL(path.replace(/^\//, "") + ctx.url.search, base(ctx.deps));
+    const target = new URL(ctx.url.pathname.replace(/^\//, "") + ctx.url.search, base(ctx.deps));
     return redirect(ctx, target.toString(), 307);
   };
 }
+
+/** Identity management lives on the admin listener, with or without the `/admin` prefix. */
+const IDENTITY_PATHS = [
+  "/identities",
+  "/identities/:id",
+  "/identities/:id/credentials/:type",
+  "/identities/:id/sessions",
+];
 
 const SELF_SERVICE_ON_ADMIN = [
   "/self-service/settings/browser",
@@ -60,7 +70,7 @@ function wrap(deps: AppDeps, routes: Route[], rewrite?: (url: URL) => URL) {
 }
 
 export function publicHandler(deps: AppDeps) {
-  const toAdmin = redirectTo((d) => d.config.adminUrl.toString(), false);
+  const toAdmin = redirectTo((d) => d.config.adminUrl.toString());
   const routes: Route[] = [
     ...metaRoutes,
     ...errorContainerRoutes,
@@ -72,16 +82,13 @@ export function publicHandler(deps: AppDeps) {
     ...settingsRoutes,
     ...uiRoutes,
     ...publicTrpcRoutes,
-    route(ANY, "/identities", toAdmin),
-    route(ANY, "/identities/:id", toAdmin),
-    route(ANY, "/admin/identities", toAdmin),
-    route(ANY, "/admin/identities/:id", toAdmin),
+    ...IDENTITY_PATHS.flatMap((p) => [route(ANY, p, toAdmin), route(ANY, `/admin${p}`, toAdmin)]),
   ];
   return wrap(deps, routes);
 }
 
 export function adminHandler(deps: AppDeps) {
-  const toPublic = redirectTo((d) => d.config.publicBase, true);
+  const toPublic = redirectTo((d) => d.config.publicBase);
   const routes: Route[] = [
     ...metaRoutes,
     ...adminIdentityRoutes,

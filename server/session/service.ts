@@ -40,7 +40,7 @@ export function sessionTokenOf(
 
 export class SessionService {
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: Pick<AppDeps, "store" | "clock" | "config">,
     readonly lucia: Lucia,
   ) {}
 
