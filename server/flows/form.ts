@@ -36,7 +36,7 @@ export function clearMessages(ui: UiContainer, only?: (name: string) => boolean)
  * Renders issues into a UI (contract §8.1): each message is appended to the node with its path, or
  * to `ui.messages` for the empty path; a path without a node gets a new text input in `default`.
  */
-export function renderError(ui: UiContainer, issues: readonly FlowIssue[], _group: string): UiContainer {
+export function renderError(ui: UiContainer, issues: readonly FlowIssue[]): UiContainer {
   for (const { path, message } of issues) {
     if (!path) {
       ui.messages = [...(ui.messages ?? []), message];

@@ -232,7 +232,7 @@ export async function submitLogin(
     messages: { path: string; message: UiText }[],
   ): Promise<{ outcome: FlowOutcome; caller: Caller }> => {
     const ui = clearMessages(uiOf(flow));
-    renderError(ui, messages, "password");
+    renderError(ui, messages);
     for (const n of ui.nodes) {
       if (
         n.attributes.node_type === "input" &&

@@ -178,7 +178,7 @@ export async function submitRegistration(
       method: "POST",
       nodes: registrationNodes(deps, csrf, submittedTraits),
     };
-    const rendered = renderError(fresh, issues, "password");
+    const rendered = renderError(fresh, issues);
     rendered.nodes = sortNodes(rendered.nodes, formsOf(deps).keyOrder);
     setUi(flow, rendered);
     flow.updatedAt = deps.clock.now();

@@ -125,7 +125,7 @@ async function renderIssues(
     method: "POST",
     nodes: settingsNodes(deps, active.identity, csrf, submittedTraits),
   };
-  const rendered = renderError(ui, issues, "");
+  const rendered = renderError(ui, issues);
   rendered.nodes = sortNodes(rendered.nodes, formsFor(deps, active.identity.schemaId).keyOrder);
   setUi(flow, rendered);
   flow.updatedAt = deps.clock.now();
