@@ -64,7 +64,9 @@ export const settingsRouter = router({
   submit: procedure
     .input(z.object({ flow: z.string(), body: checkedByService(settingsBody) }))
     .mutation(async ({ ctx, input }): Promise<FlowResult<SettingsFlowJson, SettingsFlowJson>> => {
-      const result = await submitSettings(ctx.deps, ctx.http, {
+      // As REST's `POST /self-service/settings?flow=`: what the flow's web hooks see as `request_url`.
+      const http = asRestCall(ctx.http, "/self-service/settings", { flow: input.flow });
+      const result = await submitSettings(ctx.deps, http, {
         flowId: input.flow,
         readPayload: async (): Promise<ParsedBody> => ({ kind: "json", value: input.body }),
         json: true,
