@@ -100,10 +100,15 @@ export interface IdentityChildRows {
   recoveryAddresses: RecoveryAddressRecord[];
 }
 
-/** Puts an identity together from separately selected rows (SQLite store). */
-export function identityFromRows(row: IdentityRecord, children: IdentityChildRows): FullIdentity {
+/** An identity's children: what `updateIdentity` compares and writes. */
+export type IdentityChildren = Pick<
+  FullIdentity,
+  "credentials" | "verifiableAddresses" | "recoveryAddresses"
+>;
+
+/** The children of one identity from separately selected rows (SQLite store). */
+export function childrenFromRows(children: IdentityChildRows): IdentityChildren {
   return {
-    ...row,
     credentials: children.credentials.map((credential) => ({
       ...credential,
       identifiers: children.identifiers
@@ -113,6 +118,149 @@ export function identityFromRows(row: IdentityRecord, children: IdentityChildRow
     verifiableAddresses: children.verifiableAddresses,
     recoveryAddresses: children.recoveryAddresses,
   };
+}
+
+// Identity updates write only the children that changed.
+
+/** The writes that turn one table's stored rows of an identity into the given ones. */
+export interface ChildWrites<T> {
+  /** Ids of rows that are gone, or whose unique columns changed (they are inserted again). */
+  delete: string[];
+  /** Rows whose unique columns are unchanged, only other columns differ: updated in place. */
+  update: T[];
+  /** New rows, and the deleted rows whose unique columns changed. */
+  insert: T[];
+}
+
+export interface IdentityChildWrites {
+  /** A credential's identifiers are part of its unique columns: changing them rewrites it. */
+  credentials: ChildWrites<CredentialRecord>;
+  verifiableAddresses: ChildWrites<VerifiableAddressRecord>;
+  recoveryAddresses: ChildWrites<RecoveryAddressRecord>;
+}
+
+/**
+ * Compares the stored children of an identity (read inside the update's transaction) with the
+ * next ones, matched by id. Unchanged rows are left alone. Applying the writes in the order
+ * delete, update, insert cannot break a unique rule the next children satisfy: every row whose
+ * unique columns change is deleted before any is inserted (two addresses may swap values), and
+ * in-place updates keep their unique columns.
+ */
+export function planChildWrites(stored: IdentityChildren, next: IdentityChildren): IdentityChildWrites {
+  return {
+    credentials: planWrites(stored.credentials, next.credentials, sameCredential, sameCredentialKey),
+    verifiableAddresses: planWrites(
+      stored.verifiableAddresses,
+      next.verifiableAddresses,
+      sameVerifiableAddress,
+      sameAddressKey,
+    ),
+    recoveryAddresses: planWrites(
+      stored.recoveryAddresses,
+      next.recoveryAddresses,
+      sameRecoveryAddress,
+      sameAddressKey,
+    ),
+  };
+}
+
+function planWrites<T extends { id: string }>(
+  stored: readonly T[],
+  next: readonly T[],
+  same: (a: T, b: T) => boolean,
+  sameKey: (a: T, b: T) => boolean,
+): ChildWrites<T> {
+  const unmatched = new Map(stored.map((row) => [row.id, row]));
+  const writes: ChildWrites<T> = { delete: [], update: [], insert: [] };
+  for (const row of next) {
+    const old = unmatched.get(row.id);
+    // A repeated id finds no stored row the second time and is inserted: a conflict, as on create.
+    unmatched.delete(row.id);
+    if (old === undefined) {
+      writes.insert.push(row);
+    } else if (!same(old, row)) {
+      if (sameKey(old, row)) {
+        writes.update.push(row);
+      } else {
+        writes.delete.push(old.id);
+        writes.insert.push(row);
+      }
+    }
+  }
+  writes.delete.push(...unmatched.keys());
+  return writes;
+}
+
+function sameCredentialKey(a: CredentialRecord, b: CredentialRecord): boolean {
+  return (
+    a.identityId === b.identityId &&
+    a.type === b.type &&
+    a.identifiers.length === b.identifiers.length &&
+    a.identifiers.every((identifier, i) => identifier === b.identifiers[i])
+  );
+}
+
+function sameCredential(a: CredentialRecord, b: CredentialRecord): boolean {
+  return (
+    sameCredentialKey(a, b) &&
+    a.version === b.version &&
+    sameTime(a.createdAt, b.createdAt) &&
+    sameTime(a.updatedAt, b.updatedAt) &&
+    sameJson(a.config, b.config)
+  );
+}
+
+function sameAddressKey(
+  a: VerifiableAddressRecord | RecoveryAddressRecord,
+  b: VerifiableAddressRecord | RecoveryAddressRecord,
+): boolean {
+  return a.identityId === b.identityId && a.via === b.via && a.value === b.value;
+}
+
+function sameRecoveryAddress(a: RecoveryAddressRecord, b: RecoveryAddressRecord): boolean {
+  return sameAddressKey(a, b) && sameTime(a.createdAt, b.createdAt) && sameTime(a.updatedAt, b.updatedAt);
+}
+
+function sameVerifiableAddress(a: VerifiableAddressRecord, b: VerifiableAddressRecord): boolean {
+  return (
+    sameRecoveryAddress(a, b) &&
+    a.verified === b.verified &&
+    a.status === b.status &&
+    sameTime(a.verifiedAt, b.verifiedAt)
+  );
+}
+
+function sameTime(a: Date | null, b: Date | null): boolean {
+  return a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
+}
+
+/**
+ * Whether two values store as the same JSON: key order is ignored (PostgreSQL's jsonb sorts keys)
+ * and so are undefined properties (JSON.stringify drops them). Anything else that JSON would
+ * change (dates, undefined in arrays, NaN) compares unequal, which only costs a rewrite.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return a !== undefined;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => sameJson(item, b[i]));
+  }
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  const aKeys = definedKeys(a);
+  const bKeys = definedKeys(b);
+  return (
+    aKeys.length === bKeys.length && aKeys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]))
+  );
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function definedKeys(value: Record<string, unknown>): string[] {
+  return Object.keys(value).filter((key) => value[key] !== undefined);
 }
 
 export function sessionRow(session: SessionRecord): SessionRow {

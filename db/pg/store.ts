@@ -5,11 +5,14 @@ import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { rethrowAsConflict } from "../conflict.ts";
 import {
+  type ChildWrites,
   credentialRow,
+  type IdentityChildren,
   identifierRows,
   identityFromTree,
   identityRow,
   normaliseIdentity,
+  planChildWrites,
   sessionFromRow,
   sessionRow,
 } from "../mapping.ts";
@@ -166,36 +169,48 @@ export class PostgresStore implements Store {
     return tree && identityFromTree(tree);
   }
 
-  /** One transaction; any failure rolls back every row. Returns false when an update found no identity. */
+  /**
+   * One transaction; any failure rolls back every row. Returns false when an update found no
+   * identity. An update locks the identity row first and then reads the stored children, so that
+   * concurrent updates of one identity compare against each other's committed result, and writes
+   * only the children that changed: a profile update (traits only) is two statements.
+   */
   async #writeIdentity(identity: FullIdentity, isUpdate: boolean): Promise<boolean> {
     try {
       return await this.#db.transaction(async (tx) => {
         const identityId = identity.id;
-        if (isUpdate) {
-          const { id: _id, ...changes } = identityRow(identity);
-          const updated = await tx.update(identities).set(changes).where(eq(identities.id, identityId));
-          if (updated.rowCount === 0) return false;
-          // Deleting the credentials cascades to their identifiers.
-          await tx.delete(identityCredentials).where(eq(identityCredentials.identityId, identityId));
-          await tx
-            .delete(identityVerifiableAddresses)
-            .where(eq(identityVerifiableAddresses.identityId, identityId));
-          await tx
-            .delete(identityRecoveryAddresses)
-            .where(eq(identityRecoveryAddresses.identityId, identityId));
-        } else {
+        if (!isUpdate) {
           await tx.insert(identities).values(identityRow(identity));
+          await insertChildren(tx, identity);
+          return true;
         }
-        const credentials = identity.credentials.map(credentialRow);
-        const identifiers = identity.credentials.flatMap(identifierRows);
-        if (credentials.length > 0) await tx.insert(identityCredentials).values(credentials);
-        if (identifiers.length > 0) await tx.insert(identityCredentialIdentifiers).values(identifiers);
-        if (identity.verifiableAddresses.length > 0) {
-          await tx.insert(identityVerifiableAddresses).values(identity.verifiableAddresses);
+        const { id: _id, ...changes } = identityRow(identity);
+        const updated = await tx.update(identities).set(changes).where(eq(identities.id, identityId));
+        if (updated.rowCount === 0) return false;
+        const stored = await tx.query.identities.findFirst({
+          where: eq(identities.id, identityId),
+          with: identityWith,
+        });
+        const writes = planChildWrites(stored ? identityFromTree(stored) : noChildren, identity);
+        // Deleting a credential cascades to its identifiers.
+        await deleteByIds(tx, identityCredentials, writes.credentials);
+        await deleteByIds(tx, identityVerifiableAddresses, writes.verifiableAddresses);
+        await deleteByIds(tx, identityRecoveryAddresses, writes.recoveryAddresses);
+        for (const credential of writes.credentials.update) {
+          const { id, ...row } = credentialRow(credential);
+          await tx.update(identityCredentials).set(row).where(eq(identityCredentials.id, id));
         }
-        if (identity.recoveryAddresses.length > 0) {
-          await tx.insert(identityRecoveryAddresses).values(identity.recoveryAddresses);
+        for (const { id, ...row } of writes.verifiableAddresses.update) {
+          await tx.update(identityVerifiableAddresses).set(row).where(eq(identityVerifiableAddresses.id, id));
         }
+        for (const { id, ...row } of writes.recoveryAddresses.update) {
+          await tx.update(identityRecoveryAddresses).set(row).where(eq(identityRecoveryAddresses.id, id));
+        }
+        await insertChildren(tx, {
+          credentials: writes.credentials.insert,
+          verifiableAddresses: writes.verifiableAddresses.insert,
+          recoveryAddresses: writes.recoveryAddresses.insert,
+        });
         return true;
       });
     } catch (error) {
@@ -369,6 +384,32 @@ export class PostgresStore implements Store {
     const { id, ...changes } = message;
     await this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id));
   }
+}
+
+type PgTransaction = Parameters<Parameters<PgDb["transaction"]>[0]>[0];
+
+const noChildren: IdentityChildren = { credentials: [], verifiableAddresses: [], recoveryAddresses: [] };
+
+/** Multi-row inserts: one statement per table. */
+async function insertChildren(tx: PgTransaction, children: IdentityChildren): Promise<void> {
+  const credentials = children.credentials.map(credentialRow);
+  const identifiers = children.credentials.flatMap(identifierRows);
+  if (credentials.length > 0) await tx.insert(identityCredentials).values(credentials);
+  if (identifiers.length > 0) await tx.insert(identityCredentialIdentifiers).values(identifiers);
+  if (children.verifiableAddresses.length > 0) {
+    await tx.insert(identityVerifiableAddresses).values(children.verifiableAddresses);
+  }
+  if (children.recoveryAddresses.length > 0) {
+    await tx.insert(identityRecoveryAddresses).values(children.recoveryAddresses);
+  }
+}
+
+async function deleteByIds(
+  tx: PgTransaction,
+  table: typeof identityCredentials | typeof identityVerifiableAddresses | typeof identityRecoveryAddresses,
+  writes: ChildWrites<unknown>,
+): Promise<void> {
+  if (writes.delete.length > 0) await tx.delete(table).where(inArray(table.id, writes.delete));
 }
 
 /**

@@ -79,18 +79,34 @@ export function prepareStatements(db: SqliteDb) {
       .set(setPlaceholders(identities, "id"))
       .where(eq(identities.id, placeholder("id")))
       .prepare(),
-    // Deleting the credentials cascades to their identifiers.
-    deleteCredentials: db
+    // An update writes only the children that changed, one row at a time. Deleting a credential
+    // cascades to its identifiers.
+    deleteCredential: db
       .delete(identityCredentials)
-      .where(eq(identityCredentials.identityId, placeholder("identityId")))
+      .where(eq(identityCredentials.id, placeholder("id")))
       .prepare(),
-    deleteVerifiableAddresses: db
+    deleteVerifiableAddress: db
       .delete(identityVerifiableAddresses)
-      .where(eq(identityVerifiableAddresses.identityId, placeholder("identityId")))
+      .where(eq(identityVerifiableAddresses.id, placeholder("id")))
       .prepare(),
-    deleteRecoveryAddresses: db
+    deleteRecoveryAddress: db
       .delete(identityRecoveryAddresses)
-      .where(eq(identityRecoveryAddresses.identityId, placeholder("identityId")))
+      .where(eq(identityRecoveryAddresses.id, placeholder("id")))
+      .prepare(),
+    updateCredential: db
+      .update(identityCredentials)
+      .set(setPlaceholders(identityCredentials, "id"))
+      .where(eq(identityCredentials.id, placeholder("id")))
+      .prepare(),
+    updateVerifiableAddress: db
+      .update(identityVerifiableAddresses)
+      .set(setPlaceholders(identityVerifiableAddresses, "id"))
+      .where(eq(identityVerifiableAddresses.id, placeholder("id")))
+      .prepare(),
+    updateRecoveryAddress: db
+      .update(identityRecoveryAddresses)
+      .set(setPlaceholders(identityRecoveryAddresses, "id"))
+      .where(eq(identityRecoveryAddresses.id, placeholder("id")))
       .prepare(),
     insertCredential: db.insert(identityCredentials).values(rowPlaceholders(identityCredentials)).prepare(),
     insertIdentifier: db

@@ -7,11 +7,13 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { rethrowAsConflict } from "../conflict.ts";
 import {
+  childrenFromRows,
   credentialRow,
+  type IdentityChildren,
   identifierRows,
-  identityFromRows,
   identityRow,
   normaliseIdentity,
+  planChildWrites,
   sessionFromRow,
   sessionRow,
 } from "../mapping.ts";
@@ -170,9 +172,13 @@ export class SqliteStore implements Store {
   }
 
   #withChildren(row: IdentityRecord): FullIdentity {
+    return { ...row, ...this.#childrenOf(row.id) };
+  }
+
+  #childrenOf(identityId: string): IdentityChildren {
     const statements = this.#statements;
-    const params = { identityId: row.id };
-    return identityFromRows(row, {
+    const params = { identityId };
+    return childrenFromRows({
       credentials: statements.credentialsOf.all(params),
       identifiers: statements.identifiersOf.all(params),
       verifiableAddresses: statements.verifiableAddressesOf.all(params),
@@ -189,26 +195,50 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Runs inside the native transaction: any throw rolls back every row written so far. */
+  /**
+   * Runs inside the native transaction: any throw rolls back every row written so far. An update
+   * compares the stored children with the given ones and writes only those that changed, so a
+   * profile update (traits only) is the identity row plus four indexed reads.
+   */
   #writeIdentityRows(identity: FullIdentity, isUpdate: boolean): boolean {
     const statements = this.#statements;
-    if (isUpdate) {
-      if (statements.updateIdentity.run(asParams(identityRow(identity))).changes === 0) return false;
-      const identityId = identity.id;
-      statements.deleteCredentials.run({ identityId });
-      statements.deleteVerifiableAddresses.run({ identityId });
-      statements.deleteRecoveryAddresses.run({ identityId });
-    } else {
+    if (!isUpdate) {
       statements.insertIdentity.run(asParams(identityRow(identity)));
+      this.#insertChildren(identity);
+      return true;
     }
-    for (const credential of identity.credentials) {
+    if (statements.updateIdentity.run(asParams(identityRow(identity))).changes === 0) return false;
+    const writes = planChildWrites(this.#childrenOf(identity.id), identity);
+    for (const id of writes.credentials.delete) statements.deleteCredential.run({ id });
+    for (const id of writes.verifiableAddresses.delete) statements.deleteVerifiableAddress.run({ id });
+    for (const id of writes.recoveryAddresses.delete) statements.deleteRecoveryAddress.run({ id });
+    for (const credential of writes.credentials.update) {
+      statements.updateCredential.run(credentialRow(credential));
+    }
+    for (const address of writes.verifiableAddresses.update) {
+      statements.updateVerifiableAddress.run(asParams(address));
+    }
+    for (const address of writes.recoveryAddresses.update) {
+      statements.updateRecoveryAddress.run(asParams(address));
+    }
+    this.#insertChildren({
+      credentials: writes.credentials.insert,
+      verifiableAddresses: writes.verifiableAddresses.insert,
+      recoveryAddresses: writes.recoveryAddresses.insert,
+    });
+    return true;
+  }
+
+  #insertChildren(children: IdentityChildren): void {
+    const statements = this.#statements;
+    for (const credential of children.credentials) {
       statements.insertCredential.run(credentialRow(credential));
       for (const row of identifierRows(credential)) statements.insertIdentifier.run(asParams(row));
     }
-    for (const address of identity.verifiableAddresses)
+    for (const address of children.verifiableAddresses) {
       statements.insertVerifiableAddress.run(asParams(address));
-    for (const address of identity.recoveryAddresses) statements.insertRecoveryAddress.run(asParams(address));
-    return true;
+    }
+    for (const address of children.recoveryAddresses) statements.insertRecoveryAddress.run(asParams(address));
   }
 
   // Sessions.

@@ -3,24 +3,26 @@ import type { CreateIdentityBody, JsonPatchOperation, UpdateIdentityBody } from 
 import type { IdentityJson } from "../../shared/identity.ts";
 import type { SessionJson } from "../../shared/session.ts";
 import {
-  type AdminSessionJson,
   createIdentity,
   deleteIdentity,
   deleteIdentityCredential,
+  getIdentity,
+  type IdentityPage,
+  listIdentities,
+  patchIdentity,
+  updateIdentity,
+} from "../identity/admin.ts";
+import {
+  type AdminSessionJson,
   deleteIdentitySessions,
   disableSession,
   extendSession,
-  getIdentity,
   getSession,
-  type IdentityPage,
-  listIdentities,
   listIdentitySessions,
   listSessions,
-  patchIdentity,
   type SessionExpansion,
   type SessionPage,
-  updateIdentity,
-} from "../identity/admin.ts";
+} from "../session/admin.ts";
 import { procedure, router } from "./init.ts";
 
 /**

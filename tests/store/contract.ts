@@ -203,6 +203,297 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
       });
     });
 
+    describe("identity updates write exactly what changed", () => {
+      /** The children of an identity, to compare them apart from the identity row. */
+      const childrenOf = (i: FullIdentity | undefined) =>
+        i && {
+          credentials: i.credentials,
+          verifiableAddresses: i.verifiableAddresses,
+          recoveryAddresses: i.recoveryAddresses,
+        };
+
+      test("changing only the traits keeps every child intact", async () => {
+        const input = identity();
+        const id = input.id;
+        const email = input.traits.email as string;
+        const oidcId = `google:${randomUUID()}`;
+        input.credentials.push(
+          credential(id, {
+            type: "oidc",
+            identifiers: [oidcId],
+            // Keys out of order and nested: PostgreSQL's jsonb reads them back sorted.
+            config: { z: 1, providers: [{ subject: "s", provider: "google" }], a: { y: [1, { c: null }] } },
+            version: 1,
+            createdAt: at(2),
+          }),
+        );
+        input.verifiableAddresses.push(
+          verifiableAddress(id, `+4916${Date.now() % 1_000_000_000}`, {
+            via: "sms",
+            verified: true,
+            status: "completed",
+            verifiedAt: at(3),
+            createdAt: at(3),
+          }),
+        );
+        const created = await store.createIdentity(input);
+
+        // Once from the written records, once from a read (as the services do).
+        const first = { ...created, traits: { ...created.traits, email, nick: "ada" }, updatedAt: at(200) };
+        assert.deepEqual(await store.updateIdentity(first), first);
+        const read = (await store.getIdentity(id))!;
+        assert.deepEqual(read, first);
+        const second = { ...read, traits: { email, nick: "countess" }, updatedAt: at(201) };
+        await store.updateIdentity(second);
+
+        const final = await store.getIdentity(id);
+        assert.deepEqual(final, second);
+        assert.deepEqual(childrenOf(final), childrenOf(created));
+        assert.equal((await store.findIdentityByCredentialIdentifier("password", email))?.id, id);
+        assert.equal((await store.findIdentityByCredentialIdentifier("oidc", oidcId))?.id, id);
+      });
+
+      test("changing one address adds and removes exactly it and keeps the other as it was", async () => {
+        const input = identity();
+        const id = input.id;
+        const email = input.traits.email as string;
+        const kept = verifiableAddress(id, email, { verified: true, status: "completed", verifiedAt: at(5) });
+        const dropped = verifiableAddress(id, uniqueEmail("dropped"), { createdAt: at(1) });
+        input.verifiableAddresses = [kept, dropped];
+        input.recoveryAddresses = [
+          recoveryAddress(id, email),
+          recoveryAddress(id, dropped.value, { createdAt: at(1) }),
+        ];
+        const created = await store.createIdentity(input);
+
+        const added = verifiableAddress(id, uniqueEmail("added"), { createdAt: at(300) });
+        const next: FullIdentity = {
+          ...created,
+          traits: { email: added.value },
+          updatedAt: at(300),
+          verifiableAddresses: [created.verifiableAddresses[0]!, added],
+          recoveryAddresses: [
+            created.recoveryAddresses[0]!,
+            recoveryAddress(id, added.value, { createdAt: at(300) }),
+          ],
+        };
+        assert.deepEqual(await store.updateIdentity(next), next);
+        const read = await store.getIdentity(id);
+        assert.deepEqual(read, next);
+        assert.deepEqual(read?.verifiableAddresses[0], kept);
+        assert.deepEqual(read?.credentials, created.credentials);
+
+        // The dropped addresses are gone, not hidden: another identity can take them.
+        const successor = identity();
+        successor.verifiableAddresses = [verifiableAddress(successor.id, dropped.value)];
+        successor.recoveryAddresses = [recoveryAddress(successor.id, dropped.value)];
+        await store.createIdentity(successor);
+        // The added ones are stored: taking them is a conflict.
+        const intruder = identity();
+        intruder.verifiableAddresses = [verifiableAddress(intruder.id, added.value)];
+        await assertConflict(store.createIdentity(intruder), "verifiable_addresses");
+        intruder.verifiableAddresses = [];
+        intruder.recoveryAddresses = [recoveryAddress(intruder.id, added.value)];
+        await assertConflict(store.createIdentity(intruder), "recovery_addresses");
+      });
+
+      test("an address keeps its id while its verification or value changes", async () => {
+        const input = identity();
+        const id = input.id;
+        const oldValue = uniqueEmail("old");
+        input.verifiableAddresses.push(verifiableAddress(id, oldValue, { createdAt: at(1) }));
+        input.recoveryAddresses.push(recoveryAddress(id, oldValue, { createdAt: at(1) }));
+        const created = await store.createIdentity(input);
+        const [primary, other] = created.verifiableAddresses;
+        const newValue = uniqueEmail("new");
+
+        const next: FullIdentity = {
+          ...created,
+          updatedAt: at(400),
+          verifiableAddresses: [
+            { ...primary!, verified: true, status: "completed", verifiedAt: at(400), updatedAt: at(400) },
+            { ...other!, value: newValue, updatedAt: at(400) },
+          ],
+          recoveryAddresses: [
+            created.recoveryAddresses[0]!,
+            { ...created.recoveryAddresses[1]!, value: newValue, updatedAt: at(400) },
+          ],
+        };
+        await store.updateIdentity(next);
+        assert.deepEqual(await store.getIdentity(id), next);
+
+        // Only timestamps change.
+        const touched: FullIdentity = {
+          ...next,
+          credentials: [{ ...next.credentials[0]!, updatedAt: at(401) }],
+          verifiableAddresses: [
+            { ...next.verifiableAddresses[0]!, verifiedAt: at(401) },
+            { ...next.verifiableAddresses[1]!, updatedAt: at(401) },
+          ],
+          recoveryAddresses: [
+            { ...next.recoveryAddresses[0]!, createdAt: at(-1) },
+            next.recoveryAddresses[1]!,
+          ],
+        };
+        await store.updateIdentity(touched);
+        assert.deepEqual(await store.getIdentity(id), touched);
+
+        const successor = identity();
+        successor.verifiableAddresses = [verifiableAddress(successor.id, oldValue)];
+        successor.recoveryAddresses = [recoveryAddress(successor.id, oldValue)];
+        await store.createIdentity(successor);
+      });
+
+      test("two addresses of one identity can swap their values", async () => {
+        const input = identity();
+        const id = input.id;
+        const [a, b] = [uniqueEmail("a"), uniqueEmail("b")];
+        input.verifiableAddresses = [
+          verifiableAddress(id, a),
+          verifiableAddress(id, b, {
+            createdAt: at(1),
+            verified: true,
+            status: "completed",
+            verifiedAt: at(1),
+          }),
+        ];
+        input.recoveryAddresses = [recoveryAddress(id, a), recoveryAddress(id, b, { createdAt: at(1) })];
+        const created = await store.createIdentity(input);
+        const [va, vb] = created.verifiableAddresses;
+        const [ra, rb] = created.recoveryAddresses;
+        const next: FullIdentity = {
+          ...created,
+          verifiableAddresses: [
+            { ...va!, value: b },
+            { ...vb!, value: a },
+          ],
+          recoveryAddresses: [
+            { ...ra!, value: b },
+            { ...rb!, value: a },
+          ],
+        };
+        await store.updateIdentity(next);
+        assert.deepEqual(await store.getIdentity(id), next);
+      });
+
+      test("replacing a password hash updates the credential config", async () => {
+        const created = await store.createIdentity(identity());
+        const email = created.traits.email as string;
+        const password = created.credentials[0]!;
+
+        // The hash alone, then with the bookkeeping a password change also updates.
+        const hashOnly = { ...password, config: { hashed_password: "$2b$12$onlythehashchanged" } };
+        const first: FullIdentity = { ...created, credentials: [hashOnly] };
+        assert.deepEqual(await store.updateIdentity(first), first);
+        assert.deepEqual(await store.getIdentity(created.id), first);
+
+        const rehashed = {
+          ...password,
+          config: { hashed_password: "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW" },
+          version: 1,
+          updatedAt: at(500),
+        };
+        const second: FullIdentity = { ...created, credentials: [rehashed], updatedAt: at(500) };
+        assert.deepEqual(await store.updateIdentity(second), second);
+        assert.deepEqual(await store.getIdentity(created.id), second);
+        const found = await store.findIdentityByCredentialIdentifier("password", email);
+        assert.deepEqual(found?.credentials, [rehashed]);
+      });
+
+      test("a change deep inside a credential's config is written", async () => {
+        const input = identity();
+        const provider = { provider: "google", subject: "s", tokens: { id: "a.b.c", scopes: ["email"] } };
+        input.credentials.push(
+          credential(input.id, {
+            type: "oidc",
+            identifiers: [`google:${randomUUID()}`],
+            config: { providers: [provider] },
+            createdAt: at(1),
+          }),
+        );
+        const created = await store.createIdentity(input);
+        const oidc = created.credentials[1]!;
+        for (const config of [
+          { providers: [{ ...provider, tokens: { id: "a.b.c", scopes: ["email", "profile"] } }] },
+          { providers: [{ ...provider, tokens: { id: "a.b.c", scopes: ["email"], refresh: "r" } }] },
+          { providers: [provider, { provider: "github", subject: "t" }] },
+          { providers: [provider, { provider: "github", subject: "t" }], extra: null },
+          { providers: [provider, { provider: "github", subject: "t" }] },
+        ]) {
+          const next: FullIdentity = {
+            ...created,
+            credentials: [created.credentials[0]!, { ...oidc, config }],
+          };
+          await store.updateIdentity(next);
+          assert.deepEqual(await store.getIdentity(created.id), next);
+        }
+      });
+
+      test("removing an identifier or a credential removes it; reordering keeps the new order", async () => {
+        const input = identity();
+        const id = input.id;
+        const email = input.traits.email as string;
+        const username = `user-${randomUUID()}`;
+        input.credentials = [
+          credential(id, {
+            type: "password",
+            identifiers: [email, username],
+            config: { hashed_password: "x" },
+          }),
+          credential(id, { type: "code", identifiers: [email], config: { addresses: [] }, createdAt: at(1) }),
+        ];
+        const created = await store.createIdentity(input);
+        const [password, code] = created.credentials;
+
+        const reordered: FullIdentity = {
+          ...created,
+          credentials: [{ ...password!, identifiers: [username, email] }, code!],
+        };
+        await store.updateIdentity(reordered);
+        assert.deepEqual(await store.getIdentity(id), reordered);
+
+        const trimmed: FullIdentity = { ...created, credentials: [{ ...password!, identifiers: [email] }] };
+        assert.deepEqual(await store.updateIdentity(trimmed), trimmed);
+        assert.deepEqual(await store.getIdentity(id), trimmed);
+        assert.equal(await store.findIdentityByCredentialIdentifier("password", username), undefined);
+        assert.equal(await store.findIdentityByCredentialIdentifier("code", email), undefined);
+        assert.equal((await store.findIdentityByCredentialIdentifier("password", email))?.id, id);
+
+        // Nothing was left behind: another identity can use the removed identifiers.
+        const successor = identity();
+        successor.credentials = [
+          credential(successor.id, { type: "password", identifiers: [username] }),
+          credential(successor.id, { type: "code", identifiers: [email] }),
+        ];
+        await store.createIdentity(successor);
+      });
+
+      test("a conflict after some child writes rolls the whole update back", async () => {
+        const other = await store.createIdentity(identity());
+        const input = identity();
+        input.verifiableAddresses.push(
+          verifiableAddress(input.id, uniqueEmail("second"), { createdAt: at(1) }),
+        );
+        const target = await store.createIdentity(input);
+        const next: FullIdentity = {
+          ...target,
+          traits: { email: uniqueEmail() },
+          updatedAt: at(600),
+          // An in-place update, a deletion, and then an insert that clashes with the other identity.
+          credentials: [{ ...target.credentials[0]!, config: { hashed_password: "changed" } }],
+          verifiableAddresses: [
+            { ...target.verifiableAddresses[0]!, verified: true, status: "completed", verifiedAt: at(600) },
+            verifiableAddress(target.id, other.verifiableAddresses[0]!.value, { createdAt: at(600) }),
+          ],
+          recoveryAddresses: [],
+        };
+
+        await assertConflict(store.updateIdentity(next), "verifiable_addresses");
+        assert.deepEqual(await store.getIdentity(target.id), target);
+        assert.deepEqual(await store.getIdentity(other.id), other);
+      });
+    });
+
     describe("identity uniqueness", () => {
       test("a duplicate identifier on create is a conflict and writes nothing", async () => {
         const existing = await store.createIdentity(identity());

@@ -3,15 +3,14 @@ import {
   DEFAULT_PAGE_SIZE,
   deleteIdentity,
   deleteIdentityCredential,
-  deleteIdentitySessions,
   getIdentity,
   type ListIdentitiesInput,
   listIdentities,
-  listIdentitySessions,
   MAX_PAGE_SIZE,
   patchIdentity,
   updateIdentity,
 } from "../../identity/admin.ts";
+import { deleteIdentitySessions, listIdentitySessions } from "../../session/admin.ts";
 import { readJsonBody } from "../body.ts";
 import type { RequestContext } from "../context.ts";
 import { errors } from "../errors.ts";

@@ -1,11 +1,5 @@
-import {
-  DEFAULT_PAGE_SIZE,
-  disableSession,
-  extendSession,
-  getSession,
-  listSessions,
-  MAX_PAGE_SIZE,
-} from "../../identity/admin.ts";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../identity/admin.ts";
+import { disableSession, extendSession, getSession, listSessions } from "../../session/admin.ts";
 import type { RequestContext } from "../context.ts";
 import { empty, json } from "../respond.ts";
 import { type Route, route } from "../router.ts";

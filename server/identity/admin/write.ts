@@ -1,0 +1,151 @@
+import type {
+  FullIdentity,
+  IdentityState,
+  RecoveryAddressRecord,
+  VerifiableAddressRecord,
+} from "../../../db/store.ts";
+import {
+  type CredentialsImport,
+  createIdentityBodySchema,
+  updateIdentityBodySchema,
+} from "../../../shared/admin.ts";
+import type { IdentityJson } from "../../../shared/identity.ts";
+import type { AppDeps } from "../../deps.ts";
+import { errors } from "../../http/errors.ts";
+import { newIdentity, withTraits } from "../manager.ts";
+import {
+  oidcIdentifier,
+  storedProviders,
+  withImportedCredentials,
+  withImportedVerification,
+  withOidcProviders,
+} from "./imports.ts";
+import {
+  invalidTraits,
+  isUuid,
+  loadIdentity,
+  notFound,
+  parseInput,
+  storeNew,
+  storeUpdate,
+  toAdminIdentityJson,
+} from "./shared.ts";
+
+/**
+ * Creating, replacing and deleting identities and their credentials. Every write builds the
+ * complete next identity in memory and stores it in one store call, which is one transaction.
+ */
+
+/** `POST /admin/identities`: `input` is a `createIdentityBody`; answers the stored identity. */
+export async function createIdentity(deps: AppDeps, input: unknown): Promise<IdentityJson> {
+  const body = parseInput(createIdentityBodySchema, input, "The request body is invalid: ");
+  if (body.organization_id) throw errors.badRequest("Organizations are not supported by this server.");
+  const built = newIdentity(deps, {
+    schemaId: body.schema_id || deps.registry.defaultId,
+    traits: body.traits,
+    state: body.state ?? "active",
+    metadataPublic: body.metadata_public ?? null,
+    metadataAdmin: body.metadata_admin ?? null,
+    externalId: body.external_id || null,
+  });
+  if (!built.ok) throw invalidTraits(built.issues);
+  let identity = withImportedVerification(built.identity, body.verifiable_addresses ?? [], deps.clock.now());
+  identity = await withImportedCredentials(deps, identity, body.credentials);
+  return toAdminIdentityJson(deps, await storeNew(deps, identity));
+}
+
+/** Everything an admin update sets; the rest of the identity is kept or re-derived. */
+export interface IdentityRevision {
+  schemaId: string;
+  traits: Record<string, unknown>;
+  state: IdentityState;
+  metadataPublic: unknown;
+  metadataAdmin: unknown;
+  externalId: string | null;
+  /** Address records the traits are reconciled against (PATCH may edit them); default: current. */
+  verifiableAddresses?: VerifiableAddressRecord[];
+  recoveryAddresses?: RecoveryAddressRecord[];
+  credentials?: CredentialsImport | null;
+}
+
+/** The one path of PUT and PATCH: validate the traits, re-derive addresses, import credentials. */
+export async function revise(
+  deps: AppDeps,
+  current: FullIdentity,
+  revision: IdentityRevision,
+): Promise<FullIdentity> {
+  const now = deps.clock.now();
+  const base: FullIdentity = {
+    ...current,
+    schemaId: revision.schemaId,
+    state: revision.state,
+    stateChangedAt: revision.state !== current.state ? now : current.stateChangedAt,
+    metadataPublic: revision.metadataPublic ?? null,
+    metadataAdmin: revision.metadataAdmin ?? null,
+    externalId: revision.externalId,
+    verifiableAddresses: revision.verifiableAddresses ?? current.verifiableAddresses,
+    recoveryAddresses: revision.recoveryAddresses ?? current.recoveryAddresses,
+  };
+  const result = withTraits(deps, base, revision.traits);
+  if (!result.ok) throw invalidTraits(result.issues);
+  return withImportedCredentials(deps, result.identity, revision.credentials);
+}
+
+/**
+ * `PUT /admin/identities/{id}`: replaces traits and both metadata (omitted means cleared) and
+ * the external id; keeps schema and state unless given; credentials are imported when given.
+ */
+export async function updateIdentity(deps: AppDeps, id: string, input: unknown): Promise<IdentityJson> {
+  const body = parseInput(updateIdentityBodySchema, input, "The request body is invalid: ");
+  const current = await loadIdentity(deps, id);
+  const revised = await revise(deps, current, {
+    schemaId: body.schema_id || current.schemaId,
+    traits: body.traits,
+    state: body.state ?? current.state,
+    metadataPublic: body.metadata_public,
+    metadataAdmin: body.metadata_admin,
+    externalId: body.external_id || null,
+    credentials: body.credentials,
+  });
+  return toAdminIdentityJson(deps, await storeUpdate(deps, revised));
+}
+
+/** `DELETE /admin/identities/{id}`: the identity, its credentials, addresses and sessions. */
+export async function deleteIdentity(deps: AppDeps, id: string): Promise<void> {
+  if (!isUuid(id) || !(await deps.store.deleteIdentity(id.toLowerCase()))) throw notFound();
+}
+
+/**
+ * `DELETE /admin/identities/{id}/credentials/{type}`: removes one credential type. OIDC needs
+ * `identifier` (`provider:subject`) and removes that one link; the credential goes with its last link.
+ */
+export async function deleteIdentityCredential(
+  deps: AppDeps,
+  id: string,
+  type: string,
+  identifier?: string,
+): Promise<void> {
+  const identity = await loadIdentity(deps, id);
+  const credential = identity.credentials.find((c) => c.type === type);
+  if (!credential) {
+    throw errors.notFound(`You tried to remove a ${type} but this user have no ${type} set up.`);
+  }
+  const now = deps.clock.now();
+  let next: FullIdentity;
+  if (credential.type === "oidc") {
+    if (!identifier) {
+      throw errors.badRequest(
+        "The identifier query parameter (<provider>:<subject>) is required to delete an oidc credential.",
+      );
+    }
+    const providers = storedProviders(credential);
+    const kept = providers.filter((p) => oidcIdentifier(p.provider, p.subject) !== identifier);
+    if (kept.length === providers.length) {
+      throw errors.notFound(`The identity has no oidc credential with the identifier "${identifier}".`);
+    }
+    next = withOidcProviders(identity, credential, kept, now);
+  } else {
+    next = { ...identity, credentials: identity.credentials.filter((c) => c !== credential), updatedAt: now };
+  }
+  await storeUpdate(deps, next);
+}
