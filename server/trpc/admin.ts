@@ -26,9 +26,9 @@ import {
 import { procedure, router } from "./init.ts";
 
 /**
- * The admin tRPC router (admin listener: `/trpc/*`, or `/admin/trpc/*`), over the admin identity
- * service in server/identity/admin.ts that the REST routes under `/admin/identities` and
- * `/admin/sessions` call. Bodies are typed with the shared/admin.ts schemas and validated by the
+ * The admin tRPC router (admin listener: `/trpc/*`, or `/admin/trpc/*`), over the admin services
+ * (server/identity/admin.ts, server/session/admin.ts) that the REST routes under `/admin/identities`
+ * and `/admin/sessions` call. Bodies are typed with the shared/admin.ts schemas and validated by the
  * service itself, so a bad body is the same 400 (same reason, same details) through both doors.
  * Pages come back as `{ identities | sessions, nextPageToken? }` instead of a `Link` header.
  */
