@@ -141,6 +141,29 @@ export function expiredError(deps: AppDeps, flow: FlowRecord, replacementId?: st
   });
 }
 
+/** The URL that starts a new flow of a kind, keeping a browser flow's `return_to`. */
+export function flowInitUrl(
+  deps: AppDeps,
+  kind: FlowKind,
+  type: "browser" | "api",
+  returnTo?: string | null,
+): string {
+  const u = new URL(`self-service/${kind}/${type}`, deps.config.publicBase);
+  if (type === "browser" && returnTo) u.searchParams.set("return_to", returnTo);
+  return u.toString();
+}
+
+/** The 410 for fetching an expired login or registration flow (contract §16.1, §16.2). */
+export function expiredFetchError(deps: AppDeps, flow: FlowRecord): HttpError {
+  const kind = flow.kind;
+  const init = flowInitUrl(deps, kind, flow.type, flow.returnTo);
+  return new HttpError(410, {
+    id: "self_service_flow_expired",
+    reason: `The ${kind} flow has expired. Redirect the user to the ${kind} flow init endpoint to initialize a new ${kind} flow.`,
+    details: flow.type === "browser" ? { redirect_to: init } : { api: init },
+  });
+}
+
 /** Context for "flow expired N minutes ago" messages (4010001, 4040001, 4050001). */
 export function expiredMessageArgs(deps: AppDeps, flow: FlowRecord) {
   const agoMin = (deps.clock.now().getTime() - flow.expiresAt.getTime()) / 60_000;

@@ -15,6 +15,7 @@ import type { Caller, FlowOutcome } from "../outcome.ts";
 import {
   assertFlowCsrfCookie,
   expiredError,
+  expiredFetchError,
   expiredMessageArgs,
   flowCommonJson,
   isExpired,
@@ -164,24 +165,8 @@ export async function getLoginFlow(
 ): Promise<FlowRecord> {
   const flow = await loadFlow(deps, "login", id);
   assertFlowCsrfCookie(ctx, flow);
-  if (isExpired(deps, flow)) {
-    throw new HttpError(410, {
-      id: "self_service_flow_expired",
-      reason:
-        "The login flow has expired. Redirect the user to the login flow init endpoint to initialize a new login flow.",
-      details:
-        flow.type === "browser"
-          ? { redirect_to: loginInitUrl(deps, "browser", flow.returnTo) }
-          : { api: loginInitUrl(deps, "api", null) },
-    });
-  }
+  if (isExpired(deps, flow)) throw expiredFetchError(deps, flow);
   return flow;
-}
-
-function loginInitUrl(deps: AppDeps, type: "browser" | "api", returnTo: string | null): string {
-  const u = new URL(`self-service/login/${type}`, deps.config.publicBase);
-  if (returnTo) u.searchParams.set("return_to", returnTo);
-  return u.toString();
 }
 
 /** Submits a login flow with the password method (contract §16.1). */

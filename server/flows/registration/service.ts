@@ -20,6 +20,7 @@ import type { Caller, FlowOutcome } from "../outcome.ts";
 import {
   assertFlowCsrfCookie,
   expiredError,
+  expiredFetchError,
   expiredMessageArgs,
   flowCommonJson,
   isExpired,
@@ -120,16 +121,7 @@ export async function getRegistrationFlow(
 ): Promise<FlowRecord> {
   const flow = await loadFlow(deps, "registration", id);
   assertFlowCsrfCookie(ctx, flow);
-  if (isExpired(deps, flow)) {
-    const init = new URL(`self-service/registration/${flow.type}`, deps.config.publicBase);
-    if (flow.type === "browser" && flow.returnTo) init.searchParams.set("return_to", flow.returnTo);
-    throw new HttpError(410, {
-      id: "self_service_flow_expired",
-      reason:
-        "The registration flow has expired. Redirect the user to the registration flow init endpoint to initialize a new registration flow.",
-      details: flow.type === "browser" ? { redirect_to: init.toString() } : { api: init.toString() },
-    });
-  }
+  if (isExpired(deps, flow)) throw expiredFetchError(deps, flow);
   return flow;
 }
 

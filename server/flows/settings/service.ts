@@ -14,6 +14,7 @@ import {
   expiredError,
   expiredMessageArgs,
   flowCommonJson,
+  flowInitUrl,
   isExpired,
   loadFlow,
   newFlow,
@@ -65,12 +66,6 @@ export function settingsFlowJson(
 function loginInitUrl(deps: AppDeps, query: Record<string, string>): string {
   const u = new URL("self-service/login/browser", deps.config.publicBase);
   for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
-  return u.toString();
-}
-
-export function settingsInitUrl(deps: AppDeps, type: "browser" | "api", returnTo?: string | null): string {
-  const u = new URL(`self-service/settings/${type}`, deps.config.publicBase);
-  if (returnTo) u.searchParams.set("return_to", returnTo);
   return u.toString();
 }
 
@@ -151,10 +146,10 @@ export async function getSettingsFlow(
         : "The settings flow has expired. Call the settings flow init API endpoint to initialize a new settings flow.",
       details: browser
         ? {
-            redirect_to: settingsInitUrl(deps, "browser", flow.returnTo),
+            redirect_to: flowInitUrl(deps, "settings", "browser", flow.returnTo),
             ...(flow.returnTo ? { return_to: flow.returnTo } : {}),
           }
-        : { api: settingsInitUrl(deps, "api") },
+        : { api: flowInitUrl(deps, "settings", "api") },
     });
   }
   return settingsFlowJson(deps, flow, active.identity);
