@@ -1,31 +1,27 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  apiFlow,
   assertUnchanged,
   browserFlow,
   csrfOf,
   fetchFlow,
   flowIdFromUiRedirect,
   flowOf,
-  form,
   type Json,
-  jsonBody,
   nodeOf,
+  onlySchema,
   registerApi,
   registerBrowser,
+  reRendered,
   server,
   snapshot,
+  storedTraits,
+  submitApi,
+  submitForm,
   submitUrl,
-  type TestServer,
 } from "./helpers.ts";
 
 // Contract §5.2: "JSON follows form format" — decoding of profile submissions.
-
-async function submitApi(s: TestServer, token: string, body: unknown) {
-  const flow = await apiFlow(s, token);
-  return fetch(submitUrl(s, flow.id), jsonBody(body, { "x-session-token": token }));
-}
 
 test("flat traits.* JSON keys and nested JSON decode the same way", async (t) => {
   const s = await server(t);
@@ -37,7 +33,7 @@ test("flat traits.* JSON keys and nested JSON decode the same way", async (t) =>
     "traits.name.last": "Keys",
   });
   assert.equal(flat.status, 200, await flat.clone().text());
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     name: { first: "Flat", last: "Keys" },
   });
@@ -46,7 +42,7 @@ test("flat traits.* JSON keys and nested JSON decode the same way", async (t) =>
     traits: { email: "ada@example.com", name: { first: "Nested", last: "Object" } },
   });
   assert.equal(nested.status, 200);
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     name: { first: "Nested", last: "Object" },
   });
@@ -77,18 +73,14 @@ test("form posts with traits.a.b keys (urlencoded and multipart)", async (t) => 
   const s = await server(t);
   const user = await registerBrowser(s);
   const flow = await browserFlow(s, user.jar);
-  const res = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({
-      method: "profile",
-      "traits.email": "ada@example.com",
-      "traits.name.first": "Form",
-      "traits.name.last": "Post",
-      csrf_token: csrfOf(flow as never),
-    }),
-  );
+  const res = await submitForm(s, user.jar, flow, {
+    method: "profile",
+    "traits.email": "ada@example.com",
+    "traits.name.first": "Form",
+    "traits.name.last": "Post",
+  });
   assert.equal(flowIdFromUiRedirect(s, res), flow.id);
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     name: { first: "Form", last: "Post" },
   });
@@ -100,7 +92,7 @@ test("form posts with traits.a.b keys (urlencoded and multipart)", async (t) => 
   fd.set("csrf_token", csrfOf(flow as never));
   const multipart = await user.jar.fetch(submitUrl(s, flow.id), { method: "POST", body: fd });
   assert.equal(flowIdFromUiRedirect(s, multipart), flow.id);
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     name: { first: "Multi" },
   });
@@ -110,18 +102,14 @@ test("an empty string removes a trait; a profile submission replaces all traits"
   const s = await server(t);
   const user = await registerBrowser(s);
   const flow = await browserFlow(s, user.jar);
-  const res = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({
-      method: "profile",
-      "traits.email": "ada@example.com",
-      "traits.name.first": "",
-      "traits.name.last": "Lovelace",
-      csrf_token: csrfOf(flow as never),
-    }),
-  );
+  const res = await submitForm(s, user.jar, flow, {
+    method: "profile",
+    "traits.email": "ada@example.com",
+    "traits.name.first": "",
+    "traits.name.last": "Lovelace",
+  });
   assert.equal(flowIdFromUiRedirect(s, res), flow.id);
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     name: { last: "Lovelace" },
   });
@@ -136,7 +124,7 @@ test("an empty string removes a trait; a profile submission replaces all traits"
   const api = await registerApi(s, "eve@example.com");
   const only = await submitApi(s, api.token, { method: "profile", traits: { email: "eve@example.com" } });
   assert.equal(only.status, 200);
-  assert.deepEqual((await snapshot(s, api.identityId)).traits, { email: "eve@example.com", name: {} });
+  assert.deepEqual(await storedTraits(s, api.identityId), { email: "eve@example.com", name: {} });
   assert.deepEqual(((await flowOf(only)).identity as Json).traits, { email: "eve@example.com", name: {} });
 });
 
@@ -164,7 +152,7 @@ test("unknown flat keys are dropped; unknown nested traits fail additionalProper
   });
   assert.equal(ok.status, 200, await ok.clone().text());
   // Absent object paths become {} (§5.2 step 4).
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, { email: "ada@example.com", name: {} });
+  assert.deepEqual(await storedTraits(s, user.identityId), { email: "ada@example.com", name: {} });
 
   const before = await snapshot(s, user.identityId);
   const bad = await submitApi(s, user.token, {
@@ -174,7 +162,7 @@ test("unknown flat keys are dropped; unknown nested traits fail additionalProper
   // The nested object's undeclared key is either dropped (Tessera flattens declared paths) or
   // refused by additionalProperties; it must never be stored.
   if (bad.status === 200) {
-    assert.deepEqual((await snapshot(s, user.identityId)).traits, { email: "ada@example.com", name: {} });
+    assert.deepEqual(await storedTraits(s, user.identityId), { email: "ada@example.com", name: {} });
   } else {
     assert.equal(bad.status, 400);
     await flowOf(bad);
@@ -206,14 +194,7 @@ const TYPED_SCHEMA = {
 };
 
 test("numbers and booleans are coerced from form text; unparseable text fails the type check", async (t) => {
-  const s = await server(t, {
-    identity: {
-      default_schema_id: "typed",
-      schemas: [
-        { id: "typed", url: `base64://${Buffer.from(JSON.stringify(TYPED_SCHEMA)).toString("base64")}` },
-      ],
-    },
-  });
+  const s = await server(t, onlySchema("typed", TYPED_SCHEMA));
   const user = await registerBrowser(s, "ada@example.com", {});
   let flow = await browserFlow(s, user.jar);
   assert.equal(nodeOf(flow, "traits.age").attributes.type, "number");
@@ -235,7 +216,7 @@ test("numbers and booleans are coerced from form text; unparseable text fails th
     ]).toString(),
   });
   assert.equal(flowIdFromUiRedirect(s, res), flow.id);
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     age: 42,
     newsletter: true,
@@ -246,17 +227,12 @@ test("numbers and booleans are coerced from form text; unparseable text fails th
   assert.equal(nodeOf(flow, "traits.newsletter").attributes.value, true);
 
   const before = await snapshot(s, user.identityId);
-  const bad = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({
-      method: "profile",
-      "traits.email": "ada@example.com",
-      "traits.age": "forty-two",
-      csrf_token: csrfOf(flow as never),
-    }),
-  );
-  assert.equal(flowIdFromUiRedirect(s, bad), flow.id);
-  const rendered = await fetchFlow(s, user.jar, String(flow.id));
+  const bad = await submitForm(s, user.jar, flow, {
+    method: "profile",
+    "traits.email": "ada@example.com",
+    "traits.age": "forty-two",
+  });
+  const rendered = await reRendered(s, user.jar, flow, bad);
   const age = nodeOf(rendered, "traits.age");
   assert.equal(age.attributes.value, "forty-two", "invalid input is echoed");
   assert.deepEqual(age.messages, [
@@ -269,17 +245,14 @@ test("numbers and booleans are coerced from form text; unparseable text fails th
   ]);
   await assertUnchanged(s, before);
 
-  const young = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({
-      method: "profile",
-      "traits.email": "ada@example.com",
-      "traits.age": "7",
-      csrf_token: csrfOf(rendered as never),
-    }),
+  const young = await submitForm(
+    s,
+    user.jar,
+    flow,
+    { method: "profile", "traits.email": "ada@example.com", "traits.age": "7" },
+    csrfOf(rendered as never),
   );
-  assert.equal(flowIdFromUiRedirect(s, young), flow.id);
-  assert.deepEqual(nodeOf(await fetchFlow(s, user.jar, String(flow.id)), "traits.age").messages, [
+  assert.deepEqual(nodeOf(await reRendered(s, user.jar, flow, young), "traits.age").messages, [
     { id: 4000018, text: "must be >= 18 but found 7", type: "error", context: { minimum: 18, actual: 7 } },
   ]);
   await assertUnchanged(s, before);
@@ -291,24 +264,22 @@ test("schema errors win over CSRF and privilege checks (§20.3)", async (t) => {
   const before = await snapshot(s, user.identityId);
   s.clock.advance(2 * 60 * 60 * 1000);
   const flow = await browserFlow(s, user.jar);
-  const res = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({ method: "profile", "traits.email": "not-an-email", csrf_token: "invalid" }),
+  const res = await submitForm(
+    s,
+    user.jar,
+    flow,
+    { method: "profile", "traits.email": "not-an-email" },
+    "invalid",
   );
-  assert.equal(flowIdFromUiRedirect(s, res), flow.id, "rendered, not a CSRF error or a re-auth");
-  const rendered = await fetchFlow(s, user.jar, String(flow.id));
+  const rendered = await reRendered(s, user.jar, flow, res, "rendered, not a CSRF error or a re-auth");
   assert.deepEqual(
     nodeOf(rendered, "traits.email").messages.map((m) => m.id),
     [4000040],
   );
 
-  const pw = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({ method: "password", password: "", csrf_token: "x" }),
-  );
-  assert.equal(flowIdFromUiRedirect(s, pw), flow.id);
+  const pw = await submitForm(s, user.jar, flow, { method: "password", password: "" }, "x");
   assert.deepEqual(
-    nodeOf(await fetchFlow(s, user.jar, String(flow.id)), "password").messages.map((m) => m.id),
+    nodeOf(await reRendered(s, user.jar, flow, pw), "password").messages.map((m) => m.id),
     [4000002],
   );
   await assertUnchanged(s, before);

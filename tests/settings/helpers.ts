@@ -96,6 +96,16 @@ export async function flowOf(res: Response): Promise<Json> {
   return body;
 }
 
+/** A `base64://` URL carrying an inline identity schema. */
+export function base64Schema(schema: unknown): string {
+  return `base64://${Buffer.from(JSON.stringify(schema)).toString("base64")}`;
+}
+
+/** Server config whose only (and default) identity schema is `schema`, under `id`. */
+export function onlySchema(id: string, schema: unknown) {
+  return { identity: { default_schema_id: id, schemas: [{ id, url: base64Schema(schema) }] } };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Users
 
@@ -225,6 +235,48 @@ export function submitUrl(s: TestServer, flowId: unknown): string {
   return url(s, `/self-service/settings?flow=${String(flowId)}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Submissions
+
+/** Posts `body` as JSON to the flow `flowId` the way a native app does (session token header). */
+export function postWithToken(
+  s: TestServer,
+  token: string,
+  flowId: unknown,
+  body: unknown,
+): Promise<Response> {
+  return fetch(submitUrl(s, flowId), jsonBody(body, { "x-session-token": token }));
+}
+
+/** Creates a native (api) flow with `token` and submits `body` to it as JSON. */
+export async function submitApi(s: TestServer, token: string, body: unknown): Promise<Response> {
+  const flow = await apiFlow(s, token);
+  return postWithToken(s, token, flow.id, body);
+}
+
+/** Posts a browser form to `flow`, with the flow's own CSRF token unless `csrf` is given. */
+export function submitForm(
+  s: TestServer,
+  jar: CookieJar,
+  flow: Json,
+  fields: Record<string, string>,
+  csrf = csrfOf(flow as never),
+): Promise<Response> {
+  return jar.fetch(submitUrl(s, flow.id), form({ ...fields, csrf_token: csrf }));
+}
+
+/** Asserts a browser submission was sent back to the settings UI for `flow`; returns the flow as rendered. */
+export async function reRendered(
+  s: TestServer,
+  jar: CookieJar,
+  flow: Json,
+  res: Response,
+  message?: string,
+): Promise<Json> {
+  assert.equal(flowIdFromUiRedirect(s, res), flow.id, message);
+  return fetchFlow(s, jar, String(flow.id));
+}
+
 /** The flow id in a `<ui_url>?flow=<id>` Location header (asserting the UI URL). */
 export function flowIdFromUiRedirect(s: TestServer, res: Response): string {
   assert.equal(res.status, 303, `expected a 303, got ${res.status}`);
@@ -340,6 +392,11 @@ export async function snapshot(s: TestServer, identityId: string): Promise<Ident
   assert.ok(identity, "identity exists");
   const hash = identity.credentials.find((c) => c.type === "password")?.config.hashed_password;
   return { id: identityId, traits: identity.traits, hash, via: "store" };
+}
+
+/** The identity's traits as stored now. */
+export async function storedTraits(s: TestServer, identityId: string): Promise<unknown> {
+  return (await snapshot(s, identityId)).traits;
 }
 
 /** Asserts the identity's traits and password hash are what they were before. */

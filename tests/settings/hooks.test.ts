@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage } from "node:http";
 import { test } from "node:test";
+import type { ConfigInput } from "../../server/config/schema.ts";
 import {
   apiFlow,
   assertUnchanged,
+  base64Schema,
   bodyOf,
   browserFlow,
   browserLogin,
@@ -11,23 +13,55 @@ import {
   csrfOf,
   errorOf,
   flowOf,
-  form,
   type Json,
   jsonBody,
   NEW_PASSWORD,
   nodeOf,
   PASSWORD,
+  postWithToken,
   registerApi,
   registerBrowser,
   server,
   snapshot,
   spaFlow,
   storedErrorOf,
+  storedTraits,
+  submitApi,
+  submitForm,
   submitUrl,
   url,
 } from "./helpers.ts";
 
 // Contract §11.1, §11.5, §11.6: settings after-hooks.
+
+type SettingsConfig = NonNullable<NonNullable<NonNullable<ConfigInput["selfservice"]>["flows"]>["settings"]>;
+type Hook = NonNullable<NonNullable<SettingsConfig["before"]>["hooks"]>[number];
+type WebHookConfig = Extract<Hook, { hook: "web_hook" }>["config"];
+
+/** Server config with `settings` as `selfservice.flows.settings`. */
+function settingsConfig(settings: SettingsConfig): ConfigInput {
+  return { selfservice: { flows: { settings } } };
+}
+
+/** Server config with `hooks` as the settings after-hooks of `method`. */
+function afterHooks(method: "profile" | "password", hooks: Hook[]): ConfigInput {
+  return settingsConfig({ after: { [method]: { hooks } } });
+}
+
+/** Server config with `hooks` as the settings before-hooks. */
+function beforeHooks(hooks: Hook[]): ConfigInput {
+  return settingsConfig({ before: { hooks } });
+}
+
+/** A POST web_hook to `hookUrl`; `extra` adds config keys (response handling, can_interrupt). */
+function webHook(hookUrl: string, extra: Partial<WebHookConfig> = {}): Hook {
+  return { hook: "web_hook", config: { url: hookUrl, method: "POST", ...extra } };
+}
+
+/** A web_hook whose answer is parsed (it may reject the change or rewrite the identity). */
+function parsingWebHook(hookUrl: string): Hook {
+  return webHook(hookUrl, { response: { parse: true } });
+}
 
 interface Captured {
   method: string;
@@ -63,11 +97,7 @@ async function hookTarget(
 }
 
 test("revoke_active_sessions after a password change revokes the other sessions, not the current one", async (t) => {
-  const s = await server(t, {
-    selfservice: {
-      flows: { settings: { after: { password: { hooks: [{ hook: "revoke_active_sessions" }] } } } },
-    },
-  });
+  const s = await server(t, afterHooks("password", [{ hook: "revoke_active_sessions" }]));
   const user = await registerBrowser(s);
   const phone = await browserLogin(s, user.email); // a second browser
   const tablet = await registerApiLogin(s, user.email);
@@ -90,11 +120,7 @@ test("without revoke_active_sessions other sessions survive a password change", 
   const s = await server(t);
   const user = await registerApi(s);
   const other = await registerApiLogin(s, user.email);
-  const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
-  );
+  const res = await submitApi(s, user.token, { method: "password", password: NEW_PASSWORD });
   assert.equal(res.status, 200);
   const whoami = await fetch(url(s, "/sessions/whoami"), { headers: { "x-session-token": other } });
   assert.equal(whoami.status, 200);
@@ -109,31 +135,14 @@ test("a parsing web_hook answering 400 with messages rejects the profile change"
       ],
     },
   }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            profile: {
-              hooks: [
-                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
-              ],
-            },
-          },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("profile", [parsingWebHook(target.url)]));
   const user = await registerApi(s);
   const before = await snapshot(s, user.identityId);
   const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody(
-      { method: "profile", traits: { email: "ada@example.com", name: { first: "Blocked" } } },
-      { "x-session-token": user.token },
-    ),
-  );
+  const res = await postWithToken(s, user.token, flow.id, {
+    method: "profile",
+    traits: { email: "ada@example.com", name: { first: "Blocked" } },
+  });
   assert.equal(res.status, 400, await res.clone().text());
   const rendered = await flowOf(res);
   assert.equal(rendered.state, "show_form");
@@ -164,37 +173,19 @@ test("a parsing web_hook may rewrite the traits before they are saved", async (t
       },
     },
   }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            profile: {
-              hooks: [
-                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
-              ],
-            },
-          },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("profile", [parsingWebHook(target.url)]));
   const user = await registerApi(s);
-  const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody(
-      { method: "profile", traits: { email: "ada@example.com", name: { first: "Typed" } } },
-      { "x-session-token": user.token },
-    ),
-  );
+  const res = await submitApi(s, user.token, {
+    method: "profile",
+    traits: { email: "ada@example.com", name: { first: "Typed" } },
+  });
   assert.equal(res.status, 200, await res.clone().text());
   const done = await flowOf(res);
   assert.deepEqual((done.identity as Json).traits, {
     email: "ada@example.com",
     name: { first: "Rewritten" },
   });
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     name: { first: "Rewritten" },
   });
@@ -202,28 +193,10 @@ test("a parsing web_hook may rewrite the traits before they are saved", async (t
 
 test("a failing pre-persist web_hook (500 without messages) is a 502 and leaves the identity whole", async (t) => {
   const target = await hookTarget(t, () => ({ status: 500, body: { oops: true } }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            password: {
-              hooks: [
-                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
-              ],
-            },
-          },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("password", [parsingWebHook(target.url)]));
   const user = await registerApi(s);
   const before = await snapshot(s, user.identityId);
-  const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
-  );
+  const res = await submitApi(s, user.token, { method: "password", password: NEW_PASSWORD });
   assert.equal(res.status, 502, await res.clone().text());
   const error = await errorOf(res);
   assert.equal(error.reason, "A third-party upstream service responded improperly. Please try again later.");
@@ -234,19 +207,14 @@ test("a failing pre-persist web_hook (500 without messages) is a 502 and leaves 
 
 test("a post-persist web_hook receives the updated identity (method list, then the global list)", async (t) => {
   const target = await hookTarget(t, () => ({ status: 204 }));
-  const hook = { hook: "web_hook" as const, config: { url: target.url, method: "POST" } };
-  const s = await server(t, {
-    selfservice: { flows: { settings: { after: { profile: { hooks: [hook] }, hooks: [hook] } } } },
-  });
+  const hook = webHook(target.url);
+  const s = await server(t, settingsConfig({ after: { profile: { hooks: [hook] }, hooks: [hook] } }));
   const user = await registerApi(s);
   const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody(
-      { method: "profile", traits: { email: "ada@example.com", name: { first: "Grace" } } },
-      { "x-session-token": user.token },
-    ),
-  );
+  const res = await postWithToken(s, user.token, flow.id, {
+    method: "profile",
+    traits: { email: "ada@example.com", name: { first: "Grace" } },
+  });
   assert.equal(res.status, 200, await res.clone().text());
   assert.equal(target.calls.length, 1, "the method's list replaces the global one (not merged)");
   const body = target.calls[0]!.body;
@@ -255,10 +223,7 @@ test("a post-persist web_hook receives the updated identity (method list, then t
   assert.equal(((body.session as Json).identity as Json).id, user.identityId);
 
   // The password method has no list of its own: the global after.hooks apply.
-  const pw = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
-  );
+  const pw = await postWithToken(s, user.token, flow.id, { method: "password", password: NEW_PASSWORD });
   assert.equal(pw.status, 200);
   assert.equal(target.calls.length, 2);
   assert.equal(((target.calls[1]!.body.identity as Json).traits as Json).email, "ada@example.com");
@@ -267,13 +232,7 @@ test("a post-persist web_hook receives the updated identity (method list, then t
 test("a before hook runs when the flow is created and can refuse it", async (t) => {
   let refuse = false;
   const target = await hookTarget(t, () => (refuse ? { status: 500 } : { status: 200, body: {} }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: { before: { hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST" } }] } },
-      },
-    },
-  });
+  const s = await server(t, beforeHooks([webHook(target.url)]));
   const user = await registerApi(s);
   const created = await apiFlow(s, user.token);
   assert.equal(target.calls.length, 1);
@@ -301,27 +260,16 @@ async function registerApiLogin(s: Parameters<typeof url>[0], email: string): Pr
 
 test("a post-persist web_hook failure is reported after the change was saved (§20.13)", async (t) => {
   const target = await hookTarget(t, () => ({ status: 500, body: { error: "down" } }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: { profile: { hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST" } }] } },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("profile", [webHook(target.url)]));
   const user = await registerApi(s);
   const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody(
-      { method: "profile", traits: { email: "ada@example.com", name: { first: "Saved" } } },
-      { "x-session-token": user.token },
-    ),
-  );
+  const res = await postWithToken(s, user.token, flow.id, {
+    method: "profile",
+    traits: { email: "ada@example.com", name: { first: "Saved" } },
+  });
   assert.equal(res.status, 502, await res.clone().text());
   assert.equal((await errorOf(res)).message, "webhook failed with status code 500");
-  assert.deepEqual((await snapshot(s, user.identityId)).traits, {
+  assert.deepEqual(await storedTraits(s, user.identityId), {
     email: "ada@example.com",
     name: { first: "Saved" },
   });
@@ -333,27 +281,9 @@ test("a post-persist web_hook failure is reported after the change was saved (§
 
 test("response.ignore: the web_hook is fired and its failure does not matter", async (t) => {
   const target = await hookTarget(t, () => ({ status: 500 }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            password: {
-              hooks: [
-                { hook: "web_hook", config: { url: target.url, method: "POST", response: { ignore: true } } },
-              ],
-            },
-          },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("password", [webHook(target.url, { response: { ignore: true } })]));
   const user = await registerApi(s);
-  const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
-  );
+  const res = await submitApi(s, user.token, { method: "password", password: NEW_PASSWORD });
   assert.equal(res.status, 200, await res.clone().text());
   assert.equal(await canLogin(s, user.email, NEW_PASSWORD), true);
   // The call was dispatched without waiting for it; it arrives eventually (network, not the clock).
@@ -368,26 +298,10 @@ test("can_interrupt web_hook (deprecated) runs before persisting and can reject 
       messages: [{ instance_ptr: "#/password", messages: [{ id: 4711, text: "nope", type: "error" }] }],
     },
   }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            password: {
-              hooks: [{ hook: "web_hook", config: { url: target.url, method: "POST", can_interrupt: true } }],
-            },
-          },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("password", [webHook(target.url, { can_interrupt: true })]));
   const user = await registerApi(s);
   const before = await snapshot(s, user.identityId);
-  const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
-  );
+  const res = await submitApi(s, user.token, { method: "password", password: NEW_PASSWORD });
   assert.equal(res.status, 400, await res.clone().text());
   const rendered = await flowOf(res);
   assert.deepEqual(nodeOf(rendered, "password").messages, [{ id: 4711, text: "nope", type: "error" }]);
@@ -396,31 +310,14 @@ test("can_interrupt web_hook (deprecated) runs before persisting and can reject 
 
 test("the submission's transient_payload reaches the after hooks (pre and post persist)", async (t) => {
   const target = await hookTarget(t, () => ({ status: 200, body: {} }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            profile: {
-              hooks: [
-                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
-                { hook: "web_hook", config: { url: target.url, method: "POST" } },
-              ],
-            },
-          },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("profile", [parsingWebHook(target.url), webHook(target.url)]));
   const user = await registerApi(s);
   const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody(
-      { method: "profile", traits: { email: "ada@example.com" }, transient_payload: { consent: true, n: 1 } },
-      { "x-session-token": user.token },
-    ),
-  );
+  const res = await postWithToken(s, user.token, flow.id, {
+    method: "profile",
+    traits: { email: "ada@example.com" },
+    transient_payload: { consent: true, n: 1 },
+  });
   assert.equal(res.status, 200, await res.clone().text());
   assert.equal(target.calls.length, 2);
   for (const call of target.calls) {
@@ -435,21 +332,7 @@ test("the submission's transient_payload reaches the after hooks (pre and post p
 
 test("a hook failure on an api flow is JSON even for a form-encoded submission; browsers get the error UI", async (t) => {
   const target = await hookTarget(t, () => ({ status: 500 }));
-  const s = await server(t, {
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            profile: {
-              hooks: [
-                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
-              ],
-            },
-          },
-        },
-      },
-    },
-  });
+  const s = await server(t, afterHooks("profile", [parsingWebHook(target.url)]));
   const user = await registerApi(s);
   const before = await snapshot(s, user.identityId);
   const flow = await apiFlow(s, user.token);
@@ -467,10 +350,10 @@ test("a hook failure on an api flow is JSON even for a form-encoded submission; 
   const browser = await registerBrowser(s, "eve@example.com");
   const browserBefore = await snapshot(s, browser.identityId);
   const bflow = await browserFlow(s, browser.jar);
-  const html = await browser.jar.fetch(
-    submitUrl(s, bflow.id),
-    form({ method: "profile", "traits.email": "eve@example.com", csrf_token: csrfOf(bflow as never) }),
-  );
+  const html = await submitForm(s, browser.jar, bflow, {
+    method: "profile",
+    "traits.email": "eve@example.com",
+  });
   const stored = await storedErrorOf(s, html);
   assert.equal(stored.code, 502);
   await assertUnchanged(s, browserBefore);
@@ -504,34 +387,13 @@ test("a parsing web_hook may set an address's verification state and switch the 
     identity: {
       schemas: [
         { id: "default", url: "file://./schemas/default.identity.schema.json" },
-        { id: "second", url: `base64://${Buffer.from(JSON.stringify(second)).toString("base64")}` },
+        { id: "second", url: base64Schema(second) },
       ],
     },
-    selfservice: {
-      flows: {
-        settings: {
-          after: {
-            profile: {
-              hooks: [
-                { hook: "web_hook", config: { url: target.url, method: "POST", response: { parse: true } } },
-              ],
-            },
-          },
-        },
-      },
-    },
+    ...afterHooks("profile", [parsingWebHook(target.url)]),
   });
   const user = await registerApi(s);
-  const submit = async () => {
-    const flow = await apiFlow(s, user.token);
-    return fetch(
-      submitUrl(s, flow.id),
-      jsonBody(
-        { method: "profile", traits: { email: "ada@example.com" } },
-        { "x-session-token": user.token },
-      ),
-    );
-  };
+  const submit = () => submitApi(s, user.token, { method: "profile", traits: { email: "ada@example.com" } });
 
   answer = {
     identity: {

@@ -10,9 +10,7 @@ import {
   csrfOf,
   errorOf,
   fetchFlow,
-  flowIdFromUiRedirect,
   flowOf,
-  form,
   globalMessages,
   HOUR,
   type Json,
@@ -22,14 +20,19 @@ import {
   nativeSdk,
   nodeOf,
   nodesOf,
+  onlySchema,
   PASSWORD,
+  postWithToken,
   refreshLoginUrl,
   registerApi,
   registerBrowser,
+  reRendered,
   sdk,
   server,
   snapshot,
   spaFlow,
+  submitApi,
+  submitForm,
   submitUrl,
   type TestServer,
   url,
@@ -174,10 +177,10 @@ test("seed: 'not an email' ⇒ 4000040 on traits.email with the value echoed (A.
   const user = await registerApi(s);
   const before = await snapshot(s, user.identityId);
   const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "profile", traits: { email: "not-an-email" } }, { "x-session-token": user.token }),
-  );
+  const res = await postWithToken(s, user.token, flow.id, {
+    method: "profile",
+    traits: { email: "not-an-email" },
+  });
   assert.equal(res.status, 400);
   const rendered = await flowOf(res);
   assert.equal(rendered.state, "show_form");
@@ -246,31 +249,17 @@ const MIN_LENGTH_SCHEMA = {
   },
 };
 
-function base64Schema(schema: unknown): string {
-  return `base64://${Buffer.from(JSON.stringify(schema)).toString("base64")}`;
-}
-
 test("seed: a name.first minLength error ⇒ 4000003 'length must be >= 5, but got 3' (browser and JSON)", async (t) => {
-  const s = await server(t, {
-    identity: {
-      default_schema_id: "person",
-      schemas: [{ id: "person", url: base64Schema(MIN_LENGTH_SCHEMA) }],
-    },
-  });
+  const s = await server(t, onlySchema("person", MIN_LENGTH_SCHEMA));
   const user = await registerBrowser(s, "ada@example.com", { "traits.name.first": "Adaline" });
   const before = await snapshot(s, user.identityId);
   const flow = await browserFlow(s, user.jar);
-  const res = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({
-      method: "profile",
-      "traits.email": "ada@example.com",
-      "traits.name.first": "Ada",
-      csrf_token: csrfOf(flow as never),
-    }),
-  );
-  assert.equal(flowIdFromUiRedirect(s, res), flow.id);
-  const rendered = await fetchFlow(s, user.jar, String(flow.id));
+  const res = await submitForm(s, user.jar, flow, {
+    method: "profile",
+    "traits.email": "ada@example.com",
+    "traits.name.first": "Ada",
+  });
+  const rendered = await reRendered(s, user.jar, flow, res);
   const first = nodeOf(rendered, "traits.name.first");
   assert.equal(first.attributes.value, "Ada", "the submitted value is echoed");
   assert.deepEqual(first.messages, [
@@ -334,11 +323,7 @@ test("seed: the saved message 1050001 and the updated identity after a profile c
 
 /** Submits a password through an api flow; returns the rendered flow (asserting 400). */
 async function rejectPassword(s: TestServer, token: string, password: string) {
-  const flow = await apiFlow(s, token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "password", password }, { "x-session-token": token }),
-  );
+  const res = await submitApi(s, token, { method: "password", password });
   assert.equal(res.status, 400, `${password}: ${await res.clone().text()}`);
   const rendered = await flowOf(res);
   const node = nodeOf(rendered, "password");
@@ -458,18 +443,15 @@ test("seed: privileged_session_max_age 1m — browsers are sent to a refresh log
   s.clock.advance(2 * MINUTE);
 
   const flow = await browserFlow(s, browser.jar);
-  const res = await browser.jar.fetch(
-    submitUrl(s, flow.id),
-    form({ method: "password", password: NEW_PASSWORD, csrf_token: csrfOf(flow as never) }),
-  );
+  const res = await submitForm(s, browser.jar, flow, { method: "password", password: NEW_PASSWORD });
   assert.equal(res.status, 303);
   assert.equal(res.headers.get("location"), refreshLoginUrl(s, String(flow.id)));
 
   const native = await apiFlow(s, api.token);
-  const refused = await fetch(
-    submitUrl(s, native.id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": api.token }),
-  );
+  const refused = await postWithToken(s, api.token, native.id, {
+    method: "password",
+    password: NEW_PASSWORD,
+  });
   assert.equal(refused.status, 403);
   assert.deepEqual(refused.headers.getSetCookie(), []);
   const error = await errorOf(refused, "needsPrivilegedSessionError");
@@ -480,10 +462,7 @@ test("seed: privileged_session_max_age 1m — browsers are sent to a refresh log
   // Within the minute it just works.
   const fresh = await registerApi(s, "fresh@example.com");
   s.clock.advance(30 * 1000);
-  const ok = await fetch(
-    submitUrl(s, (await apiFlow(s, fresh.token)).id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": fresh.token }),
-  );
+  const ok = await submitApi(s, fresh.token, { method: "password", password: NEW_PASSWORD });
   assert.equal(ok.status, 200);
 });
 
@@ -492,24 +471,19 @@ test("seed: with an old session a name change succeeds, an e-mail change needs r
   const user = await registerBrowser(s);
   s.clock.advance(3 * HOUR);
   const flow = await browserFlow(s, user.jar);
-  const name = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({
-      method: "profile",
-      "traits.email": "ada@example.com",
-      "traits.name.first": "Augusta",
-      csrf_token: csrfOf(flow as never),
-    }),
-  );
-  assert.equal(flowIdFromUiRedirect(s, name), flow.id);
-  assert.equal((await fetchFlow(s, user.jar, String(flow.id))).state, "success");
+  const name = await submitForm(s, user.jar, flow, {
+    method: "profile",
+    "traits.email": "ada@example.com",
+    "traits.name.first": "Augusta",
+  });
+  assert.equal((await reRendered(s, user.jar, flow, name)).state, "success");
   const before = await snapshot(s, user.identityId);
   assert.deepEqual(before.traits, { email: "ada@example.com", name: { first: "Augusta" } });
 
-  const email = await user.jar.fetch(
-    submitUrl(s, flow.id),
-    form({ method: "profile", "traits.email": "ada2@example.com", csrf_token: csrfOf(flow as never) }),
-  );
+  const email = await submitForm(s, user.jar, flow, {
+    method: "profile",
+    "traits.email": "ada2@example.com",
+  });
   assert.equal(email.status, 303);
   assert.equal(email.headers.get("location"), refreshLoginUrl(s, String(flow.id)));
   await assertUnchanged(s, before);
@@ -520,14 +494,7 @@ test("seed: a duplicate e-mail (another user's) ⇒ global 4000007", async (t) =
   await registerApi(s, "taken@example.com");
   const user = await registerApi(s, "ada@example.com");
   const before = await snapshot(s, user.identityId);
-  const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody(
-      { method: "profile", traits: { email: "taken@example.com" } },
-      { "x-session-token": user.token },
-    ),
-  );
+  const res = await submitApi(s, user.token, { method: "profile", traits: { email: "taken@example.com" } });
   assert.equal(res.status, 400, await res.clone().text());
   const rendered = await flowOf(res);
   assert.deepEqual(globalMessages(rendered), [
@@ -571,11 +538,7 @@ test("§5.4 addresses: a new e-mail gets a new pending address; a name change ke
   const s = await server(t);
   const user = await registerApi(s);
   const submit = async (traits: Json) => {
-    const flow = await apiFlow(s, user.token);
-    const res = await fetch(
-      submitUrl(s, flow.id),
-      jsonBody({ method: "profile", traits }, { "x-session-token": user.token }),
-    );
+    const res = await submitApi(s, user.token, { method: "profile", traits });
     assert.equal(res.status, 200, await res.clone().text());
     return (await flowOf(res)).identity as Json & {
       verifiable_addresses: Json[];
@@ -631,10 +594,7 @@ test("§13 breach API unreachable with ignore_network_errors: false ⇒ 502 upst
   t.after(() => s.close());
   const before = await snapshot(s, user.identityId);
   const flow = await apiFlow(s, user.token);
-  const res = await fetch(
-    submitUrl(s, flow.id),
-    jsonBody({ method: "password", password: NEW_PASSWORD }, { "x-session-token": user.token }),
-  );
+  const res = await postWithToken(s, user.token, flow.id, { method: "password", password: NEW_PASSWORD });
   assert.equal(res.status, 502, await res.clone().text());
   const error = await errorOf(res);
   assert.equal(error.id, "upstream_error");
