@@ -164,6 +164,22 @@ export function expiredFetchError(deps: AppDeps, flow: FlowRecord): HttpError {
   });
 }
 
+/**
+ * `GET /self-service/{login,registration}/flows?id=`: the flow, if it exists, belongs to this
+ * browser's CSRF cookie (browser flows) and has not expired (contract §16.1, §16.2).
+ */
+export async function fetchFlow(
+  deps: AppDeps,
+  ctx: RequestContext,
+  kind: "login" | "registration",
+  id: string | null,
+): Promise<FlowRecord> {
+  const flow = await loadFlow(deps, kind, id);
+  assertFlowCsrfCookie(ctx, flow);
+  if (isExpired(deps, flow)) throw expiredFetchError(deps, flow);
+  return flow;
+}
+
 /** Context for "flow expired N minutes ago" messages (4010001, 4040001, 4050001). */
 export function expiredMessageArgs(deps: AppDeps, flow: FlowRecord) {
   const agoMin = (deps.clock.now().getTime() - flow.expiresAt.getTime()) / 60_000;

@@ -13,10 +13,9 @@ import { csrfNode, inputNode } from "../../ui/nodes.ts";
 import { bodyField, clearMessages, renderError } from "../form.ts";
 import type { Caller, FlowOutcome } from "../outcome.ts";
 import {
-  assertFlowCsrfCookie,
   expiredError,
-  expiredFetchError,
   expiredMessageArgs,
+  fetchFlow,
   flowCommonJson,
   isExpired,
   loadFlow,
@@ -163,10 +162,7 @@ export async function getLoginFlow(
   ctx: RequestContext,
   id: string | null,
 ): Promise<FlowRecord> {
-  const flow = await loadFlow(deps, "login", id);
-  assertFlowCsrfCookie(ctx, flow);
-  if (isExpired(deps, flow)) throw expiredFetchError(deps, flow);
-  return flow;
+  return fetchFlow(deps, ctx, "login", id);
 }
 
 /** Submits a login flow with the password method (contract §16.1). */

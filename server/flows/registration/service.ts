@@ -18,10 +18,9 @@ import { bodyField, type FlowIssue, renderError } from "../form.ts";
 import { methodDisabled, reasonMessageOf } from "../login/service.ts";
 import type { Caller, FlowOutcome } from "../outcome.ts";
 import {
-  assertFlowCsrfCookie,
   expiredError,
-  expiredFetchError,
   expiredMessageArgs,
+  fetchFlow,
   flowCommonJson,
   isExpired,
   loadFlow,
@@ -119,10 +118,7 @@ export async function getRegistrationFlow(
   ctx: RequestContext,
   id: string | null,
 ): Promise<FlowRecord> {
-  const flow = await loadFlow(deps, "registration", id);
-  assertFlowCsrfCookie(ctx, flow);
-  if (isExpired(deps, flow)) throw expiredFetchError(deps, flow);
-  return flow;
+  return fetchFlow(deps, ctx, "registration", id);
 }
 
 /** Submits a one-step password registration (contract §16.2). */
