@@ -5,7 +5,6 @@ import { resolveConfig } from "./config/resolve.ts";
 import type { Config } from "./config/schema.ts";
 import type { AppDeps } from "./deps.ts";
 import { ReturnToPolicy } from "./flows/return-to.ts";
-import { sha256Hex } from "./http/base64.ts";
 import { withCors } from "./http/cors.ts";
 import { adminHandler, publicHandler } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";
@@ -13,6 +12,7 @@ import { SchemaRegistry } from "./identity/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createHasher } from "./methods/password/hasher.ts";
 import { createPasswordPolicy } from "./methods/password/policy.ts";
+import { sha256Hex } from "./request/base64.ts";
 import { createLucia } from "./session/lucia.ts";
 import { SessionService } from "./session/service.ts";
 

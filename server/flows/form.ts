@@ -1,5 +1,5 @@
 import type { UiContainer, UiText } from "../../shared/ui.ts";
-import type { ParsedBody } from "../http/body.ts";
+import type { ParsedBody } from "../request/body.ts";
 import { inputNode } from "../ui/nodes.ts";
 
 /** A message for a node (by dot path, e.g. "traits.email" or "password") or global when path is "". */

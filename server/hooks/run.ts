@@ -1,7 +1,7 @@
 import type { FullIdentity } from "../../db/store.ts";
 import type { HookConfig } from "../config/schema.ts";
 import type { AppDeps } from "../deps.ts";
-import type { RequestContext } from "../http/context.ts";
+import type { RequestContext } from "../request/context.ts";
 import { callWebHook, isPrePersist, type WebHookIdentityPatch, type WebHookIssue } from "./web-hook.ts";
 
 /** What running a list of hooks asks the flow to do next. */

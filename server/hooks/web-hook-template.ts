@@ -1,4 +1,4 @@
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "../request/errors.ts";
 
 /**
  * Renders a web hook's request body (contract §11.6). Kratos evaluates the jsonnet template named by

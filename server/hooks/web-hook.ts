@@ -1,6 +1,6 @@
 import type { UiText } from "../../shared/ui.ts";
 import type { HookConfig } from "../config/schema.ts";
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "../request/errors.ts";
 import { type BodyTemplateEvaluator, evaluateBodyTemplate } from "./web-hook-template.ts";
 
 /**

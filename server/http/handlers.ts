@@ -1,7 +1,7 @@
 import type { AppDeps } from "../deps.ts";
+import { bodyAbandoned } from "../request/body.ts";
+import { RequestContext } from "../request/context.ts";
 import { adminTrpcRoutes, publicTrpcRoutes } from "../trpc/handler.ts";
-import { bodyAbandoned } from "./body.ts";
-import { RequestContext } from "./context.ts";
 import { errorJson, redirect, toHttpError } from "./respond.ts";
 import { ANY, createRouter, type Route, route } from "./router.ts";
 import { adminIdentityRoutes } from "./routes/admin-identities.ts";

@@ -4,8 +4,9 @@ import {
   type FlowOutcome,
   refreshRequiredError,
 } from "../flows/outcome.ts";
-import type { RequestContext } from "./context.ts";
-import { appendQuery, errorJson, errorRedirect, json, redirect } from "./respond.ts";
+import type { RequestContext } from "../request/context.ts";
+import { appendQuery } from "../request/url.ts";
+import { errorJson, errorRedirect, json, redirect } from "./respond.ts";
 
 /** The REST adapter's single mapping from flow outcomes to responses (contract §4.4.2). */
 export async function sendOutcome(

@@ -1,5 +1,6 @@
-import type { RequestContext } from "./context.ts";
-import { HttpError } from "./errors.ts";
+import type { RequestContext } from "../request/context.ts";
+import { HttpError } from "../request/errors.ts";
+import { appendQuery } from "../request/url.ts";
 
 const NO_CACHE = "private, no-cache, no-store, must-revalidate";
 
@@ -76,12 +77,4 @@ export function toHttpError(ctx: RequestContext, err: unknown): HttpError {
     path: ctx.url.pathname,
   });
   return new HttpError(500);
-}
-
-/** Adds query parameters to a URL that may be relative (Kratos merges them into configured UI URLs). */
-export function appendQuery(target: string, params: Record<string, string>): string {
-  const absolute = URL.canParse(target);
-  const u = new URL(target, "http://relative.invalid");
-  for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
-  return absolute ? u.toString() : `${u.pathname}${u.search}${u.hash}`;
 }

@@ -1,5 +1,5 @@
-import type { RequestContext } from "./context.ts";
-import { HttpError } from "./errors.ts";
+import type { RequestContext } from "../request/context.ts";
+import { HttpError } from "../request/errors.ts";
 import { errorJson } from "./respond.ts";
 
 export type Params = Record<string, string>;

@@ -3,7 +3,7 @@ import {
   type PayloadDecoder,
   passwordPayloadSchema,
   profilePayloadSchema,
-} from "../methods/decode.ts";
+} from "../decoding/payload.ts";
 import { compileProfileNodes, type ProfileNodeTemplate, schemaKeyOrder } from "../ui/profile-nodes.ts";
 import type { SchemaEntry, SchemaRegistry } from "./registry.ts";
 

@@ -1,6 +1,6 @@
 import type { CredentialRecord, FullIdentity, IdentityState } from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "../request/errors.ts";
 import { applyTraits } from "./apply.ts";
 import { checkTraits } from "./check.ts";
 import { deriveTraits } from "./extension.ts";

@@ -1,8 +1,8 @@
 import type { FullIdentity, SessionRecord } from "../../db/store.ts";
 import type { SessionJson } from "../../shared/session.ts";
 import type { AppDeps } from "../deps.ts";
-import { errors } from "../http/errors.ts";
 import { isUuid, loadIdentity, notFound, pageSizeOf } from "../identity/admin/shared.ts";
+import { errors } from "../request/errors.ts";
 
 /**
  * The admin session service (contract §16.5): what `GET/DELETE /admin/sessions…`,

@@ -1,7 +1,7 @@
 import type { SessionJson } from "../../shared/session.ts";
 import type { AppDeps } from "../deps.ts";
-import type { RequestContext } from "../http/context.ts";
-import { HttpError } from "../http/errors.ts";
+import type { RequestContext } from "../request/context.ts";
+import { HttpError } from "../request/errors.ts";
 import type { ActiveSession } from "./service.ts";
 
 /**

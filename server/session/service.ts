@@ -2,8 +2,8 @@ import { generateId, type Lucia } from "lucia";
 import type { AuthenticationMethodRecord, FullIdentity, SessionRecord } from "../../db/store.ts";
 import type { SessionJson } from "../../shared/session.ts";
 import type { AppDeps } from "../deps.ts";
-import type { RequestContext } from "../http/context.ts";
 import { identityToJson } from "../identity/serialize.ts";
+import type { RequestContext } from "../request/context.ts";
 import { toRfc3339 } from "../time.ts";
 
 export interface ActiveSession {

@@ -1,6 +1,6 @@
 import type { FetchCreateContextFnOptions } from "@trpc/server/adapters/fetch";
 import type { AppDeps } from "../deps.ts";
-import { RequestContext } from "../http/context.ts";
+import { RequestContext } from "../request/context.ts";
 
 /**
  * The tRPC context: one per HTTP request (a batch of calls shares it). `http` is the same

@@ -1,8 +1,8 @@
 import type { AnyTRPCRouter } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import type { RequestContext } from "../http/context.ts";
-import { HttpError } from "../http/errors.ts";
 import { type Route, route } from "../http/router.ts";
+import type { RequestContext } from "../request/context.ts";
+import { HttpError } from "../request/errors.ts";
 import { adminRouter } from "./admin.ts";
 import { createContextFactory } from "./context.ts";
 import { publicRouter } from "./public.ts";

@@ -1,5 +1,5 @@
 import { initTRPC } from "@trpc/server";
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "../request/errors.ts";
 import type { TrpcContext } from "./context.ts";
 import { formatError, toTRPCError } from "./outcome.ts";
 

@@ -9,7 +9,7 @@ import {
   registrationFlowJson,
   submitRegistration,
 } from "../flows/registration/service.ts";
-import type { ParsedBody } from "../http/body.ts";
+import type { ParsedBody } from "../request/body.ts";
 import {
   endSession,
   listOtherSessions,

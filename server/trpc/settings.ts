@@ -7,8 +7,8 @@ import {
   noSessionError,
   submitSettings,
 } from "../flows/settings/service.ts";
-import type { ParsedBody } from "../http/body.ts";
-import { HttpError } from "../http/errors.ts";
+import type { ParsedBody } from "../request/body.ts";
+import { HttpError } from "../request/errors.ts";
 import { asRestCall } from "./context.ts";
 import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, toResult } from "./outcome.ts";

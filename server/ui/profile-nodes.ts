@@ -6,7 +6,7 @@
  */
 
 import type { InputNode, UiText } from "../../shared/ui.ts";
-import { listSchemaPaths, type PathKind, type SchemaPath } from "../methods/decode.ts";
+import { listSchemaPaths, type PathKind, type SchemaPath } from "../decoding/schema-paths.ts";
 import { message } from "./messages.ts";
 import { type InputOptions, inputNode } from "./nodes.ts";
 

@@ -3,17 +3,19 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import defaultSchema from "../../schemas/default.identity.schema.json" with { type: "json" };
 import {
-  compilePayloadDecoder,
   type FormValues,
   formDataToValues,
   isDecodeError,
   jsonToFormValues,
-  listSchemaPaths,
-  oidcPayloadSchema,
   parseFormBody,
+} from "../../server/decoding/form-values.ts";
+import {
+  compilePayloadDecoder,
+  oidcPayloadSchema,
   passwordPayloadSchema,
   profilePayloadSchema,
-} from "../../server/methods/decode.ts";
+} from "../../server/decoding/payload.ts";
+import { listSchemaPaths } from "../../server/decoding/schema-paths.ts";
 
 function referenceSchema(name: string): object {
   const url = new URL(`../../../shared/reference/identity-schemas/${name}`, import.meta.url);

@@ -10,7 +10,7 @@ import {
   type WebHookConfig,
   type WebHookContext,
 } from "../../server/hooks/web-hook.ts";
-import { HttpError } from "../../server/http/errors.ts";
+import { HttpError } from "../../server/request/errors.ts";
 
 interface Received {
   method: string;

@@ -4,9 +4,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { after, describe, test } from "node:test";
 import { ManualClock } from "../../server/clock.ts";
-import { HttpError } from "../../server/http/errors.ts";
 import { BREACH_CACHE_TTL_MS, MAX_CACHED_PREFIXES } from "../../server/methods/password/breach-lookup.ts";
 import { createPasswordPolicy, type PasswordPolicyConfig } from "../../server/methods/password/policy.ts";
+import { HttpError } from "../../server/request/errors.ts";
 
 const BREACHED = {
   id: 4000034,

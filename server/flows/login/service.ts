@@ -2,11 +2,11 @@ import type { FlowRecord, FullIdentity, SessionRecord } from "../../../db/store.
 import type { LoginFlowJson } from "../../../shared/flows.ts";
 import type { InputNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
-import type { ParsedBody } from "../../http/body.ts";
-import type { RequestContext } from "../../http/context.ts";
-import { assertCsrf, assertNotBrowser } from "../../http/csrf.ts";
-import { HttpError } from "../../http/errors.ts";
 import { normalizeIdentifier } from "../../identity/normalize.ts";
+import type { ParsedBody } from "../../request/body.ts";
+import type { RequestContext } from "../../request/context.ts";
+import { assertCsrf, assertNotBrowser } from "../../request/csrf.ts";
+import { HttpError } from "../../request/errors.ts";
 import { toRfc3339 } from "../../time.ts";
 import { message } from "../../ui/messages.ts";
 import { csrfNode, inputNode } from "../../ui/nodes.ts";

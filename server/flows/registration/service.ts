@@ -2,14 +2,14 @@ import { ConflictError, type FlowRecord, type FullIdentity, type SessionRecord }
 import type { ContinueWith, RegistrationFlowJson } from "../../../shared/flows.ts";
 import type { UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
-import type { ParsedBody } from "../../http/body.ts";
-import type { RequestContext } from "../../http/context.ts";
-import { assertCsrf, assertNotBrowser } from "../../http/csrf.ts";
-import { HttpError } from "../../http/errors.ts";
 import type { SchemaForms } from "../../identity/forms.ts";
 import { newIdentity, passwordIdentifiers, withPassword } from "../../identity/manager.ts";
 import { identityToJson } from "../../identity/serialize.ts";
 import { checkMaxLength } from "../../methods/password/policy.ts";
+import type { ParsedBody } from "../../request/body.ts";
+import type { RequestContext } from "../../request/context.ts";
+import { assertCsrf, assertNotBrowser } from "../../request/csrf.ts";
+import { HttpError } from "../../request/errors.ts";
 import { message } from "../../ui/messages.ts";
 import { csrfNode, inputNode } from "../../ui/nodes.ts";
 import { profileNodes } from "../../ui/profile-nodes.ts";

@@ -1,6 +1,6 @@
 import type { ContinuityRecord } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
-import type { RequestContext } from "../../http/context.ts";
+import type { RequestContext } from "../../request/context.ts";
 
 /**
  * A paused settings submission waiting for a refresh login (contract §10.3). The container lives in

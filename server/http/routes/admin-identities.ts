@@ -10,10 +10,10 @@ import {
   patchIdentity,
   updateIdentity,
 } from "../../identity/admin.ts";
+import { readJsonBody } from "../../request/body.ts";
+import type { RequestContext } from "../../request/context.ts";
+import { errors } from "../../request/errors.ts";
 import { deleteIdentitySessions, listIdentitySessions } from "../../session/admin.ts";
-import { readJsonBody } from "../body.ts";
-import type { RequestContext } from "../context.ts";
-import { errors } from "../errors.ts";
 import { empty, json } from "../respond.ts";
 import { type Route, route } from "../router.ts";
 

@@ -1,6 +1,6 @@
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../identity/admin.ts";
+import type { RequestContext } from "../../request/context.ts";
 import { disableSession, extendSession, getSession, listSessions } from "../../session/admin.ts";
-import type { RequestContext } from "../context.ts";
 import { empty, json } from "../respond.ts";
 import { type Route, route } from "../router.ts";
 import { booleanParam, integerParam, linkHeader } from "./admin-identities.ts";

@@ -1,7 +1,7 @@
 import { createLoginFlow, getLoginFlow, loginFlowJson, submitLogin } from "../../flows/login/service.ts";
 import type { Caller } from "../../flows/outcome.ts";
-import { readBody } from "../body.ts";
-import type { RequestContext } from "../context.ts";
+import { readBody } from "../../request/body.ts";
+import type { RequestContext } from "../../request/context.ts";
 import { sendOutcome } from "../outcome.ts";
 import { deliverError, errorJson, json, toHttpError } from "../respond.ts";
 import { route } from "../router.ts";

@@ -1,7 +1,7 @@
+import { readJsonBody } from "../../request/body.ts";
+import type { RequestContext } from "../../request/context.ts";
+import { HttpError } from "../../request/errors.ts";
 import { endSession, logoutSessionInactive, logoutWithToken } from "../../session/self-service.ts";
-import { readJsonBody } from "../body.ts";
-import type { RequestContext } from "../context.ts";
-import { HttpError } from "../errors.ts";
 import { deliverError, empty, json, redirect } from "../respond.ts";
 import { route } from "../router.ts";
 

@@ -1,6 +1,6 @@
+import type { RequestContext } from "../../request/context.ts";
+import { HttpError } from "../../request/errors.ts";
 import { toRfc3339 } from "../../time.ts";
-import type { RequestContext } from "../context.ts";
-import { HttpError } from "../errors.ts";
 import { json } from "../respond.ts";
 import { route } from "../router.ts";
 

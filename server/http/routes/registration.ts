@@ -5,8 +5,8 @@ import {
   registrationFlowJson,
   submitRegistration,
 } from "../../flows/registration/service.ts";
-import { readBody } from "../body.ts";
-import type { RequestContext } from "../context.ts";
+import { readBody } from "../../request/body.ts";
+import type { RequestContext } from "../../request/context.ts";
 import { sendOutcome } from "../outcome.ts";
 import { deliverError, errorJson, json, toHttpError } from "../respond.ts";
 import { route } from "../router.ts";

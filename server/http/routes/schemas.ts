@@ -1,4 +1,4 @@
-import { HttpError } from "../errors.ts";
+import { HttpError } from "../../request/errors.ts";
 import { json } from "../respond.ts";
 import { route } from "../router.ts";
 

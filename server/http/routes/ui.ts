@@ -1,6 +1,6 @@
-import { loginPage, registrationPage, settingsPage } from "../../ui/pages/flow-pages.ts";
-import { errorContainerPage, uiIndex, welcomePage } from "../../ui/pages/info-pages.ts";
-import { stylesheet } from "../../ui/pages/style.ts";
+import { loginPage, registrationPage, settingsPage } from "../../pages/flow-pages.ts";
+import { errorContainerPage, uiIndex, welcomePage } from "../../pages/info-pages.ts";
+import { stylesheet } from "../../pages/style.ts";
 import { route } from "../router.ts";
 
 /** The built-in account UI on the public listener, the default `ui_url`s (server/config/resolve.ts). */

@@ -1,9 +1,9 @@
 import type { CredentialRecord, FullIdentity } from "../../../db/store.ts";
 import type { CredentialsImport, VerifiableAddressImport } from "../../../shared/admin.ts";
 import type { AppDeps } from "../../deps.ts";
-import { errors } from "../../http/errors.ts";
 import { isSupportedHash } from "../../methods/password/hasher.ts";
 import { checkMaxLength } from "../../methods/password/policy.ts";
+import { errors } from "../../request/errors.ts";
 import { message } from "../../ui/messages.ts";
 import { passwordIdentifiers, withPassword } from "../manager.ts";
 import { normalizeEmail, normalizePhone } from "../normalize.ts";

@@ -7,7 +7,7 @@ import {
 } from "../../../shared/admin.ts";
 import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
-import { errors } from "../../http/errors.ts";
+import { errors } from "../../request/errors.ts";
 import { verifiedAtOf } from "./imports.ts";
 import { loadIdentity, parseInput, storeUpdate, toAdminIdentityJson } from "./shared.ts";
 import { revise } from "./write.ts";

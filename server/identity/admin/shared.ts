@@ -3,7 +3,7 @@ import { ConflictError, type FullIdentity } from "../../../db/store.ts";
 import { credentialTypeSchema } from "../../../shared/admin.ts";
 import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
-import { errors, HttpError } from "../../http/errors.ts";
+import { errors, HttpError } from "../../request/errors.ts";
 import { identityToJson } from "../serialize.ts";
 import type { TraitIssue } from "../validate.ts";
 

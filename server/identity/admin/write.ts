@@ -11,7 +11,7 @@ import {
 } from "../../../shared/admin.ts";
 import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
-import { errors } from "../../http/errors.ts";
+import { errors } from "../../request/errors.ts";
 import { newIdentity, withTraits } from "../manager.ts";
 import {
   oidcIdentifier,

@@ -4,7 +4,7 @@
  * SHA-1 leave the server, and the answer lists every known suffix under that prefix with its count.
  */
 import type { Clock } from "../../clock.ts";
-import { HttpError } from "../../http/errors.ts";
+import { HttpError } from "../../request/errors.ts";
 
 export interface BreachLookupOptions {
   /**

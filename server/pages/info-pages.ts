@@ -1,6 +1,6 @@
-import type { FullIdentity } from "../../../db/store.ts";
-import type { RequestContext } from "../../http/context.ts";
-import { redirect } from "../../http/respond.ts";
+import type { FullIdentity } from "../../db/store.ts";
+import { redirect } from "../http/respond.ts";
+import type { RequestContext } from "../request/context.ts";
 import { errorBody } from "./flow-pages.ts";
 import { escapeHtml, link, pageResponse, publicPath, publicUrl } from "./html.ts";
 

@@ -1,5 +1,5 @@
-import type { RequestContext } from "../../http/context.ts";
-import { html } from "../../http/respond.ts";
+import { html } from "../http/respond.ts";
+import type { RequestContext } from "../request/context.ts";
 
 /** Escapes text for HTML element content and double- or single-quoted attribute values. */
 export function escapeHtml(value: unknown): string {

@@ -1,4 +1,4 @@
-import type { RequestContext } from "../../http/context.ts";
+import type { RequestContext } from "../request/context.ts";
 
 /** The built-in UI's stylesheet: a centred card, readable type, visible focus, accessible colours. */
 export const STYLESHEET = `:root {

@@ -1,9 +1,10 @@
+import { type FormValues, formDataToValues, parseFormBody } from "../decoding/form-values.ts";
 import { HttpError } from "./errors.ts";
 
 /** Kratos caps request bodies at 5 MiB (contract §0.3). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
-export type FormValues = Map<string, string[]>;
+export type { FormValues };
 
 export type ParsedBody = { kind: "json"; value: unknown } | { kind: "form"; values: FormValues };
 
@@ -61,16 +62,6 @@ function tooLarge(limit: number): HttpError {
   });
 }
 
-export function formValuesFromSearchParams(params: URLSearchParams): FormValues {
-  const values: FormValues = new Map();
-  for (const [k, v] of params) {
-    const list = values.get(k);
-    if (list) list.push(v);
-    else values.set(k, [v]);
-  }
-  return values;
-}
-
 /**
  * Reads and decodes a request body the way Kratos's form/JSON decoder does: JSON, urlencoded or
  * multipart; anything else, an empty body, malformed JSON or an oversized body is a 400 whose
@@ -104,21 +95,14 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Pa
   if (type === "application/x-www-form-urlencoded") {
     return {
       kind: "form",
-      values: formValuesFromSearchParams(new URLSearchParams(new TextDecoder().decode(bytes))),
+      values: parseFormBody(new TextDecoder().decode(bytes)),
     };
   }
   try {
     const fd = await new Response(bytes, {
       headers: { "content-type": req.headers.get("content-type")! },
     }).formData();
-    const values: FormValues = new Map();
-    for (const [k, v] of fd) {
-      if (typeof v !== "string") continue;
-      const list = values.get(k);
-      if (list) list.push(v);
-      else values.set(k, [v]);
-    }
-    return { kind: "form", values };
+    return { kind: "form", values: formDataToValues(fd) };
   } catch (err) {
     throw new HttpError(400, { reason: `Unable to decode multipart form: ${(err as Error).message}` });
   }

@@ -1,10 +1,10 @@
-import type { UiContainer } from "../../../shared/ui.ts";
-import { getLoginFlow, loginFlowJson } from "../../flows/login/service.ts";
-import { getRegistrationFlow, registrationFlowJson } from "../../flows/registration/service.ts";
-import { getSettingsFlow } from "../../flows/settings/service.ts";
-import type { RequestContext } from "../../http/context.ts";
-import type { HttpError } from "../../http/errors.ts";
-import { redirect, toHttpError } from "../../http/respond.ts";
+import type { UiContainer } from "../../shared/ui.ts";
+import { getLoginFlow, loginFlowJson } from "../flows/login/service.ts";
+import { getRegistrationFlow, registrationFlowJson } from "../flows/registration/service.ts";
+import { getSettingsFlow } from "../flows/settings/service.ts";
+import { redirect, toHttpError } from "../http/respond.ts";
+import type { RequestContext } from "../request/context.ts";
+import type { HttpError } from "../request/errors.ts";
 import { escapeHtml, link, type Page, pageResponse, publicPath, publicUrl } from "./html.ts";
 import { renderFlow } from "./render-flow.ts";
 
