@@ -87,12 +87,78 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Every Kratos error Tessera answers with, one named constructor each (contract §1.2). Services
+ * build errors through these, never with `new HttpError(...)` inline, so an id, its status and its
+ * default texts are written once.
+ */
 export const errors = {
   badRequest: (reason: string, init: Omit<HttpErrorInit, "reason"> = {}) =>
     new HttpError(400, { reason, ...init }),
   notFound: (reason?: string, message = "Unable to locate the resource") =>
     new HttpError(404, { message, ...(reason ? { reason } : {}) }),
+  /** A path nothing is mounted on. */
+  routeNotFound: () => new HttpError(404, { message: "The requested resource could not be found" }),
+  methodNotAllowed: (reason: string) => new HttpError(405, { reason }),
   forbidden: (init: HttpErrorInit) => new HttpError(403, init),
-  conflict: (reason: string) => new HttpError(409, { reason }),
+  conflict: (reason: string, init: Omit<HttpErrorInit, "reason"> = {}) =>
+    new HttpError(409, { reason, ...init }),
   internal: (reason?: string) => new HttpError(500, reason ? { reason } : {}),
+
+  /** 401 `session_inactive`; `message` differs between endpoints as it does in Kratos. */
+  sessionInactive: (
+    reason = "No valid session credentials found in the request.",
+    message = "The request could not be authorized",
+  ) => new HttpError(401, { id: "session_inactive", reason, message }),
+  /** 400 `session_already_available` (login and registration with a session). */
+  sessionAlreadyAvailable: (reason: string) =>
+    new HttpError(400, { id: "session_already_available", reason }),
+  /** 401 `session_aal1_required`. */
+  sessionAal1Required: (reason: string) => new HttpError(401, { id: "session_aal1_required", reason }),
+  /** 403 `session_refresh_required` (contract §10.3). */
+  sessionRefreshRequired: (redirectTo: string) =>
+    new HttpError(403, {
+      id: "session_refresh_required",
+      reason:
+        "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
+      extra: { redirect_browser_to: redirectTo },
+    }),
+  /** 422 `browser_location_change_required` (a flow continues with a navigation, e.g. to a provider). */
+  browserLocationChangeRequired: (redirectTo: string) =>
+    new HttpError(422, {
+      id: "browser_location_change_required",
+      reason: `In order to complete this flow please redirect the browser to: ${redirectTo}`,
+      message: "browser location change required",
+      extra: { redirect_browser_to: redirectTo },
+    }),
+  /** 403 `security_csrf_violation` (contract §9). */
+  csrfViolation: (details: Record<string, unknown>) =>
+    new HttpError(403, {
+      id: "security_csrf_violation",
+      reason:
+        "Please retry the flow and optionally clear your cookies. The request was rejected to protect you from Cross-Site-Request-Forgery (CSRF) which could cause account takeover, leaking personal information, and other serious security issues.",
+      details,
+      message: "the request was rejected to protect you from Cross-Site-Request-Forgery",
+    }),
+  /** 403 `security_identity_mismatch`: a flow of another identity. */
+  identityMismatch: (
+    reason = "The request was initiated by someone else and has been blocked for security reasons. Please go back and try again.",
+  ) => new HttpError(403, { id: "security_identity_mismatch", reason }),
+  /** 400 `self_service_flow_disabled`. */
+  flowDisabled: (reason: string) => new HttpError(400, { id: "self_service_flow_disabled", reason }),
+  /** 410 `self_service_flow_expired`; `extra` carries `use_flow_id` and friends for submissions. */
+  flowExpired: (init: Omit<HttpErrorInit, "id">) =>
+    new HttpError(410, { id: "self_service_flow_expired", ...init }),
+  /** 400 `self_service_flow_return_to_forbidden`. */
+  returnToForbidden: (reason: string) =>
+    new HttpError(400, { id: "self_service_flow_return_to_forbidden", reason }),
+  /** 404 for a method or flow switched off in the configuration. */
+  methodDisabled: () =>
+    new HttpError(404, {
+      reason:
+        "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.",
+    }),
+  /** 502 `upstream_error` (a dependency such as the breached-password API failed). */
+  upstream: (reason: string, message = "Upstream error") =>
+    new HttpError(502, { id: "upstream_error", reason, message }),
 };
