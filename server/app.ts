@@ -4,7 +4,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { resolveConfig } from "./config/resolve.ts";
 import type { Config } from "./config/schema.ts";
 import type { AppDeps } from "./deps.ts";
-import { ReturnToPolicy } from "./flows/return-to.ts";
+import { ReturnToPolicy } from "./flows/kit/return-to.ts";
 import { withCors } from "./http/cors.ts";
 import { adminHandler, publicHandler } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";

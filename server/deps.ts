@@ -1,7 +1,7 @@
 import type { Store } from "../db/store.ts";
 import type { Clock } from "./clock.ts";
 import type { ResolvedConfig } from "./config/resolve.ts";
-import type { ReturnToPolicy } from "./flows/return-to.ts";
+import type { ReturnToPolicy } from "./flows/kit/return-to.ts";
 import type { SchemaForms } from "./identity/forms.ts";
 import type { SchemaRegistry } from "./identity/registry.ts";
 import type { Logger } from "./logger.ts";

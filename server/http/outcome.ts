@@ -3,7 +3,7 @@ import {
   type Caller,
   type FlowOutcome,
   refreshRequiredError,
-} from "../flows/outcome.ts";
+} from "../flows/kit/outcome.ts";
 import type { RequestContext } from "../request/context.ts";
 import { appendQuery } from "../request/url.ts";
 import { errorJson, errorRedirect, json, redirect } from "./respond.ts";

@@ -8,8 +8,8 @@ import {
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { ErrorEnvelope } from "../../shared/errors.ts";
-import type { Caller, FlowOutcome } from "../flows/outcome.ts";
-import { browserLocationChangeError, refreshRequiredError } from "../flows/outcome.ts";
+import type { Caller, FlowOutcome } from "../flows/kit/outcome.ts";
+import { browserLocationChangeError, refreshRequiredError } from "../flows/kit/outcome.ts";
 import { HttpError } from "../request/errors.ts";
 import type { TrpcContext } from "./context.ts";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { SettingsFlowJson } from "../../shared/flows.ts";
-import type { Caller } from "../flows/outcome.ts";
+import type { Caller } from "../flows/kit/outcome.ts";
 import {
   createSettingsFlow,
   getSettingsFlow,

@@ -10,8 +10,8 @@ import { HttpError } from "../../request/errors.ts";
 import { toRfc3339 } from "../../time.ts";
 import { message } from "../../ui/messages.ts";
 import { csrfNode, inputNode } from "../../ui/nodes.ts";
-import { bodyField, clearMessages, renderError } from "../form.ts";
-import type { Caller, FlowOutcome } from "../outcome.ts";
+import { bodyField, clearMessages, renderError } from "../kit/form.ts";
+import type { Caller, FlowOutcome } from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -23,7 +23,7 @@ import {
   requireFlowParam,
   setUi,
   uiOf,
-} from "../record.ts";
+} from "../kit/record.ts";
 
 export interface LoginInit {
   type: "browser" | "api";

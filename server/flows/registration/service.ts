@@ -14,9 +14,8 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode, inputNode } from "../../ui/nodes.ts";
 import { profileNodes } from "../../ui/profile-nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
-import { bodyField, type FlowIssue, renderError } from "../form.ts";
-import { methodDisabled, reasonMessageOf } from "../login/service.ts";
-import type { Caller, FlowOutcome } from "../outcome.ts";
+import { bodyField, type FlowIssue, renderError } from "../kit/form.ts";
+import type { Caller, FlowOutcome } from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -28,8 +27,9 @@ import {
   requireFlowParam,
   setUi,
   uiOf,
-} from "../record.ts";
-import { toFormValues } from "../values.ts";
+} from "../kit/record.ts";
+import { toFormValues } from "../kit/values.ts";
+import { methodDisabled, reasonMessageOf } from "../login/service.ts";
 
 const alreadySignedIn = () =>
   new HttpError(400, {

@@ -8,8 +8,8 @@ import { identityToJson } from "../../identity/serialize.ts";
 import type { RequestContext } from "../../request/context.ts";
 import type { ActiveSession } from "../../session/service.ts";
 import { message } from "../../ui/messages.ts";
-import type { FlowIssue } from "../form.ts";
-import type { SettingsMethod } from "./continuity.ts";
+import type { SettingsMethod } from "../kit/continuity.ts";
+import type { FlowIssue } from "../kit/form.ts";
 import type { MethodContext } from "./methods.ts";
 import { settingsFlowJson } from "./service.ts";
 

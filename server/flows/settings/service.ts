@@ -8,8 +8,8 @@ import type { RequestContext } from "../../request/context.ts";
 import { HttpError } from "../../request/errors.ts";
 import type { ActiveSession } from "../../session/service.ts";
 import { message } from "../../ui/messages.ts";
-import { methodDisabled, reasonMessageOf } from "../login/service.ts";
-import type { Caller, FlowOutcome } from "../outcome.ts";
+import { abortPausedSubmissions, resumeSubmission, type SettingsMethod } from "../kit/continuity.ts";
+import type { Caller, FlowOutcome } from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -20,9 +20,9 @@ import {
   newFlow,
   requireFlowParam,
   uiOf,
-} from "../record.ts";
-import { toFormValues } from "../values.ts";
-import { abortPausedSubmissions, resumeSubmission, type SettingsMethod } from "./continuity.ts";
+} from "../kit/record.ts";
+import { toFormValues } from "../kit/values.ts";
+import { methodDisabled, reasonMessageOf } from "../login/service.ts";
 import { runBeforeHooks } from "./hooks.ts";
 import { type MethodContext, runSettingsMethod } from "./methods.ts";
 import { settingsNodes } from "./nodes.ts";

@@ -1,5 +1,5 @@
+import type { Caller } from "../../flows/kit/outcome.ts";
 import { createLoginFlow, getLoginFlow, loginFlowJson, submitLogin } from "../../flows/login/service.ts";
-import type { Caller } from "../../flows/outcome.ts";
 import { readBody } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { sendOutcome } from "../outcome.ts";

@@ -1,4 +1,4 @@
-import type { Caller } from "../../flows/outcome.ts";
+import type { Caller } from "../../flows/kit/outcome.ts";
 import {
   createSettingsFlow,
   getSettingsFlow,

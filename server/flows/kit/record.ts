@@ -1,10 +1,10 @@
-import type { FlowKind, FlowRecord } from "../../db/store.ts";
-import type { UiContainer, UiNode, UiText } from "../../shared/ui.ts";
-import type { AppDeps } from "../deps.ts";
-import type { RequestContext } from "../request/context.ts";
-import { assertCsrf } from "../request/csrf.ts";
-import { HttpError } from "../request/errors.ts";
-import { toRfc3339 } from "../time.ts";
+import type { FlowKind, FlowRecord } from "../../../db/store.ts";
+import type { UiContainer, UiNode, UiText } from "../../../shared/ui.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { RequestContext } from "../../request/context.ts";
+import { assertCsrf } from "../../request/csrf.ts";
+import { HttpError } from "../../request/errors.ts";
+import { toRfc3339 } from "../../time.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,6 +1,6 @@
-import type { UiContainer, UiText } from "../../shared/ui.ts";
-import type { ParsedBody } from "../request/body.ts";
-import { inputNode } from "../ui/nodes.ts";
+import type { UiContainer, UiText } from "../../../shared/ui.ts";
+import type { ParsedBody } from "../../request/body.ts";
+import { inputNode } from "../../ui/nodes.ts";
 
 /** A message for a node (by dot path, e.g. "traits.email" or "password") or global when path is "". */
 export interface FlowIssue {

@@ -1,4 +1,4 @@
-import { HttpError } from "../request/errors.ts";
+import { HttpError } from "../../request/errors.ts";
 
 interface AllowEntry {
   scheme: string;

@@ -1,5 +1,5 @@
-import type { FlowRecord, SessionRecord } from "../../db/store.ts";
-import { HttpError } from "../request/errors.ts";
+import type { FlowRecord, SessionRecord } from "../../../db/store.ts";
+import { HttpError } from "../../request/errors.ts";
 
 /**
  * What a flow step ends in (DESIGN "One outcome type"). Services return these; each adapter maps

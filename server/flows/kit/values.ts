@@ -1,6 +1,6 @@
-import { isDecodeError, jsonToFormValues } from "../decoding/form-values.ts";
-import type { FormValues, ParsedBody } from "../request/body.ts";
-import { HttpError } from "../request/errors.ts";
+import { isDecodeError, jsonToFormValues } from "../../decoding/form-values.ts";
+import type { FormValues, ParsedBody } from "../../request/body.ts";
+import { HttpError } from "../../request/errors.ts";
 
 /** "JSON follows form format" (contract §5.2): both body kinds become form values for the decoders. */
 export function toFormValues(body: ParsedBody): { values: FormValues } | { error: HttpError } {
