@@ -3,25 +3,57 @@ import { type CookieOptions, parseCookies, serializeCookie } from "./cookies.ts"
 import { isValidCsrfCookie, maskCsrfToken, newCsrfToken } from "./csrf.ts";
 import { acceptsJson, isJsonRequest } from "./negotiate.ts";
 
-/** Per-request state: parsed URL and cookies, cookies to set, and the CSRF cookie token. */
+/** What every view of one request shares: the cookies to set and the CSRF cookie token. */
+interface SharedState {
+  setCookies: string[];
+  csrf: string | undefined;
+  csrfIssued: boolean;
+}
+
+/**
+ * One request, independent of the transport that carried it: its URL, cookies, cookies to set and
+ * the CSRF cookie token. The REST routes, the tRPC procedures and the pages all hand one of these to
+ * the flow services; `at()` gives another URL's view of the same request (tRPC calls are made "as"
+ * the REST endpoint that does the same thing) without copying what must be shared.
+ */
 export class RequestContext {
   readonly url: URL;
   readonly cookies: Map<string, string>;
-  readonly setCookies: string[] = [];
-  #csrf: string | undefined;
-  #csrfIssued = false;
+  readonly #state: SharedState;
 
   constructor(
     readonly req: Request,
     readonly deps: AppDeps,
     /** Lets a listener route on a rewritten path (the admin listener's optional /admin prefix). */
     rewrite?: (url: URL) => URL,
+    shared?: { cookies: Map<string, string>; state: SharedState },
   ) {
     const url = new URL(req.url);
     this.url = rewrite ? rewrite(url) : url;
+    if (shared) {
+      this.cookies = shared.cookies;
+      this.#state = shared.state;
+      return;
+    }
     this.cookies = parseCookies(req.headers.get("cookie"));
     const existing = this.cookies.get(deps.csrfCookieName);
-    this.#csrf = isValidCsrfCookie(existing) ? existing : undefined;
+    this.#state = {
+      setCookies: [],
+      csrf: isValidCsrfCookie(existing) ? existing : undefined,
+      csrfIssued: false,
+    };
+  }
+
+  /** The same request seen at another path and query (cookies and cookies to set are shared). */
+  at(path: string, query: Record<string, string | undefined> = {}): RequestContext {
+    const url = new URL(path, this.url);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    return new RequestContext(this.req, this.deps, () => url, { cookies: this.cookies, state: this.#state });
+  }
+
+  /** Set-Cookie values to send with the response, in the order they were set. */
+  get setCookies(): string[] {
+    return this.#state.setCookies;
   }
 
   get isJson(): boolean {
@@ -34,13 +66,13 @@ export class RequestContext {
 
   /** The CSRF cookie token sent by the client, if valid. Never issues one. */
   get csrfCookieToken(): string | undefined {
-    return this.#csrf;
+    return this.#state.csrf;
   }
 
   /** Returns the CSRF cookie token, issuing a cookie (once per request) when the client had none. */
   ensureCsrf(): string {
-    if (!this.#csrf) this.#issueCsrf();
-    return this.#csrf!;
+    if (!this.#state.csrf) this.#issueCsrf();
+    return this.#state.csrf!;
   }
 
   /** A fresh masked token for a form, derived from the (possibly new) cookie token. */
@@ -50,16 +82,16 @@ export class RequestContext {
 
   /** New CSRF cookie: after sign-in as a different identity and on logout (contract §9.1). */
   rotateCsrf(): void {
-    this.#csrfIssued = false;
+    this.#state.csrfIssued = false;
     this.#issueCsrf();
   }
 
   #issueCsrf(): void {
-    if (this.#csrfIssued) return;
-    this.#csrfIssued = true;
-    this.#csrf = newCsrfToken();
+    if (this.#state.csrfIssued) return;
+    this.#state.csrfIssued = true;
+    this.#state.csrf = newCsrfToken();
     const { config } = this.deps;
-    this.setCookie(this.deps.csrfCookieName, this.#csrf, {
+    this.setCookie(this.deps.csrfCookieName, this.#state.csrf, {
       path: config.raw.cookies.path,
       domain: config.raw.cookies.domain,
       maxAge: 31_536_000,
@@ -70,7 +102,7 @@ export class RequestContext {
   }
 
   setCookie(name: string, value: string, opts: CookieOptions): void {
-    this.setCookies.push(serializeCookie(name, value, opts));
+    this.#state.setCookies.push(serializeCookie(name, value, opts));
   }
 
   /** The URL the client used, honouring X-Forwarded-Proto/Host like Kratos's request_url. */

@@ -20,7 +20,6 @@ import {
   whoami,
 } from "../session/self-service.ts";
 import { sessionTokenOf } from "../session/service.ts";
-import { asRestCall } from "./context.ts";
 import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, toResult } from "./outcome.ts";
 import { settingsRouter } from "./settings.ts";
@@ -48,7 +47,7 @@ const registration = router({
   /** `GET /self-service/registration/{browser,api}` for a JSON caller. */
   create: procedure.input(createRegistrationInput).mutation(async ({ ctx, input }) => {
     const caller: Caller = { flowType: input.type, json: true };
-    const http = asRestCall(ctx.http, `/self-service/registration/${input.type}`, {
+    const http = ctx.http.at(`/self-service/registration/${input.type}`, {
       return_to: input.returnTo,
     });
     const outcome = await createRegistrationFlow(ctx.deps, http, input.type, input.returnTo ?? null, caller);
@@ -78,7 +77,7 @@ const login = router({
   /** `GET /self-service/login/{browser,api}?refresh=&aal=&return_to=` for a JSON caller. */
   create: procedure.input(createLoginInput).mutation(async ({ ctx, input }) => {
     const caller: Caller = { flowType: input.type, json: true };
-    const http = asRestCall(ctx.http, `/self-service/login/${input.type}`, {
+    const http = ctx.http.at(`/self-service/login/${input.type}`, {
       refresh: input.refresh ? "true" : undefined,
       aal: input.aal,
       return_to: input.returnTo,

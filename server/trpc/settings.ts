@@ -9,7 +9,6 @@ import {
 } from "../flows/settings/service.ts";
 import type { ParsedBody } from "../request/body.ts";
 import { HttpError } from "../request/errors.ts";
-import { asRestCall } from "./context.ts";
 import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, toResult } from "./outcome.ts";
 import { checkedByService, flowIdInput, flowTypeInput, traits, transientPayload } from "./wire.ts";
@@ -48,7 +47,7 @@ export const settingsRouter = router({
     .input(z.object({ type: flowTypeInput, returnTo: z.string().optional() }))
     .mutation(async ({ ctx, input }) => {
       const caller: Caller = { flowType: input.type, json: true };
-      const http = asRestCall(ctx.http, `/self-service/settings/${input.type}`, {
+      const http = ctx.http.at(`/self-service/settings/${input.type}`, {
         return_to: input.returnTo,
       });
       const outcome = await createSettingsFlow(ctx.deps, http, input.type, input.returnTo ?? null, caller);
@@ -65,7 +64,7 @@ export const settingsRouter = router({
     .input(z.object({ flow: z.string(), body: checkedByService(settingsBody) }))
     .mutation(async ({ ctx, input }): Promise<FlowResult<SettingsFlowJson, SettingsFlowJson>> => {
       // As REST's `POST /self-service/settings?flow=`: what the flow's web hooks see as `request_url`.
-      const http = asRestCall(ctx.http, "/self-service/settings", { flow: input.flow });
+      const http = ctx.http.at("/self-service/settings", { flow: input.flow });
       const result = await submitSettings(ctx.deps, http, {
         flowId: input.flow,
         readPayload: async (): Promise<ParsedBody> => ({ kind: "json", value: input.body }),
