@@ -5,6 +5,7 @@ import { resolveConfig } from "./config/resolve.ts";
 import type { Config } from "./config/schema.ts";
 import type { AppDeps } from "./deps.ts";
 import { ReturnToPolicy } from "./flows/kit/return-to.ts";
+import type { MethodRegistry } from "./flows/methods.ts";
 import { withCors } from "./http/cors.ts";
 import { adminHandler, publicHandler } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";
@@ -12,6 +13,7 @@ import { SchemaRegistry } from "./identity/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createHasher } from "./methods/password/hasher.ts";
 import { createPasswordPolicy } from "./methods/password/policy.ts";
+import { defaultMethods } from "./methods/registry.ts";
 import { sha256Hex } from "./request/base64.ts";
 import { createLucia } from "./session/lucia.ts";
 import { SessionService } from "./session/service.ts";
@@ -27,6 +29,8 @@ export interface App {
 export interface AppOptions {
   clock?: Clock;
   logger?: Logger;
+  /** The methods the flows offer; tests register extra ones (default: server/methods/registry.ts). */
+  methods?: MethodRegistry;
   /** Used for outbound HTTP (breached-password range API, web hooks); tests may pass their own. */
   fetch?: typeof fetch;
 }
@@ -51,6 +55,7 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     logger,
     registry,
     forms: compileAllForms(registry),
+    methods: options.methods ?? defaultMethods(),
     hasher: createHasher(rawConfig.hashers),
     policy: createPasswordPolicy(rawConfig.selfservice.methods.password.config, {
       clock,

@@ -2,6 +2,7 @@ import type { Store } from "../db/store.ts";
 import type { Clock } from "./clock.ts";
 import type { ResolvedConfig } from "./config/resolve.ts";
 import type { ReturnToPolicy } from "./flows/kit/return-to.ts";
+import type { MethodRegistry } from "./flows/methods.ts";
 import type { SchemaForms } from "./identity/forms.ts";
 import type { SchemaRegistry } from "./identity/registry.ts";
 import type { Logger } from "./logger.ts";
@@ -18,6 +19,8 @@ export interface AppDeps {
   registry: SchemaRegistry;
   /** Per identity schema: node templates, key order and payload decoders, compiled at start. */
   forms: Map<string, SchemaForms>;
+  /** The methods and the flows each implements (server/methods/registry.ts). */
+  methods: MethodRegistry;
   hasher: PasswordHasher;
   policy: PasswordPolicy;
   sessions: SessionService;

@@ -1,24 +1,40 @@
-import type { FullIdentity } from "../../db/store.ts";
+import type { FullIdentity, SessionRecord } from "../../db/store.ts";
+import type { ContinueWith } from "../../shared/flows.ts";
 import type { HookConfig } from "../config/schema.ts";
 import type { AppDeps } from "../deps.ts";
+import { identityToJson } from "../identity/serialize.ts";
 import type { RequestContext } from "../request/context.ts";
 import { callWebHook, isPrePersist, type WebHookIdentityPatch, type WebHookIssue } from "./web-hook.ts";
 
-/** What running a list of hooks asks the flow to do next. */
-export type HookVerdict =
-  | { kind: "continue"; patch?: WebHookIdentityPatch }
-  /** A hook rejected the submission with messages; render them like validation errors. */
-  | { kind: "reject"; issues: WebHookIssue[] };
+/**
+ * The one hook executor of every flow (contract §11.5–§11.6). A flow runs its configured hooks in
+ * three phases: `before` when a flow is created, `pre` after a submission is decided but before it
+ * is persisted (only hooks that may interrupt: web hooks with `response.parse`/`can_interrupt`), and
+ * `post` after it is persisted (everything else). Each hook runs in exactly one phase.
+ */
 
+/** Who the hooks run for: the request, the flow as JSON and, after a decision, the identity. */
 export interface HookRun {
   deps: AppDeps;
   ctx: RequestContext;
   flowJson: unknown;
-  identityJson?: unknown;
-  sessionJson?: unknown;
-  /** The session the request came with; `revoke_active_sessions` keeps it. */
-  sessionId?: string;
+  /** The proposed identity (`pre`) or the saved one (`post`). */
   identity?: FullIdentity;
+  /** The session the request came with (settings) or the one just issued (login). */
+  session?: SessionRecord;
+}
+
+/** What `pre` hooks ask the flow to do. */
+export type PreVerdict =
+  | { kind: "continue"; patch?: WebHookIdentityPatch }
+  /** A hook rejected the submission with messages; render them like validation errors. */
+  | { kind: "reject"; issues: WebHookIssue[] };
+
+/** What `post` hooks add to the flow's answer. */
+export interface PostEffects {
+  continueWith: ContinueWith[];
+  /** Issued by the `session` hook (registration). */
+  session?: SessionRecord;
 }
 
 function requestInfo(ctx: RequestContext) {
@@ -30,35 +46,73 @@ function requestInfo(ctx: RequestContext) {
   };
 }
 
-/**
- * Runs hooks in their configured order. Web hook failures throw HttpErrors (502/504) that the flow
- * delivers as errors; `response.parse` rejections and identity patches come back as a verdict.
- */
-export async function runHooks(hooks: readonly HookConfig[], run: HookRun): Promise<HookVerdict> {
+async function webHook(hook: HookConfig & { hook: "web_hook" }, run: HookRun) {
+  const { deps, identity, session } = run;
+  return callWebHook(
+    hook.config,
+    {
+      flow: run.flowJson,
+      ...(identity ? { identity: identityToJson(identity, { publicBaseUrl: deps.config.publicBase }) } : {}),
+      ...(session && identity ? { session: deps.sessions.toJson(session, identity) } : {}),
+      request: requestInfo(run.ctx),
+    },
+    { fetch: deps.fetch },
+  );
+}
+
+/** `before` hooks: web hooks, called with the flow being created (a failure refuses the flow). */
+export async function runBeforeHooks(hooks: readonly HookConfig[], run: HookRun): Promise<void> {
+  for (const hook of hooks) if (hook.hook === "web_hook") await webHook(hook, run);
+}
+
+/** `pre` hooks: the interrupting web hooks, which may reject the submission or patch the identity. */
+export async function runPreHooks(hooks: readonly HookConfig[], run: HookRun): Promise<PreVerdict> {
   let patch: WebHookIdentityPatch | undefined;
   for (const hook of hooks) {
-    if (hook.hook === "revoke_active_sessions") {
-      if (run.identity) await run.deps.store.revokeSessionsOfIdentity(run.identity.id, run.sessionId);
-      continue;
-    }
-    if (hook.hook !== "web_hook") continue;
-    const result = await callWebHook(
-      hook.config,
-      {
-        flow: run.flowJson,
-        ...(run.identityJson !== undefined ? { identity: run.identityJson } : {}),
-        ...(run.sessionJson !== undefined ? { session: run.sessionJson } : {}),
-        request: requestInfo(run.ctx),
-      },
-      { fetch: run.deps.fetch },
-    );
+    if (hook.hook !== "web_hook" || !isPrePersist(hook)) continue;
+    const result = await webHook(hook, run);
     if (result.kind === "messages") return { kind: "reject", issues: result.issues };
     if (result.kind === "identity") patch = { ...patch, ...result.patch };
   }
   return patch ? { kind: "continue", patch } : { kind: "continue" };
 }
 
-/** Kratos splits a method's after-hooks: parsing web hooks run before the identity is saved. */
-export function splitAfterHooks(hooks: readonly HookConfig[]) {
-  return { pre: hooks.filter((h) => isPrePersist(h)), post: hooks.filter((h) => !isPrePersist(h)) };
+/**
+ * `post` hooks, in their configured order. `session` issues a session for the identity (it is
+ * implied by login, where it does nothing); `revoke_active_sessions` ends every other session of the
+ * identity; `show_verification_ui` points at the verification flow the verifier started, and so adds
+ * nothing while verification is off; `require_verified_address` is checked by login before it
+ * issues a session (see `unverifiedLogin`).
+ */
+export async function runPostHooks(
+  hooks: readonly HookConfig[],
+  run: HookRun & { identity: FullIdentity; method: string; issuesSession: boolean },
+): Promise<PostEffects> {
+  const effects: PostEffects = { continueWith: [] };
+  for (const hook of hooks) {
+    switch (hook.hook) {
+      case "web_hook":
+        if (!isPrePersist(hook))
+          await webHook(hook, { ...run, ...(effects.session ? { session: effects.session } : {}) });
+        break;
+      case "session":
+        if (run.issuesSession && !effects.session) {
+          effects.session = await run.deps.sessions.create(run.identity, run.method, run.ctx);
+        }
+        break;
+      case "revoke_active_sessions":
+        await run.deps.store.revokeSessionsOfIdentity(run.identity.id, (effects.session ?? run.session)?.id);
+        break;
+      case "show_verification_ui":
+      case "require_verified_address":
+        break;
+    }
+  }
+  return effects;
+}
+
+/** `require_verified_address` (login, contract §11.5): a password sign-in needs a verified address. */
+export function unverifiedLogin(hooks: readonly HookConfig[], identity: FullIdentity): boolean {
+  if (!hooks.some((h) => h.hook === "require_verified_address")) return false;
+  return !identity.verifiableAddresses.some((a) => a.verified);
 }

@@ -1,10 +1,6 @@
-import {
-  browserLocationChangeError,
-  type Caller,
-  type FlowOutcome,
-  refreshRequiredError,
-} from "../flows/kit/outcome.ts";
+import type { Caller, FlowOutcome } from "../flows/kit/outcome.ts";
 import type { RequestContext } from "../request/context.ts";
+import { errors } from "../request/errors.ts";
 import { appendQuery } from "../request/url.ts";
 import { errorJson, errorRedirect, json, redirect } from "./respond.ts";
 
@@ -22,16 +18,15 @@ export async function sendOutcome(
         ? json(ctx, outcome.status, outcome.body)
         : redirect(ctx, appendQuery(uiUrl, { flow: outcome.flow.id }));
     case "success":
-      if (outcome.session && outcome.setSessionCookie && caller.flowType === "browser") {
-        ctx.deps.sessions.setCookie(ctx, outcome.session);
-      }
       return asJson ? json(ctx, 200, outcome.body) : redirect(ctx, outcome.redirectTo);
+    case "redirect":
+      return redirect(ctx, outcome.to, outcome.status ?? 303);
     case "refresh_required":
       if (!asJson) return redirect(ctx, outcome.redirectTo);
-      return errorJson(ctx, refreshRequiredError(outcome.redirectTo));
+      return errorJson(ctx, errors.sessionRefreshRequired(outcome.redirectTo));
     case "browser_location_change":
       if (!asJson) return redirect(ctx, outcome.redirectTo);
-      return errorJson(ctx, browserLocationChangeError(outcome.redirectTo));
+      return errorJson(ctx, errors.browserLocationChangeRequired(outcome.redirectTo));
     case "error":
       return asJson ? errorJson(ctx, outcome.error) : errorRedirect(ctx, outcome.error);
   }

@@ -53,3 +53,10 @@ export const passwordDecoder: PayloadDecoder = compilePayloadDecoder(passwordPay
 export function compileAllForms(registry: SchemaRegistry): Map<string, SchemaForms> {
   return new Map(registry.ids().map((id) => [id, compileForms(registry.get(id)!)]));
 }
+
+/** The forms of an identity's schema; every registered schema has them (compiled at start). */
+export function formsOf(deps: { forms: Map<string, SchemaForms> }, schemaId: string): SchemaForms {
+  const forms = deps.forms.get(schemaId);
+  if (!forms) throw new Error(`identity schema "${schemaId}" is not registered`);
+  return forms;
+}

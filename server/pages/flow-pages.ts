@@ -1,7 +1,8 @@
+import type { SettingsFlowJson } from "../../shared/flows.ts";
 import type { UiContainer } from "../../shared/ui.ts";
 import { getLoginFlow, loginFlowJson } from "../flows/login/service.ts";
 import { getRegistrationFlow, registrationFlowJson } from "../flows/registration/service.ts";
-import { getSettingsFlow } from "../flows/settings/service.ts";
+import { fetchSettingsFlow } from "../flows/settings/service.ts";
 import { redirect, toHttpError } from "../http/respond.ts";
 import type { RequestContext } from "../request/context.ts";
 import type { HttpError } from "../request/errors.ts";
@@ -150,7 +151,12 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
   }
   let ui: UiContainer;
   try {
-    ui = (await getSettingsFlow(ctx.deps, active, id)).ui;
+    const outcome = await fetchSettingsFlow(ctx.deps, ctx, id, true);
+    ui = (outcome.kind === "form" ? (outcome.body as SettingsFlowJson) : undefined)?.ui ?? {
+      action: "",
+      method: "POST",
+      nodes: [],
+    };
   } catch (err) {
     return flowFailure(ctx, "settings", err);
   }

@@ -38,6 +38,20 @@ export function sessionTokenOf(
   return undefined;
 }
 
+/** The assurance level a method proves (Kratos: first factors are aal1, second factors aal2). */
+const SECOND_FACTORS = new Set(["totp", "webauthn", "lookup_secret"]);
+export function aalOfMethod(method: string): "aal1" | "aal2" {
+  return SECOND_FACTORS.has(method) ? "aal2" : "aal1";
+}
+
+/** A session's level: aal2 once a first and a second factor were completed, aal1 after a first. */
+export function aalOfMethods(methods: readonly AuthenticationMethodRecord[]): SessionRecord["aal"] {
+  if (methods.length === 0) return "aal0";
+  const first = methods.some((m) => m.aal === "aal1");
+  const second = methods.some((m) => m.aal === "aal2");
+  return first && second ? "aal2" : "aal1";
+}
+
 export class SessionService {
   constructor(
     private readonly deps: Pick<AppDeps, "store" | "clock" | "config">,
@@ -75,17 +89,18 @@ export class SessionService {
   /** A brand-new session for an identity that just authenticated with `method`. */
   async create(identity: FullIdentity, method: string, ctx: RequestContext): Promise<SessionRecord> {
     const now = this.deps.clock.now();
+    const methods: AuthenticationMethodRecord[] = [{ method, aal: aalOfMethod(method), completedAt: now }];
     const session: SessionRecord = {
       id: crypto.randomUUID(),
       token: `ory_st_${generateId(32)}`,
       logoutToken: `ory_lo_${generateId(32)}`,
       identityId: identity.id,
       active: true,
-      aal: "aal1",
+      aal: aalOfMethods(methods),
       issuedAt: now,
       authenticatedAt: now,
       expiresAt: new Date(now.getTime() + this.deps.config.ms.sessionLifespan),
-      authenticationMethods: [{ method, aal: "aal1", completedAt: now }],
+      authenticationMethods: methods,
       devices: [deviceOf(ctx)],
       createdAt: now,
       updatedAt: now,
@@ -100,12 +115,17 @@ export class SessionService {
     method: AuthenticationMethodRecord["method"],
   ): Promise<SessionRecord> {
     const now = this.deps.clock.now();
+    const methods = [
+      ...session.authenticationMethods,
+      { method, aal: aalOfMethod(method), completedAt: now },
+    ];
     const updated: SessionRecord = {
       ...session,
+      aal: aalOfMethods(methods),
       issuedAt: now,
       authenticatedAt: now,
       expiresAt: new Date(now.getTime() + this.deps.config.ms.sessionLifespan),
-      authenticationMethods: [...session.authenticationMethods, { method, aal: "aal1", completedAt: now }],
+      authenticationMethods: methods,
       updatedAt: now,
     };
     await this.deps.store.updateSession(updated);

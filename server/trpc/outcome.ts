@@ -8,9 +8,8 @@ import {
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import type { ErrorEnvelope } from "../../shared/errors.ts";
-import type { Caller, FlowOutcome } from "../flows/kit/outcome.ts";
-import { browserLocationChangeError, refreshRequiredError } from "../flows/kit/outcome.ts";
-import { HttpError } from "../request/errors.ts";
+import type { FlowOutcome, SubmitInput } from "../flows/kit/outcome.ts";
+import { errors, HttpError } from "../request/errors.ts";
 import type { TrpcContext } from "./context.ts";
 
 /**
@@ -68,31 +67,32 @@ export function toTRPCError(err: HttpError): TRPCError {
  * Maps a flow outcome for a tRPC caller (always a JSON caller). `F` is the flow's wire type, `S` the
  * success body's; the services produce exactly those bodies for JSON callers.
  */
-export function toResult<F, S extends object>(
-  ctx: TrpcContext,
-  outcome: FlowOutcome,
-  caller: Caller,
-): FlowResult<F, S> {
+export function toResult<F, S extends object>(outcome: FlowOutcome): FlowResult<F, S> {
   switch (outcome.kind) {
     case "form":
       return { status: "form", flow: outcome.body as F };
     case "success":
-      if (outcome.session && outcome.setSessionCookie && caller.flowType === "browser") {
-        ctx.deps.sessions.setCookie(ctx.http, outcome.session);
-      }
       return { status: "success", ...((outcome.body ?? {}) as S) };
+    case "redirect":
+      // Only browsers that are not JSON callers are redirected; a tRPC call never is.
+      throw toTRPCError(errors.internal());
     case "refresh_required":
-      throw toTRPCError(refreshRequiredError(outcome.redirectTo));
+      throw toTRPCError(errors.sessionRefreshRequired(outcome.redirectTo));
     case "browser_location_change":
-      throw toTRPCError(browserLocationChangeError(outcome.redirectTo));
+      throw toTRPCError(errors.browserLocationChangeRequired(outcome.redirectTo));
     case "error":
       throw toTRPCError(outcome.error);
   }
 }
 
+/** A typed body handed to a flow service exactly as REST hands it a decoded JSON body. */
+export function jsonSubmission(flowId: string, body: unknown): SubmitInput {
+  return { flowId, readPayload: async () => ({ kind: "json", value: body }), json: true };
+}
+
 /** For steps that, for a JSON caller, can only show a flow (creating one): the flow itself. */
-export function expectForm<F>(ctx: TrpcContext, outcome: FlowOutcome, caller: Caller): F {
-  const result = toResult<F, object>(ctx, outcome, caller);
+export function expectForm<F>(outcome: FlowOutcome): F {
+  const result = toResult<F, object>(outcome);
   if (result.status !== "form") throw toTRPCError(new HttpError(500));
   return result.flow;
 }

@@ -9,7 +9,6 @@ import {
   registrationFlowJson,
   submitRegistration,
 } from "../flows/registration/service.ts";
-import type { ParsedBody } from "../request/body.ts";
 import {
   endSession,
   listOtherSessions,
@@ -21,7 +20,7 @@ import {
 } from "../session/self-service.ts";
 import { sessionTokenOf } from "../session/service.ts";
 import { procedure, router } from "./init.ts";
-import { expectForm, type FlowResult, toResult } from "./outcome.ts";
+import { expectForm, type FlowResult, jsonSubmission, toResult } from "./outcome.ts";
 import { settingsRouter } from "./settings.ts";
 import {
   checkedByService,
@@ -40,9 +39,6 @@ import {
  * they do for a single-page app (cookies + CSRF token, JSON instead of redirects).
  */
 
-/** A typed body handed to a service exactly as REST hands it a decoded JSON body. */
-const jsonBody = (value: unknown) => async (): Promise<ParsedBody> => ({ kind: "json", value });
-
 const registration = router({
   /** `GET /self-service/registration/{browser,api}` for a JSON caller. */
   create: procedure.input(createRegistrationInput).mutation(async ({ ctx, input }) => {
@@ -51,7 +47,7 @@ const registration = router({
       return_to: input.returnTo,
     });
     const outcome = await createRegistrationFlow(ctx.deps, http, input.type, input.returnTo ?? null, caller);
-    return expectForm<RegistrationFlowJson>(ctx, outcome, caller);
+    return expectForm<RegistrationFlowJson>(outcome);
   }),
   /** `GET /self-service/registration/flows?id=`. */
   get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<RegistrationFlowJson> => {
@@ -62,14 +58,9 @@ const registration = router({
   submit: procedure
     .input(z.object({ flow: z.string(), body: checkedByService(registrationPasswordBody) }))
     .mutation(async ({ ctx, input }): Promise<FlowResult<RegistrationFlowJson, RegistrationSuccess>> => {
-      const { outcome, caller } = await submitRegistration(
-        ctx.deps,
-        ctx.http,
-        input.flow,
-        jsonBody(input.body),
-        true,
-      );
-      return toResult(ctx, outcome, caller);
+      const http = ctx.http.at("/self-service/registration", { flow: input.flow });
+      const { outcome } = await submitRegistration(ctx.deps, http, jsonSubmission(input.flow, input.body));
+      return toResult(outcome);
     }),
 });
 
@@ -93,7 +84,7 @@ const login = router({
       },
       caller,
     );
-    return expectForm<LoginFlowJson>(ctx, outcome, caller);
+    return expectForm<LoginFlowJson>(outcome);
   }),
   /** `GET /self-service/login/flows?id=`. */
   get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<LoginFlowJson> => {
@@ -104,10 +95,9 @@ const login = router({
   submit: procedure
     .input(z.object({ flow: z.string(), body: checkedByService(loginPasswordBody) }))
     .mutation(async ({ ctx, input }): Promise<FlowResult<LoginFlowJson, LoginSuccess>> => {
-      const { outcome, caller } = await submitLogin(ctx.deps, ctx.http, input.flow, jsonBody(input.body), {
-        json: true,
-      });
-      return toResult(ctx, outcome, caller);
+      const http = ctx.http.at("/self-service/login", { flow: input.flow });
+      const { outcome } = await submitLogin(ctx.deps, http, jsonSubmission(input.flow, input.body));
+      return toResult(outcome);
     }),
 });
 

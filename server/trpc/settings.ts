@@ -1,16 +1,9 @@
 import { z } from "zod";
 import type { SettingsFlowJson } from "../../shared/flows.ts";
 import type { Caller } from "../flows/kit/outcome.ts";
-import {
-  createSettingsFlow,
-  getSettingsFlow,
-  noSessionError,
-  submitSettings,
-} from "../flows/settings/service.ts";
-import type { ParsedBody } from "../request/body.ts";
-import { HttpError } from "../request/errors.ts";
+import { createSettingsFlow, fetchSettingsFlow, submitSettings } from "../flows/settings/service.ts";
 import { procedure, router } from "./init.ts";
-import { expectForm, type FlowResult, toResult } from "./outcome.ts";
+import { expectForm, type FlowResult, jsonSubmission, toResult } from "./outcome.ts";
 import { checkedByService, flowIdInput, flowTypeInput, traits, transientPayload } from "./wire.ts";
 
 /** `updateSettingsFlowWithProfileMethod`. */
@@ -51,13 +44,11 @@ export const settingsRouter = router({
         return_to: input.returnTo,
       });
       const outcome = await createSettingsFlow(ctx.deps, http, input.type, input.returnTo ?? null, caller);
-      return expectForm<SettingsFlowJson>(ctx, outcome, caller);
+      return expectForm<SettingsFlowJson>(outcome);
     }),
   /** `GET /self-service/settings/flows?id=` (the signed-in owner only; no CSRF check, as REST). */
   get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<SettingsFlowJson> => {
-    const active = await ctx.deps.sessions.fromRequest(ctx.http);
-    if (!active) throw noSessionError();
-    return getSettingsFlow(ctx.deps, active, input.id);
+    return expectForm<SettingsFlowJson>(await fetchSettingsFlow(ctx.deps, ctx.http, input.id, true));
   }),
   /** `POST /self-service/settings?flow=` with a JSON body. */
   submit: procedure
@@ -65,13 +56,7 @@ export const settingsRouter = router({
     .mutation(async ({ ctx, input }): Promise<FlowResult<SettingsFlowJson, SettingsFlowJson>> => {
       // As REST's `POST /self-service/settings?flow=`: what the flow's web hooks see as `request_url`.
       const http = ctx.http.at("/self-service/settings", { flow: input.flow });
-      const result = await submitSettings(ctx.deps, http, {
-        flowId: input.flow,
-        readPayload: async (): Promise<ParsedBody> => ({ kind: "json", value: input.body }),
-        json: true,
-      });
-      // Only non-JSON callers are sent to the login UI; a JSON caller without a session gets a 401.
-      if ("loginUi" in result) throw new HttpError(500);
-      return toResult(ctx, result.outcome, result.caller);
+      const { outcome } = await submitSettings(ctx.deps, http, jsonSubmission(input.flow, input.body));
+      return toResult(outcome);
     }),
 });

@@ -1,21 +1,21 @@
-import type { ContinuityRecord } from "../../../db/store.ts";
+import type { ContinuityRecord, FlowKind, FlowRecord } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { RequestContext } from "../../request/context.ts";
 
 /**
- * A paused settings submission waiting for a refresh login (contract §10.3). The container lives in
- * the store, bound to the identity; the browser holds only its id in the continuity cookie.
+ * A browser submission paused until something happens elsewhere: today a refresh login before a
+ * protected settings change (contract §10.3); later an OIDC round trip or an MFA step-up. The
+ * container lives in the store, keyed by flow kind and method and bound to the identity; the
+ * browser holds only its id in the continuity cookie.
  */
 export const CONTINUITY_COOKIE = "ory_kratos_continuity";
 const LIFESPAN_MS = 15 * 60_000;
-export const SETTINGS_METHODS = ["profile", "password", "oidc"] as const;
-export type SettingsMethod = (typeof SETTINGS_METHODS)[number];
 
-export const containerName = (method: SettingsMethod) => `ory_kratos_settings_${method}`;
+/** Kratos's container names: `ory_kratos_<flow>_<method>`, e.g. `ory_kratos_settings_profile`. */
+export const containerName = (kind: FlowKind, method: string) => `ory_kratos_${kind}_${method}`;
 
 export interface PausedSubmission {
-  flowId: string;
-  method: SettingsMethod;
+  method: string;
   /** The submitted form values, replayed through the normal checks on resume. */
   values: Record<string, string[]>;
 }
@@ -32,23 +32,29 @@ function cookieOptions(deps: AppDeps, maxAge: number) {
   };
 }
 
+/** Every container name a flow kind can hold, one per registered method. */
+function namesOf(deps: AppDeps, kind: FlowKind): string[] {
+  return deps.methods.map((m) => containerName(kind, m.id));
+}
+
 export async function pauseSubmission(
   deps: AppDeps,
   ctx: RequestContext,
   identityId: string,
+  flow: FlowRecord,
   paused: PausedSubmission,
 ): Promise<void> {
   const now = deps.clock.now();
   const record: ContinuityRecord = {
     id: crypto.randomUUID(),
-    name: containerName(paused.method),
+    name: containerName(flow.kind, paused.method),
     identityId,
-    payload: { flow_id: paused.flowId, method: paused.method, values: paused.values },
+    payload: { flow_id: flow.id, method: paused.method, values: paused.values },
     expiresAt: new Date(now.getTime() + LIFESPAN_MS),
     createdAt: now,
   };
   // Only the most recent paused payload counts (contract §10.3 guarantees).
-  await deps.store.deleteContinuityByNames(identityId, SETTINGS_METHODS.map(containerName));
+  await deps.store.deleteContinuityByNames(identityId, namesOf(deps, flow.kind));
   await deps.store.saveContinuity(record);
   ctx.setCookie(CONTINUITY_COOKIE, record.id, cookieOptions(deps, LIFESPAN_MS / 1000));
 }
@@ -61,7 +67,7 @@ export async function resumeSubmission(
   deps: AppDeps,
   ctx: RequestContext,
   identityId: string,
-  flowId: string,
+  flow: FlowRecord,
 ): Promise<PausedSubmission | undefined> {
   const id = ctx.cookies.get(CONTINUITY_COOKIE);
   if (!id || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
@@ -69,21 +75,21 @@ export async function resumeSubmission(
   if (!record) return undefined;
   await deps.store.deleteContinuity(record.id);
   ctx.setCookie(CONTINUITY_COOKIE, "", cookieOptions(deps, -1));
-  const payload = record.payload as {
-    flow_id?: string;
-    method?: SettingsMethod;
-    values?: Record<string, string[]>;
-  };
+  const payload = record.payload as { flow_id?: string; method?: string; values?: Record<string, string[]> };
   const valid =
     record.identityId === identityId &&
+    record.name === containerName(flow.kind, payload.method ?? "") &&
     record.expiresAt.getTime() > deps.clock.now().getTime() &&
-    payload.flow_id === flowId &&
-    payload.method !== undefined &&
+    payload.flow_id === flow.id &&
     payload.values !== undefined;
-  return valid ? { flowId, method: payload.method!, values: payload.values! } : undefined;
+  return valid ? { method: payload.method!, values: payload.values! } : undefined;
 }
 
-/** A new settings flow aborts every pending change of the identity. */
-export async function abortPausedSubmissions(deps: AppDeps, identityId: string): Promise<void> {
-  await deps.store.deleteContinuityByNames(identityId, SETTINGS_METHODS.map(containerName));
+/** A new flow aborts every pending change of the identity in flows of its kind. */
+export async function abortPausedSubmissions(
+  deps: AppDeps,
+  kind: FlowKind,
+  identityId: string,
+): Promise<void> {
+  await deps.store.deleteContinuityByNames(identityId, namesOf(deps, kind));
 }

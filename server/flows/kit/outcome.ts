@@ -1,21 +1,20 @@
-import type { FlowRecord, SessionRecord } from "../../../db/store.ts";
-import { HttpError } from "../../request/errors.ts";
+import type { FlowRecord } from "../../../db/store.ts";
+import type { ParsedBody } from "../../request/body.ts";
+import type { HttpError } from "../../request/errors.ts";
 
 /**
- * What a flow step ends in (DESIGN "One outcome type"). Services return these; each adapter maps
- * them to its transport in one place (REST: server/http/outcome.ts, tRPC: server/trpc/outcome.ts).
+ * What a flow step ends in (DESIGN "One outcome type"). Services throw before a flow is loaded and
+ * return one of these after; each adapter maps them to its transport in one place (REST:
+ * server/http/outcome.ts, tRPC: server/trpc/outcome.ts, pages: server/pages/).
+ * Cookies a step sets (session, CSRF, continuity) are already on the request context.
  */
 export type FlowOutcome =
   /** Show the flow (e.g. with validation messages). `status` is the JSON status (200 or 400). */
   | { kind: "form"; flow: FlowRecord; body: unknown; status: 200 | 400 }
   /** Done. Browsers go to `redirectTo`; JSON callers get `body`. */
-  | {
-      kind: "success";
-      body: unknown;
-      redirectTo: string;
-      session?: SessionRecord;
-      setSessionCookie?: boolean;
-    }
+  | { kind: "success"; body: unknown; redirectTo: string }
+  /** A browser that must go elsewhere first (sign in, already signed in). JSON callers never get one. */
+  | { kind: "redirect"; to: string; status?: 302 | 303 }
   /** The session is too old: browsers re-authenticate at `redirectTo`, others get 403 (contract §10.3). */
   | { kind: "refresh_required"; redirectTo: string }
   /** A browser must navigate elsewhere (OIDC provider); JSON callers get 422. */
@@ -31,26 +30,21 @@ export interface Caller {
   json: boolean;
 }
 
+/** A submission's outcome with the caller it is for (known once the flow is loaded). */
+export interface Submitted {
+  outcome: FlowOutcome;
+  caller: Caller;
+}
+
+/** A submission as every adapter hands it to a flow service. */
+export interface SubmitInput {
+  flowId: string | null;
+  /** Reads the body; a settings resumption after re-authentication (GET) has none. */
+  readPayload: (() => Promise<ParsedBody>) | undefined;
+  /** Whether this request wants JSON (an SPA or tRPC); api flows always get JSON. */
+  json: boolean;
+}
+
 export function wantsJson(caller: Caller): boolean {
   return caller.flowType === "api" || caller.json;
-}
-
-/** The 403 for a session too old for a privileged change (contract §10.3). */
-export function refreshRequiredError(redirectTo: string): HttpError {
-  return new HttpError(403, {
-    id: "session_refresh_required",
-    reason:
-      "The login session is too old and thus not allowed to update these fields. Please re-authenticate.",
-    extra: { redirect_browser_to: redirectTo },
-  });
-}
-
-/** The 422 for a flow that continues with a browser navigation (OIDC). */
-export function browserLocationChangeError(redirectTo: string): HttpError {
-  return new HttpError(422, {
-    id: "browser_location_change_required",
-    reason: `In order to complete this flow please redirect the browser to: ${redirectTo}`,
-    message: "browser location change required",
-    extra: { redirect_browser_to: redirectTo },
-  });
 }

@@ -1,17 +1,19 @@
 import type { FlowRecord, FullIdentity, SessionRecord } from "../../../db/store.ts";
 import type { LoginFlowJson } from "../../../shared/flows.ts";
-import type { InputNode, UiText } from "../../../shared/ui.ts";
+import type { UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
-import { normalizeIdentifier } from "../../identity/normalize.ts";
-import type { ParsedBody } from "../../request/body.ts";
+import { runBeforeHooks, runPostHooks, runPreHooks, unverifiedLogin } from "../../hooks/run.ts";
+import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import { assertCsrf, assertNotBrowser } from "../../request/csrf.ts";
-import { HttpError } from "../../request/errors.ts";
+import { errors, HttpError } from "../../request/errors.ts";
+import type { ActiveSession } from "../../session/service.ts";
 import { toRfc3339 } from "../../time.ts";
 import { message } from "../../ui/messages.ts";
-import { csrfNode, inputNode } from "../../ui/nodes.ts";
-import { bodyField, clearMessages, renderError } from "../kit/form.ts";
-import type { Caller, FlowOutcome } from "../kit/outcome.ts";
+import { csrfNode } from "../../ui/nodes.ts";
+import { afterFor } from "../kit/after.ts";
+import { checkCsrf } from "../kit/csrf.ts";
+import { clearMessages, type FlowIssue, reasonMessage, renderError, toFormValues } from "../kit/form.ts";
+import type { Caller, FlowOutcome, SubmitInput, Submitted } from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -24,6 +26,14 @@ import {
   setUi,
   uiOf,
 } from "../kit/record.ts";
+import { dispatch, strategiesOf } from "../methods.ts";
+import type { LoginStrategy } from "./strategy.ts";
+
+/**
+ * The login flow engine (contract §16.1) for browsers, SPAs and native apps. Methods contribute
+ * through their `LoginStrategy`; validity, CSRF, the identity's state, hooks, the single use of a
+ * flow and issuing the session live here.
+ */
 
 export interface LoginInit {
   type: "browser" | "api";
@@ -33,45 +43,9 @@ export interface LoginInit {
 }
 
 const alreadySignedIn = () =>
-  new HttpError(400, {
-    id: "session_already_available",
-    reason:
-      "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?",
-  });
-
-/** The login identifier's label: the schema title of the identifier trait, else "ID" (1070004). */
-function identifierLabel(deps: AppDeps): UiText {
-  const title = deps.forms.get(deps.registry.defaultId)?.identifierTitle;
-  return title ? message(1070002, [title], { title }) : message(1070004);
-}
-
-function passwordNodes(deps: AppDeps, refreshIdentifier: string | undefined): InputNode[] {
-  const identifier =
-    refreshIdentifier !== undefined
-      ? inputNode("default", "identifier", "hidden", { value: refreshIdentifier, required: true })
-      : inputNode("default", "identifier", "text", {
-          value: "",
-          required: true,
-          autocomplete: "username",
-          label: identifierLabel(deps),
-        });
-  return [
-    identifier,
-    inputNode("password", "password", "password", {
-      required: true,
-      autocomplete: "current-password",
-      label: message(1070001),
-    }),
-    inputNode("password", "method", "submit", {
-      value: "password",
-      label: refreshIdentifier !== undefined ? message(1010001) : message(1010022),
-    }),
-  ];
-}
-
-function firstPasswordIdentifier(identity: FullIdentity): string | undefined {
-  return identity.credentials.find((c) => c.type === "password")?.identifiers[0];
-}
+  errors.sessionAlreadyAvailable(
+    "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?",
+  );
 
 export function loginFlowJson(flow: FlowRecord): LoginFlowJson {
   return {
@@ -97,22 +71,21 @@ export async function createLoginFlow(
   messages: UiText[] = [],
 ): Promise<FlowOutcome> {
   if (init.aal && init.aal !== "aal1" && init.aal !== "aal2") {
-    throw new HttpError(400, {
-      reason: `Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got ${init.aal}`,
-    });
+    throw errors.badRequest(
+      `Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got ${init.aal}`,
+    );
   }
   const active = await deps.sessions.fromRequest(ctx);
   if (!active && init.aal === "aal2") {
-    throw new HttpError(401, {
-      id: "session_aal1_required",
-      reason: "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
-    });
+    throw errors.sessionAal1Required(
+      "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
+    );
   }
   const returnTo = init.returnTo ? deps.returnTo.validate(init.returnTo) : undefined;
   const refresh = init.refresh && !!active;
   if (active && !refresh) {
     if (caller.json || caller.flowType === "api") return { kind: "error", error: alreadySignedIn() };
-    return { kind: "success", body: undefined, redirectTo: returnTo ?? deps.config.defaultReturnUrl };
+    return { kind: "redirect", to: returnTo ?? deps.config.defaultReturnUrl };
   }
   const flow = buildLoginFlow(deps, ctx, {
     type: init.type,
@@ -121,8 +94,25 @@ export async function createLoginFlow(
     returnTo,
     messages: refresh ? [message(1010003), ...messages] : messages,
   });
+  await runBeforeHooks(deps.config.raw.selfservice.flows.login.before.hooks, {
+    deps,
+    ctx,
+    flowJson: loginFlowJson(flow),
+  });
   await deps.store.createFlow(flow);
   return { kind: "form", flow, body: loginFlowJson(flow), status: 200 };
+}
+
+function loginNodes(
+  deps: AppDeps,
+  ctx: RequestContext,
+  type: "browser" | "api",
+  refreshing?: FullIdentity,
+): UiNode[] {
+  const nodes: UiNode[] = [csrfNode(type === "browser" ? ctx.maskedCsrf() : "")];
+  for (const strategy of strategiesOf(deps.methods, deps.config, "login"))
+    nodes.push(...strategy.nodes(deps, refreshing));
+  return nodes;
 }
 
 function buildLoginFlow(
@@ -137,11 +127,6 @@ function buildLoginFlow(
     requestUrl?: string;
   },
 ): FlowRecord {
-  const refreshIdentifier = opts.identity ? firstPasswordIdentifier(opts.identity) : undefined;
-  const showPassword =
-    deps.config.raw.selfservice.methods.password.enabled &&
-    (!opts.refresh || refreshIdentifier !== undefined);
-  const csrf = opts.type === "browser" ? ctx.maskedCsrf() : "";
   return newFlow(deps, {
     kind: "login",
     type: opts.type,
@@ -149,7 +134,7 @@ function buildLoginFlow(
     state: "choose_method",
     requestUrl: opts.requestUrl ?? ctx.requestUrl,
     returnTo: opts.returnTo,
-    nodes: [csrfNode(csrf), ...(showPassword ? passwordNodes(deps, refreshIdentifier) : [])],
+    nodes: loginNodes(deps, ctx, opts.type, opts.refresh ? opts.identity : undefined),
     messages: opts.messages,
     data: { refresh: opts.refresh, requested_aal: "aal1" },
     identityId: opts.identity?.id ?? null,
@@ -165,179 +150,166 @@ export async function getLoginFlow(
   return fetchFlow(deps, ctx, "login", id);
 }
 
-/** Submits a login flow with the password method (contract §16.1). */
+/** Submits a login flow (contract §16.1). */
 export async function submitLogin(
   deps: AppDeps,
   ctx: RequestContext,
-  flowId: string | null,
-  readPayload: () => Promise<ParsedBody>,
-  caller: Omit<Caller, "flowType">,
-): Promise<{ outcome: FlowOutcome; caller: Caller }> {
+  input: SubmitInput,
+): Promise<Submitted> {
   const flow = await loadFlow(
     deps,
     "login",
-    requireFlowParam(flowId),
+    requireFlowParam(input.flowId),
     "The login request could not be found. Please restart the flow.",
   );
-  const full: Caller = { flowType: flow.type, json: caller.json };
-  const json = full.json || full.flowType === "api";
-  const active = await deps.sessions.fromRequest(ctx);
-  const refresh = flow.data.refresh === true;
-  if (active && !refresh) {
-    if (json) return { outcome: { kind: "error", error: alreadySignedIn() }, caller: full };
+  const caller: Caller = { flowType: flow.type, json: input.json };
+  return { outcome: await new LoginSubmission(deps, ctx, flow, caller).run(input), caller };
+}
+
+class LoginSubmission {
+  #echo: Record<string, string> = {};
+
+  constructor(
+    readonly deps: AppDeps,
+    readonly ctx: RequestContext,
+    readonly flow: FlowRecord,
+    readonly caller: Caller,
+  ) {}
+
+  get json(): boolean {
+    return this.caller.json || this.flow.type === "api";
+  }
+
+  async run(input: SubmitInput): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
+    const active = await deps.sessions.fromRequest(ctx);
+    const refresh = flow.data.refresh === true;
+    if (active && !refresh) {
+      if (this.json) return { kind: "error", error: alreadySignedIn() };
+      return { kind: "redirect", to: deps.config.defaultReturnUrl };
+    }
+    if (isExpired(deps, flow)) return this.replaceExpired(refresh ? active : undefined);
+
+    let values: FormValues;
+    try {
+      if (!input.readPayload) throw errors.badRequest("The request body is missing.");
+      values = toFormValues(await input.readPayload());
+    } catch (err) {
+      if (err instanceof HttpError && err.code === 400)
+        return this.fail([{ path: "", message: reasonMessage(err) }]);
+      throw err;
+    }
+    const strategy = dispatch(deps.methods, deps.config, "login", values);
+    if (strategy === undefined) return this.fail([{ path: "", message: message(4010002) }]);
+    if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
+    return this.submit(strategy, values, active);
+  }
+
+  async submit(
+    strategy: LoginStrategy,
+    values: FormValues,
+    active: ActiveSession | undefined,
+  ): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
+    const prepared = strategy.prepare({ deps, ctx, flow }, values);
+    this.#echo = prepared.echo;
+    if (prepared.step.kind === "issues") return this.fail(prepared.step.issues);
+    const csrf = checkCsrf(ctx, flow, values);
+    if (csrf)
+      return csrf.code === 400
+        ? this.fail([{ path: "", message: reasonMessage(csrf) }])
+        : { kind: "error", error: csrf };
+
+    const result = await prepared.step.authenticate();
+    if (result.kind === "issues") return this.fail(result.issues);
+    const { identity } = result;
+    if (identity.state !== "active") return this.fail([{ path: "", message: message(4010011) }]);
+
+    const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.login.after, strategy.method);
+    if (unverifiedLogin(hooks, identity)) return this.fail([{ path: "", message: message(4000010) }]);
+    const pre = await runPreHooks(hooks, { deps, ctx, flowJson: loginFlowJson(flow), identity });
+    if (pre.kind === "reject") return this.fail(pre.issues);
+
+    // Re-authenticating the same identity keeps its session; anyone else gets a new one (and a new
+    // CSRF cookie), and a previous session of another identity ends (contract §16.1).
+    let session: SessionRecord;
+    if (active && active.identity.id === identity.id) {
+      session = await deps.sessions.refresh(active.session, strategy.method);
+    } else {
+      if (active) await deps.store.revokeSession(active.session.id);
+      session = await deps.sessions.create(identity, strategy.method, ctx);
+      if (flow.type === "browser") ctx.rotateCsrf();
+    }
+    flow.state = "passed_challenge";
+    flow.updatedAt = deps.clock.now();
+    await deps.store.updateFlow(flow);
+    const post = await runPostHooks(hooks, {
+      deps,
+      ctx,
+      flowJson: loginFlowJson(flow),
+      identity,
+      session,
+      method: strategy.method,
+      issuesSession: false,
+    });
+
+    const redirectTo =
+      flow.returnTo ?? returnToOf(deps, flow.requestUrl) ?? returnUrl ?? deps.config.defaultReturnUrl;
+    const sessionJson = deps.sessions.toJson(session, identity);
+    if (flow.type === "api") {
+      return {
+        kind: "success",
+        body: { session_token: session.token, session: sessionJson, continue_with: post.continueWith },
+        redirectTo,
+      };
+    }
+    deps.sessions.setCookie(ctx, session);
     return {
-      outcome: { kind: "success", body: undefined, redirectTo: deps.config.defaultReturnUrl },
-      caller: full,
+      kind: "success",
+      body: {
+        session: sessionJson,
+        continue_with: [
+          ...post.continueWith,
+          { action: "redirect_browser_to", redirect_browser_to: redirectTo },
+        ],
+      },
+      redirectTo,
     };
   }
-  if (isExpired(deps, flow)) {
+
+  async replaceExpired(active: ActiveSession | undefined): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
     const { args, context } = expiredMessageArgs(deps, flow);
+    const refresh = flow.data.refresh === true && !!active;
     const replacement = buildLoginFlow(deps, ctx, {
       type: flow.type,
-      refresh: refresh && !!active,
+      refresh,
       identity: refresh ? active?.identity : undefined,
       returnTo: flow.returnTo ?? undefined,
       messages: [message(4010001, args, context)],
       requestUrl: flow.requestUrl,
     });
     await deps.store.createFlow(replacement);
-    if (json)
-      return { outcome: { kind: "error", error: expiredError(deps, flow, replacement.id) }, caller: full };
-    return {
-      outcome: { kind: "form", flow: replacement, body: loginFlowJson(replacement), status: 400 },
-      caller: full,
-    };
+    if (this.json) return { kind: "error", error: expiredError(deps, flow, replacement.id) };
+    return { kind: "form", flow: replacement, body: loginFlowJson(replacement), status: 400 };
   }
 
-  const fail = async (
-    messages: { path: string; message: UiText }[],
-  ): Promise<{ outcome: FlowOutcome; caller: Caller }> => {
+  /** The flow again with the messages, the submitted identifier kept and a fresh CSRF token. */
+  async fail(issues: FlowIssue[]): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
     const ui = clearMessages(uiOf(flow));
-    renderError(ui, messages);
+    renderError(ui, issues);
     for (const n of ui.nodes) {
-      if (
-        n.attributes.node_type === "input" &&
-        n.attributes.name === "csrf_token" &&
-        flow.type === "browser"
-      ) {
-        n.attributes.value = ctx.maskedCsrf();
-      }
+      const a = n.attributes;
+      if (a.node_type !== "input") continue;
+      if (a.name === "csrf_token" && flow.type === "browser") a.value = ctx.maskedCsrf();
+      else if (a.type !== "hidden" && this.#echo[a.name] !== undefined) a.value = this.#echo[a.name];
     }
     setUi(flow, ui);
     flow.updatedAt = deps.clock.now();
     await deps.store.updateFlow(flow);
-    return { outcome: { kind: "form", flow, body: loginFlowJson(flow), status: 400 }, caller: full };
-  };
-
-  let body: ParsedBody;
-  try {
-    body = await readPayload();
-  } catch (err) {
-    if (err instanceof HttpError && err.code === 400)
-      return fail([{ path: "", message: reasonMessageOf(err) }]);
-    throw err;
+    return { kind: "form", flow, body: loginFlowJson(flow), status: 400 };
   }
-  const method = bodyField(body, "method");
-  if (method !== "password") return fail([{ path: "", message: message(4010002) }]);
-  if (!deps.config.raw.selfservice.methods.password.enabled) {
-    return { outcome: { kind: "error", error: methodDisabled() }, caller: full };
-  }
-  const identifierRaw = bodyField(body, "identifier") ?? bodyField(body, "password_identifier") ?? "";
-  const password = bodyField(body, "password") ?? "";
-  const missing: { path: string; message: UiText }[] = [];
-  if (!identifierRaw)
-    missing.push({
-      path: "identifier",
-      message: message(4000002, ["identifier"], { property: "identifier" }),
-    });
-  if (!password)
-    missing.push({ path: "password", message: message(4000002, ["password"], { property: "password" }) });
-  if (missing.length > 0) return failWithIdentifier(fail, flow, identifierRaw, missing);
-  if (flow.type === "browser") {
-    try {
-      assertCsrf({
-        req: ctx.req,
-        cookieToken: ctx.csrfCookieToken,
-        sentToken: bodyField(body, "csrf_token"),
-      });
-    } catch (err) {
-      return { outcome: { kind: "error", error: err as HttpError }, caller: full };
-    }
-  } else {
-    try {
-      assertNotBrowser(ctx.req, ctx.cookies.keys());
-    } catch (err) {
-      return failWithIdentifier(fail, flow, identifierRaw, [
-        { path: "", message: reasonMessageOf(err as HttpError) },
-      ]);
-    }
-  }
-
-  // A refresh flow pre-fills the session's identifier, but what counts is what was submitted: signing
-  // in there as a different identity replaces the session (contract §16.1).
-  const identifier = normalizeIdentifier(identifierRaw);
-  const identity = await deps.store.findIdentityByCredentialIdentifier("password", identifier);
-  const hash = identity?.credentials.find((c) => c.type === "password")?.config.hashed_password;
-  const ok =
-    typeof hash === "string"
-      ? await deps.hasher.verify(password, hash)
-      : await deps.hasher.dummyVerify(password);
-  if (!identity || !ok)
-    return failWithIdentifier(fail, flow, identifierRaw, [{ path: "", message: message(4000006) }]);
-  if (identity.state !== "active") {
-    return failWithIdentifier(fail, flow, identifierRaw, [{ path: "", message: message(4010011) }]);
-  }
-
-  let session: SessionRecord;
-  if (active && active.identity.id === identity.id) {
-    session = await deps.sessions.refresh(active.session, "password");
-  } else {
-    if (active) await deps.store.revokeSession(active.session.id);
-    session = await deps.sessions.create(identity, "password", ctx);
-    if (flow.type === "browser") ctx.rotateCsrf();
-  }
-  flow.state = "passed_challenge";
-  flow.updatedAt = deps.clock.now();
-  await deps.store.updateFlow(flow);
-
-  const after = deps.config.raw.selfservice.flows.login.after;
-  const redirectTo =
-    flow.returnTo ??
-    returnToOf(deps, flow.requestUrl) ??
-    after.password.default_browser_return_url ??
-    after.default_browser_return_url ??
-    deps.config.defaultReturnUrl;
-  const sessionJson = deps.sessions.toJson(session, identity);
-  const responseBody =
-    flow.type === "api"
-      ? { session_token: session.token, session: sessionJson, continue_with: [] }
-      : {
-          session: sessionJson,
-          continue_with: [{ action: "redirect_browser_to", redirect_browser_to: redirectTo }],
-        };
-  return {
-    outcome: { kind: "success", body: responseBody, redirectTo, session, setSessionCookie: true },
-    caller: full,
-  };
-}
-
-function failWithIdentifier(
-  fail: (m: { path: string; message: UiText }[]) => Promise<{ outcome: FlowOutcome; caller: Caller }>,
-  flow: FlowRecord,
-  identifier: string,
-  messages: { path: string; message: UiText }[],
-) {
-  const ui = uiOf(flow);
-  for (const n of ui.nodes) {
-    if (
-      n.attributes.node_type === "input" &&
-      n.attributes.name === "identifier" &&
-      n.attributes.type !== "hidden"
-    ) {
-      n.attributes.value = identifier;
-    }
-  }
-  return fail(messages);
 }
 
 function returnToOf(deps: AppDeps, requestUrl: string): string | undefined {
@@ -346,15 +318,4 @@ function returnToOf(deps: AppDeps, requestUrl: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function methodDisabled(): HttpError {
-  return new HttpError(404, {
-    reason:
-      "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.",
-  });
-}
-
-export function reasonMessageOf(err: HttpError): UiText {
-  return message(4000001, [err.reason ?? err.message], { reason: err.reason ?? err.message });
 }

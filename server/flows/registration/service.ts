@@ -1,21 +1,21 @@
-import { ConflictError, type FlowRecord, type FullIdentity, type SessionRecord } from "../../../db/store.ts";
+import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
 import type { ContinueWith, RegistrationFlowJson } from "../../../shared/flows.ts";
 import type { UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
-import type { SchemaForms } from "../../identity/forms.ts";
-import { newIdentity, passwordIdentifiers, withPassword } from "../../identity/manager.ts";
+import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
+import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
+import { formsOf } from "../../identity/forms.ts";
 import { identityToJson } from "../../identity/serialize.ts";
-import { checkMaxLength } from "../../methods/password/policy.ts";
-import type { ParsedBody } from "../../request/body.ts";
+import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import { assertCsrf, assertNotBrowser } from "../../request/csrf.ts";
-import { HttpError } from "../../request/errors.ts";
+import { errors, HttpError } from "../../request/errors.ts";
 import { message } from "../../ui/messages.ts";
-import { csrfNode, inputNode } from "../../ui/nodes.ts";
-import { profileNodes } from "../../ui/profile-nodes.ts";
+import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
-import { bodyField, type FlowIssue, renderError } from "../kit/form.ts";
-import type { Caller, FlowOutcome } from "../kit/outcome.ts";
+import { afterFor } from "../kit/after.ts";
+import { checkCsrf } from "../kit/csrf.ts";
+import { type FlowIssue, reasonMessage, renderError, toFormValues } from "../kit/form.ts";
+import type { Caller, FlowOutcome, SubmitInput, Submitted } from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -28,51 +28,35 @@ import {
   setUi,
   uiOf,
 } from "../kit/record.ts";
-import { toFormValues } from "../kit/values.ts";
-import { methodDisabled, reasonMessageOf } from "../login/service.ts";
+import { dispatch, strategiesOf } from "../methods.ts";
+import type { RegistrationStrategy } from "./strategy.ts";
+
+/**
+ * The registration flow engine (contract §16.2). Methods contribute through their
+ * `RegistrationStrategy`; validity, CSRF, hooks, creating the identity in one transaction and
+ * issuing the session (the `session` hook) live here.
+ */
 
 const alreadySignedIn = () =>
-  new HttpError(400, {
-    id: "session_already_available",
-    reason: "A valid session was detected and thus registration is not possible.",
-  });
+  errors.sessionAlreadyAvailable("A valid session was detected and thus registration is not possible.");
 
-const disabled = () =>
-  new HttpError(400, {
-    id: "self_service_flow_disabled",
-    reason: "Registration is not allowed because it was disabled.",
-  });
+const disabled = () => errors.flowDisabled("Registration is not allowed because it was disabled.");
 
 export function registrationFlowJson(flow: FlowRecord): RegistrationFlowJson {
   return { ...flowCommonJson(flow), state: flow.state, organization_id: null };
 }
 
-function formsOf(deps: AppDeps): SchemaForms {
-  return deps.forms.get(deps.registry.defaultId)!;
-}
-
-/** One-step password registration nodes: traits (group default), password and "Sign up". */
+/** The CSRF node and every enabled method's nodes, sorted by the default schema's key order. */
 function registrationNodes(
   deps: AppDeps,
   csrf: string,
-  traits: Record<string, unknown> | undefined,
+  submitted?: { method: string; values: Record<string, unknown> },
 ): UiNode[] {
-  const forms = formsOf(deps);
-  const traitNodes = profileNodes(forms.profileNodes, traits)
-    .filter((n) => n.attributes.name !== "method")
-    .map((n) => ({ ...n, group: "default" as const }));
-  const nodes: UiNode[] = [csrfNode(csrf), ...traitNodes];
-  if (deps.config.raw.selfservice.methods.password.enabled) {
-    nodes.push(
-      inputNode("password", "password", "password", {
-        required: true,
-        autocomplete: "new-password",
-        label: message(1070001),
-      }),
-      inputNode("password", "method", "submit", { value: "password", label: message(1040001) }),
-    );
+  const nodes: UiNode[] = [csrfNode(csrf)];
+  for (const strategy of strategiesOf(deps.methods, deps.config, "registration")) {
+    nodes.push(...strategy.nodes(deps, submitted?.method === strategy.method ? submitted.values : undefined));
   }
-  return sortNodes(nodes, forms.keyOrder);
+  return sortNodes(nodes, formsOf(deps, deps.registry.defaultId).keyOrder);
 }
 
 function buildFlow(
@@ -90,7 +74,7 @@ function buildFlow(
     state: "choose_method",
     requestUrl,
     returnTo,
-    nodes: registrationNodes(deps, type === "browser" ? ctx.maskedCsrf() : "", undefined),
+    nodes: registrationNodes(deps, type === "browser" ? ctx.maskedCsrf() : ""),
     messages,
   });
 }
@@ -106,9 +90,14 @@ export async function createRegistrationFlow(
   const returnTo = returnToParam ? deps.returnTo.validate(returnToParam) : undefined;
   if (await deps.sessions.fromRequest(ctx)) {
     if (caller.json || type === "api") return { kind: "error", error: alreadySignedIn() };
-    return { kind: "success", body: undefined, redirectTo: returnTo ?? deps.config.defaultReturnUrl };
+    return { kind: "redirect", to: returnTo ?? deps.config.defaultReturnUrl };
   }
   const flow = buildFlow(deps, ctx, type, returnTo, []);
+  await runBeforeHooks(deps.config.raw.selfservice.flows.registration.before.hooks, {
+    deps,
+    ctx,
+    flowJson: registrationFlowJson(flow),
+  });
   await deps.store.createFlow(flow);
   return { kind: "form", flow, body: registrationFlowJson(flow), status: 200 };
 }
@@ -121,29 +110,161 @@ export async function getRegistrationFlow(
   return fetchFlow(deps, ctx, "registration", id);
 }
 
-/** Submits a one-step password registration (contract §16.2). */
+/** Submits a registration flow (contract §16.2). */
 export async function submitRegistration(
   deps: AppDeps,
   ctx: RequestContext,
-  flowId: string | null,
-  readPayload: () => Promise<ParsedBody>,
-  json: boolean,
-): Promise<{ outcome: FlowOutcome; caller: Caller }> {
+  input: SubmitInput,
+): Promise<Submitted> {
   if (!deps.config.raw.selfservice.flows.registration.enabled) throw disabled();
   const flow = await loadFlow(
     deps,
     "registration",
-    requireFlowParam(flowId),
+    requireFlowParam(input.flowId),
     "The registration request could not be found. Please restart the flow.",
   );
-  const caller: Caller = { flowType: flow.type, json };
-  const asJson = json || flow.type === "api";
-  const done = (outcome: FlowOutcome) => ({ outcome, caller });
-  if (await deps.sessions.fromRequest(ctx)) {
-    if (asJson) return done({ kind: "error", error: alreadySignedIn() });
-    return done({ kind: "success", body: undefined, redirectTo: deps.config.defaultReturnUrl });
+  const caller: Caller = { flowType: flow.type, json: input.json };
+  return { outcome: await new RegistrationSubmission(deps, ctx, flow, caller).run(input), caller };
+}
+
+class RegistrationSubmission {
+  #submitted: { method: string; values: Record<string, unknown> } | undefined;
+  #transientPayload: Record<string, unknown> | undefined;
+
+  constructor(
+    readonly deps: AppDeps,
+    readonly ctx: RequestContext,
+    readonly flow: FlowRecord,
+    readonly caller: Caller,
+  ) {}
+
+  get json(): boolean {
+    return this.caller.json || this.flow.type === "api";
   }
-  if (isExpired(deps, flow)) {
+
+  async run(input: SubmitInput): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
+    if (await deps.sessions.fromRequest(ctx)) {
+      if (this.json) return { kind: "error", error: alreadySignedIn() };
+      return { kind: "redirect", to: deps.config.defaultReturnUrl };
+    }
+    if (isExpired(deps, flow)) return this.replaceExpired();
+
+    let values: FormValues;
+    try {
+      if (!input.readPayload) throw errors.badRequest("The request body is missing.");
+      values = toFormValues(await input.readPayload());
+    } catch (err) {
+      if (err instanceof HttpError && err.code === 400)
+        return this.fail([{ path: "", message: reasonMessage(err) }]);
+      throw err;
+    }
+    const strategy = dispatch(deps.methods, deps.config, "registration", values);
+    if (strategy === undefined) return this.fail([{ path: "", message: message(4010003) }]);
+    if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
+    return this.submit(strategy, values);
+  }
+
+  async submit(strategy: RegistrationStrategy, values: FormValues): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
+    const prepared = await strategy.prepare({ deps, ctx, flow }, values);
+    this.#submitted = { method: strategy.method, values: prepared.submitted };
+    this.#transientPayload = prepared.transientPayload;
+    if (prepared.step.kind === "issues") return this.fail(prepared.step.issues);
+    const csrf = checkCsrf(ctx, flow, values);
+    if (csrf)
+      return csrf.code === 400
+        ? this.fail([{ path: "", message: reasonMessage(csrf) }])
+        : { kind: "error", error: csrf };
+
+    const decided = await prepared.step.complete();
+    if (decided.kind === "issues") return this.fail(decided.issues);
+
+    const { hooks, returnUrl } = afterFor(
+      deps.config.raw.selfservice.flows.registration.after,
+      strategy.method,
+    );
+    let identity = decided.identity;
+    const pre = await runPreHooks(hooks, { deps, ctx, flowJson: this.hookFlowJson(), identity });
+    if (pre.kind === "reject") return this.fail(pre.issues);
+    if (pre.patch) {
+      const patched = applyIdentityPatch(deps, identity, pre.patch);
+      if (!patched.ok) return this.fail(patched.issues);
+      identity = patched.identity;
+    }
+
+    try {
+      identity = await deps.store.createIdentity(identity);
+    } catch (err) {
+      if (err instanceof ConflictError) return this.fail([{ path: "", message: message(4000007) }]);
+      throw err;
+    }
+    flow.state = "passed_challenge";
+    flow.updatedAt = deps.clock.now();
+    await deps.store.updateFlow(flow);
+    return this.succeed(strategy.method, identity, hooks, returnUrl);
+  }
+
+  /** Post-persist hooks (the `session` hook signs the new identity in), then the answer (§16.2). */
+  async succeed(
+    method: string,
+    identity: FullIdentity,
+    hooks: Parameters<typeof runPostHooks>[0],
+    returnUrl: string | undefined,
+  ): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
+    const post = await runPostHooks(hooks, {
+      deps,
+      ctx,
+      flowJson: this.hookFlowJson(),
+      identity,
+      method,
+      issuesSession: true,
+    });
+    const session = post.session;
+    if (session && flow.type === "browser") {
+      ctx.rotateCsrf();
+      deps.sessions.setCookie(ctx, session);
+    }
+    const redirectTo = flow.returnTo ?? returnUrl ?? deps.config.defaultReturnUrl;
+    const identityJson = identityToJson(identity, { publicBaseUrl: deps.config.publicBase });
+    const continueWith: ContinueWith[] = [...post.continueWith];
+    if (flow.type === "api") {
+      if (!session)
+        return { kind: "success", body: { identity: identityJson, continue_with: continueWith }, redirectTo };
+      continueWith.push({ action: "set_ory_session_token", ory_session_token: session.token });
+      return {
+        kind: "success",
+        body: {
+          session_token: session.token,
+          session: deps.sessions.toJson(session, identity),
+          identity: identityJson,
+          continue_with: continueWith,
+        },
+        redirectTo,
+      };
+    }
+    continueWith.push({ action: "redirect_browser_to", redirect_browser_to: redirectTo });
+    return {
+      kind: "success",
+      body: {
+        identity: identityJson,
+        ...(session ? { session: deps.sessions.toJson(session, identity) } : {}),
+        continue_with: continueWith,
+      },
+      redirectTo,
+    };
+  }
+
+  hookFlowJson() {
+    return {
+      ...registrationFlowJson(this.flow),
+      ...(this.#transientPayload ? { transient_payload: this.#transientPayload } : {}),
+    };
+  }
+
+  async replaceExpired(): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
     const { args, context } = expiredMessageArgs(deps, flow);
     const replacement = buildFlow(
       deps,
@@ -154,129 +275,23 @@ export async function submitRegistration(
       flow.requestUrl,
     );
     await deps.store.createFlow(replacement);
-    if (asJson) return done({ kind: "error", error: expiredError(deps, flow, replacement.id) });
-    return done({ kind: "form", flow: replacement, body: registrationFlowJson(replacement), status: 400 });
+    if (this.json) return { kind: "error", error: expiredError(deps, flow, replacement.id) };
+    return { kind: "form", flow: replacement, body: registrationFlowJson(replacement), status: 400 };
   }
 
-  let submittedTraits: Record<string, unknown> | undefined;
-  const fail = async (issues: FlowIssue[]) => {
-    const csrf = flow.type === "browser" ? ctx.maskedCsrf() : "";
+  /** The flow rebuilt with the submission echoed, the messages and a fresh CSRF token. */
+  async fail(issues: FlowIssue[]): Promise<FlowOutcome> {
+    const { deps, ctx, flow } = this;
     const fresh = {
       action: uiOf(flow).action,
       method: "POST",
-      nodes: registrationNodes(deps, csrf, submittedTraits),
+      nodes: registrationNodes(deps, flow.type === "browser" ? ctx.maskedCsrf() : "", this.#submitted),
     };
     const rendered = renderError(fresh, issues);
-    rendered.nodes = sortNodes(rendered.nodes, formsOf(deps).keyOrder);
+    rendered.nodes = sortNodes(rendered.nodes, formsOf(deps, deps.registry.defaultId).keyOrder);
     setUi(flow, rendered);
     flow.updatedAt = deps.clock.now();
     await deps.store.updateFlow(flow);
-    return done({ kind: "form", flow, body: registrationFlowJson(flow), status: 400 });
-  };
-
-  let body: ParsedBody;
-  try {
-    body = await readPayload();
-  } catch (err) {
-    if (err instanceof HttpError && err.code === 400)
-      return fail([{ path: "", message: reasonMessageOf(err) }]);
-    throw err;
+    return { kind: "form", flow, body: registrationFlowJson(flow), status: 400 };
   }
-  if (bodyField(body, "method") !== "password") return fail([{ path: "", message: message(4010003) }]);
-  if (!deps.config.raw.selfservice.methods.password.enabled)
-    return done({ kind: "error", error: methodDisabled() });
-
-  const values = toFormValues(body);
-  if ("error" in values) return fail([{ path: "", message: reasonMessageOf(values.error) }]);
-  const payload = formsOf(deps).registrationDecoder.decode(values.values);
-  submittedTraits = (payload.traits as Record<string, unknown>) ?? {};
-  const password = typeof payload.password === "string" ? payload.password : "";
-
-  const built = newIdentity(deps, { schemaId: deps.registry.defaultId, traits: submittedTraits });
-  const issues: FlowIssue[] = built.ok ? [] : built.issues;
-  if (!password)
-    issues.push({ path: "password", message: message(4000002, ["password"], { property: "password" }) });
-  if (issues.length > 0) return fail(issues);
-  if (flow.type === "browser") {
-    try {
-      assertCsrf({
-        req: ctx.req,
-        cookieToken: ctx.csrfCookieToken,
-        sentToken: bodyField(body, "csrf_token"),
-      });
-    } catch (err) {
-      return done({ kind: "error", error: err as HttpError });
-    }
-  } else {
-    try {
-      assertNotBrowser(ctx.req, ctx.cookies.keys());
-    } catch (err) {
-      return fail([{ path: "", message: reasonMessageOf(err as HttpError) }]);
-    }
-  }
-  let identity = (built as { identity: FullIdentity }).identity;
-  const identifiers = passwordIdentifiers(deps, identity);
-  if (identifiers.length === 0) return fail([{ path: "", message: message(4000009) }]);
-  const tooLong = checkMaxLength(password, deps.hasher);
-  const policyIssue = tooLong ?? (await deps.policy.check(password, identifiers));
-  if (policyIssue) return fail([{ path: "password", message: policyIssue }]);
-  identity = withPassword(deps, identity, await deps.hasher.hash(password));
-
-  try {
-    identity = await deps.store.createIdentity(identity);
-  } catch (err) {
-    if (err instanceof ConflictError) return fail([{ path: "", message: message(4000007) }]);
-    throw err;
-  }
-  flow.state = "passed_challenge";
-  flow.updatedAt = deps.clock.now();
-  await deps.store.updateFlow(flow);
-  return done(await afterRegistration(deps, ctx, flow, identity));
-}
-
-async function afterRegistration(
-  deps: AppDeps,
-  ctx: RequestContext,
-  flow: FlowRecord,
-  identity: FullIdentity,
-): Promise<FlowOutcome> {
-  const after = deps.config.raw.selfservice.flows.registration.after;
-  const hooks = after.password.hooks.length > 0 ? after.password.hooks : after.hooks;
-  const identityJson = identityToJson(identity, { publicBaseUrl: deps.config.publicBase });
-  let session: SessionRecord | undefined;
-  if (hooks.some((h) => h.hook === "session")) {
-    session = await deps.sessions.create(identity, "password", ctx);
-    if (flow.type === "browser") ctx.rotateCsrf();
-  }
-  const redirectTo =
-    flow.returnTo ??
-    after.password.default_browser_return_url ??
-    after.default_browser_return_url ??
-    deps.config.defaultReturnUrl;
-  const continueWith: ContinueWith[] = [];
-  let body: Record<string, unknown>;
-  if (flow.type === "api") {
-    if (session) continueWith.push({ action: "set_ory_session_token", ory_session_token: session.token });
-    body = session
-      ? {
-          session_token: session.token,
-          session: deps.sessions.toJson(session, identity),
-          identity: identityJson,
-          continue_with: continueWith,
-        }
-      : { identity: identityJson, continue_with: continueWith };
-  } else {
-    continueWith.push({ action: "redirect_browser_to", redirect_browser_to: redirectTo });
-    body = {
-      identity: identityJson,
-      ...(session ? { session: deps.sessions.toJson(session, identity) } : {}),
-      continue_with: continueWith,
-    };
-  }
-  return {
-    kind: "success",
-    body,
-    redirectTo,
-    ...(session ? { session, setSessionCookie: true } : {}),
-  };
 }

@@ -1,15 +1,26 @@
-import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
+import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
 import type { ContinueWith, SettingsFlowJson } from "../../../shared/flows.ts";
-import type { UiText } from "../../../shared/ui.ts";
+import type { UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
+import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
+import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
+import { protectedFieldsChanged } from "../../identity/apply.ts";
+import { commitIdentityChange } from "../../identity/commit.ts";
+import { formsOf } from "../../identity/forms.ts";
 import { identityToJson } from "../../identity/serialize.ts";
-import type { FormValues, ParsedBody } from "../../request/body.ts";
+import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import { HttpError } from "../../request/errors.ts";
+import { errors, HttpError } from "../../request/errors.ts";
+import { appendQuery } from "../../request/url.ts";
 import type { ActiveSession } from "../../session/service.ts";
 import { message } from "../../ui/messages.ts";
-import { abortPausedSubmissions, resumeSubmission, type SettingsMethod } from "../kit/continuity.ts";
-import type { Caller, FlowOutcome } from "../kit/outcome.ts";
+import { csrfNode } from "../../ui/nodes.ts";
+import { sortNodes } from "../../ui/sort.ts";
+import { afterFor } from "../kit/after.ts";
+import { abortPausedSubmissions, pauseSubmission, resumeSubmission } from "../kit/continuity.ts";
+import { checkCsrf } from "../kit/csrf.ts";
+import { type FlowIssue, reasonMessage, refreshCsrf, renderError, toFormValues } from "../kit/form.ts";
+import type { Caller, FlowOutcome, SubmitInput, Submitted } from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -19,34 +30,23 @@ import {
   loadFlow,
   newFlow,
   requireFlowParam,
+  setUi,
   uiOf,
 } from "../kit/record.ts";
-import { toFormValues } from "../kit/values.ts";
-import { methodDisabled, reasonMessageOf } from "../login/service.ts";
-import { runBeforeHooks } from "./hooks.ts";
-import { type MethodContext, runSettingsMethod } from "./methods.ts";
-import { settingsNodes } from "./nodes.ts";
+import { dispatch, strategiesOf } from "../methods.ts";
+import type { SettingsChange, SettingsRequest, SettingsStrategy } from "./strategy.ts";
 
 /**
- * The settings flow engine (contract §4): creating, fetching and submitting flows for browsers,
- * SPAs and native apps. The REST routes and the tRPC router both call these functions and map the
- * returned FlowOutcome to their transport.
+ * The settings flow engine (contract §4): creating, fetching and submitting settings flows for
+ * browsers, SPAs and native apps, whatever the method. Methods contribute through their
+ * `SettingsStrategy` (server/methods/<id>/settings.ts); the rules every method shares live here,
+ * once: session and flow validity, CSRF, the privileged-session guard, hooks, one transaction,
+ * rendering. The REST routes, the tRPC router and the pages call these functions.
  */
 
-const inactiveReason = {
-  browser: "No active session was found in this request.",
-  api: "This endpoint can only be accessed with a valid session. Please log in and try again.",
-};
-
-export function noSessionError(
-  reason = "A valid Ory Session Cookie or Ory Session Token is missing.",
-): HttpError {
-  return new HttpError(401, {
-    id: "session_inactive",
-    reason,
-    message: "The request could not be authorized",
-  });
-}
+/** The reason of a refused write whose identity changed after the form was shown. */
+const CHANGED_MEANWHILE =
+  "The account was changed while this form was open. Review the current values and submit again.";
 
 export function settingsFlowJson(
   deps: AppDeps,
@@ -63,10 +63,23 @@ export function settingsFlowJson(
   };
 }
 
-function loginInitUrl(deps: AppDeps, query: Record<string, string>): string {
-  const u = new URL("self-service/login/browser", deps.config.publicBase);
-  for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v);
-  return u.toString();
+/** Every enabled method's nodes for the identity, with the CSRF node, sorted (contract §3.5–§3.6). */
+export function settingsNodes(
+  deps: AppDeps,
+  identity: FullIdentity,
+  csrfToken: string,
+  submitted?: { method: string; values: Record<string, unknown> },
+): UiNode[] {
+  const nodes: UiNode[] = [csrfNode(csrfToken)];
+  for (const strategy of strategiesOf(deps.methods, deps.config, "settings")) {
+    const echo = submitted?.method === strategy.method ? submitted.values : undefined;
+    nodes.push(...strategy.nodes(deps, identity, echo));
+  }
+  return sortNodes(nodes, formsOf(deps, identity.schemaId).keyOrder);
+}
+
+function csrfFor(ctx: RequestContext, type: "browser" | "api"): string {
+  return type === "browser" ? ctx.maskedCsrf() : "";
 }
 
 /** Builds and stores a new settings flow for the session's identity. */
@@ -76,7 +89,6 @@ async function startFlow(
   active: ActiveSession,
   opts: { type: "browser" | "api"; returnTo?: string; requestUrl?: string; messages?: UiText[] },
 ): Promise<FlowRecord> {
-  const csrf = opts.type === "browser" ? ctx.maskedCsrf() : "";
   const flow = newFlow(deps, {
     kind: "settings",
     type: opts.type,
@@ -85,14 +97,38 @@ async function startFlow(
     state: "show_form",
     requestUrl: opts.requestUrl ?? ctx.requestUrl,
     returnTo: opts.returnTo,
-    nodes: settingsNodes(deps, active.identity, csrf),
+    nodes: settingsNodes(deps, active.identity, csrfFor(ctx, opts.type)),
     messages: opts.messages ?? [],
   });
   // Before hooks see the flow being created (contract §4.1 step 4) and may refuse it.
-  await runBeforeHooks(deps, ctx, active, settingsFlowJson(deps, flow, active.identity));
-  await abortPausedSubmissions(deps, active.identity.id);
+  await runBeforeHooks(deps.config.raw.selfservice.flows.settings.before.hooks, {
+    deps,
+    ctx,
+    flowJson: settingsFlowJson(deps, flow, active.identity),
+    identity: active.identity,
+    session: active.session,
+  });
+  await abortPausedSubmissions(deps, "settings", active.identity.id);
   await deps.store.createFlow(flow);
   return flow;
+}
+
+/** Without a session: JSON callers get a 401; browsers are sent to sign in (contract §4.1). */
+function signInFirst(deps: AppDeps, type: "browser" | "api", json: boolean, returnTo: string | null) {
+  if (type === "api") {
+    throw errors.sessionInactive(
+      "This endpoint can only be accessed with a valid session. Please log in and try again.",
+    );
+  }
+  if (json) {
+    throw errors.sessionInactive(
+      "No active session was found in this request.",
+      "request does not have a valid authentication session",
+    );
+  }
+  const login = new URL("self-service/login/browser", deps.config.publicBase);
+  if (returnTo !== null) login.searchParams.set("return_to", returnTo);
+  return { kind: "redirect", to: login.toString() } as const;
 }
 
 /** `GET /self-service/settings/{browser,api}` (contract §4.1, §4.2). */
@@ -104,39 +140,32 @@ export async function createSettingsFlow(
   caller: Caller,
 ): Promise<FlowOutcome> {
   const active = await deps.sessions.fromRequest(ctx);
-  if (!active) {
-    if (type === "api") return { kind: "error", error: noSessionError(inactiveReason.api) };
-    if (caller.json) {
-      return {
-        kind: "error",
-        error: new HttpError(401, {
-          id: "session_inactive",
-          reason: inactiveReason.browser,
-          message: "request does not have a valid authentication session",
-        }),
-      };
-    }
-    const query: Record<string, string> = {};
-    if (returnToParam !== null) query.return_to = returnToParam;
-    return { kind: "success", body: undefined, redirectTo: loginInitUrl(deps, query) };
-  }
+  if (!active) return signInFirst(deps, type, caller.json, returnToParam);
   const returnTo = returnToParam ? deps.returnTo.validate(returnToParam) : undefined;
   const flow = await startFlow(deps, ctx, active, { type, ...(returnTo ? { returnTo } : {}) });
   return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 200 };
 }
 
-/** `GET /self-service/settings/flows?id=` (contract §4.3). The caller must be signed in. */
-export async function getSettingsFlow(
+/**
+ * `GET /self-service/settings/flows?id=` (contract §4.3): only for the signed-in owner; no CSRF
+ * check, unlike login and registration. Browsers without a session are sent to the login UI.
+ */
+export async function fetchSettingsFlow(
   deps: AppDeps,
-  active: ActiveSession,
+  ctx: RequestContext,
   id: string | null,
-): Promise<SettingsFlowJson> {
+  json: boolean,
+): Promise<FlowOutcome> {
+  const active = await deps.sessions.fromRequest(ctx);
+  if (!active) {
+    if (json) throw errors.sessionInactive("A valid Ory Session Cookie or Ory Session Token is missing.");
+    return { kind: "redirect", to: deps.config.ui.login, status: 302 };
+  }
   const flow = await loadFlow(deps, "settings", id);
   if (flow.identityId !== active.identity.id) {
-    throw new HttpError(403, {
-      id: "security_identity_mismatch",
-      reason: "The request was made for another identity and has been blocked for security reasons.",
-    });
+    throw errors.identityMismatch(
+      "The request was made for another identity and has been blocked for security reasons.",
+    );
   }
   if (isExpired(deps, flow)) {
     const browser = flow.type === "browser";
@@ -152,22 +181,7 @@ export async function getSettingsFlow(
         : { api: flowInitUrl(deps, "settings", "api") },
     });
   }
-  return settingsFlowJson(deps, flow, active.identity);
-}
-
-/** Which method a submission is for (contract §4.4.1 step 6), or undefined when none is. */
-function responsibleMethod(values: FormValues): SettingsMethod | undefined {
-  const method = values.get("method")?.[0];
-  if (method === "profile" || method === "password") return method;
-  if (values.get("link")?.[0] || values.get("unlink")?.[0]) return "oidc";
-  return undefined;
-}
-
-export interface SubmitInput {
-  flowId: string | null;
-  /** Reads the body; GET resumptions pass nothing (the payload comes from continuity). */
-  readPayload: (() => Promise<ParsedBody>) | undefined;
-  json: boolean;
+  return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 200 };
 }
 
 /**
@@ -178,12 +192,16 @@ export async function submitSettings(
   deps: AppDeps,
   ctx: RequestContext,
   input: SubmitInput,
-): Promise<{ outcome: FlowOutcome; caller: Caller } | { loginUi: string }> {
+): Promise<Submitted> {
   // 1. Session first, before the flow parameter is even looked at.
   const active = await deps.sessions.fromRequest(ctx);
   if (!active) {
-    if (input.json) throw noSessionError();
-    return { loginUi: deps.config.ui.login };
+    if (input.json)
+      throw errors.sessionInactive("A valid Ory Session Cookie or Ory Session Token is missing.");
+    return {
+      outcome: { kind: "redirect", to: deps.config.ui.login, status: 302 },
+      caller: { flowType: "browser", json: false },
+    };
   }
   // 2–3. The flow.
   const flow = await loadFlow(
@@ -193,8 +211,9 @@ export async function submitSettings(
     "The settings request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
+  const submission = new Submission(deps, ctx, flow, active, caller);
   try {
-    return { outcome: await submitToFlow(deps, ctx, input, active, flow, caller), caller };
+    return { outcome: await submission.run(input), caller };
   } catch (err) {
     // From here on the flow's type decides how errors are delivered (api flows: always JSON), so a
     // failure (a hook's 502, the breach API's 502, …) becomes an error outcome for that caller.
@@ -203,23 +222,223 @@ export async function submitSettings(
       error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       flow: flow.id,
     });
-    return { outcome: { kind: "error", error: new HttpError(500) }, caller };
+    return { outcome: { kind: "error", error: errors.internal() }, caller };
   }
 }
 
-/** §4.4.1 steps 5–8 for a flow that was found: validity, dispatch, the method's work. */
-async function submitToFlow(
-  deps: AppDeps,
-  ctx: RequestContext,
-  input: SubmitInput,
-  active: ActiveSession,
-  flow: FlowRecord,
-  caller: Caller,
-): Promise<FlowOutcome> {
-  const asJson = input.json || flow.type === "api";
+/** One submission to a settings flow that was found (§4.4.1 steps 5–8). */
+class Submission {
+  /** What the person submitted to which method, echoed when the flow is shown again. */
+  #submitted: { method: string; values: Record<string, unknown> } | undefined;
+  #transientPayload: Record<string, unknown> | undefined;
 
-  // 5. Validity: expiry, then ownership.
-  if (isExpired(deps, flow) && flow.identityId === active.identity.id) {
+  constructor(
+    readonly deps: AppDeps,
+    readonly ctx: RequestContext,
+    readonly flow: FlowRecord,
+    readonly active: ActiveSession,
+    readonly caller: Caller,
+  ) {}
+
+  async run(input: SubmitInput): Promise<FlowOutcome> {
+    const { deps, ctx, flow, active } = this;
+    // 5. Validity: expiry, then ownership.
+    if (isExpired(deps, flow) && flow.identityId === active.identity.id) return this.replaceExpired();
+    if (flow.identityId !== active.identity.id) return { kind: "error", error: errors.identityMismatch() };
+
+    // Resumption after a refresh login replays the paused payload through the normal checks.
+    let values: FormValues;
+    if (!input.readPayload) {
+      const paused = await resumeSubmission(deps, ctx, active.identity.id, flow);
+      if (!paused) return this.renderGlobal(message(4010004));
+      values = new Map(Object.entries(paused.values));
+    } else {
+      try {
+        values = toFormValues(await input.readPayload());
+      } catch (err) {
+        if (err instanceof HttpError && err.code === 400) return this.renderGlobal(reasonMessage(err));
+        throw err;
+      }
+    }
+
+    // 6. Strategy dispatch.
+    const strategy = dispatch(deps.methods, deps.config, "settings", values);
+    if (strategy === undefined) return this.renderGlobal(message(4010004));
+    if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
+    return this.submit(strategy, values);
+  }
+
+  /** 7. The method decodes and validates; then CSRF, privilege, the method's decision, persist. */
+  async submit(strategy: SettingsStrategy, values: FormValues): Promise<FlowOutcome> {
+    const request: SettingsRequest = { deps: this.deps, ctx: this.ctx, flow: this.flow, active: this.active };
+    const prepared = await strategy.prepare(request, values);
+    this.#submitted = { method: strategy.method, values: prepared.submitted };
+    this.#transientPayload = prepared.transientPayload;
+    if (prepared.step.kind === "issues") return this.renderIssues(prepared.step.issues);
+
+    const csrf = checkCsrf(this.ctx, this.flow, values);
+    if (csrf)
+      return csrf.code === 400
+        ? this.renderIssues([{ path: "", message: reasonMessage(csrf) }])
+        : { kind: "error", error: csrf };
+
+    if (prepared.step.protectedChange && !this.privileged)
+      return this.refreshRequired(strategy.method, values);
+    const decision = await prepared.step.complete();
+    if (decision.kind === "issues") return this.renderIssues(decision.issues);
+    return this.persist(strategy.method, decision.change, values);
+  }
+
+  get privileged(): boolean {
+    return this.deps.sessions.isPrivileged(this.active.session);
+  }
+
+  /**
+   * Success (contract §11.1): return_to still allowed, pre-persist hooks, the change committed in
+   * one transaction against the identity's state at that moment, the flow rebuilt with message
+   * 1050001, post-persist hooks, then the answer.
+   */
+  async persist(method: string, change: SettingsChange, values: FormValues): Promise<FlowOutcome> {
+    const { deps, flow, active } = this;
+    // The allow list may have changed since the flow was created (contract §11.1 step 1).
+    try {
+      if (flow.returnTo) deps.returnTo.validate(flow.returnTo);
+    } catch (err) {
+      if (err instanceof HttpError && err.code === 400)
+        return this.renderIssues([{ path: "", message: reasonMessage(err) }]);
+      throw err;
+    }
+    const proposed = change.apply(active.identity);
+    if (!proposed.ok) return this.renderIssues(proposed.issues);
+    // The guard applies to what the change does, whatever the method declared up front.
+    if (protectedFieldsChanged(active.identity, proposed.identity) && !this.privileged) {
+      return this.refreshRequired(method, values);
+    }
+
+    const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.settings.after, method);
+    const pre = await runPreHooks(hooks, {
+      deps,
+      ctx: this.ctx,
+      flowJson: this.hookFlowJson(proposed.identity),
+      identity: proposed.identity,
+      session: active.session,
+    });
+    if (pre.kind === "reject") return this.renderIssues(pre.issues);
+    const patch = pre.patch;
+    const apply: SettingsChange["apply"] = patch
+      ? (current) => {
+          const changed = change.apply(current);
+          return changed.ok ? applyIdentityPatch(deps, changed.identity, patch) : changed;
+        }
+      : change.apply;
+
+    const committed = await this.commit({ ...change, apply });
+    if (committed.kind !== "committed") return committed.outcome;
+    const identity = committed.identity;
+
+    flow.state = "success";
+    setUi(flow, {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type)),
+      messages: [message(1050001)],
+    });
+    flow.updatedAt = deps.clock.now();
+    await deps.store.updateFlow(flow);
+
+    const post = await runPostHooks(hooks, {
+      deps,
+      ctx: this.ctx,
+      flowJson: this.hookFlowJson(identity),
+      identity,
+      session: active.session,
+      method,
+      issuesSession: false,
+    });
+    const redirectTo =
+      this.flow.returnTo ?? returnUrl ?? appendQuery(deps.config.ui.settings, { flow: flow.id });
+    const continueWith: ContinueWith[] = [...post.continueWith];
+    if (flow.type === "browser") {
+      continueWith.push({ action: "redirect_browser_to", redirect_browser_to: redirectTo });
+      // The session cookie is issued again on success (contract §11.2).
+      deps.sessions.setCookie(this.ctx, active.session);
+    }
+    return { kind: "success", body: settingsFlowJson(deps, flow, identity, continueWith), redirectTo };
+  }
+
+  /** Commits the change; anything that prevents it is answered here and writes nothing. */
+  async commit(
+    change: SettingsChange,
+  ): Promise<{ kind: "committed"; identity: FullIdentity } | { kind: "refused"; outcome: FlowOutcome }> {
+    const refuse = async (outcome: Promise<FlowOutcome> | FlowOutcome) => ({
+      kind: "refused" as const,
+      outcome: await outcome,
+    });
+    try {
+      const result = await commitIdentityChange(this.deps, {
+        ...change,
+        decidedOn: this.active.identity,
+        sessionId: this.active.session.id,
+      });
+      switch (result.kind) {
+        case "committed":
+          return { kind: "committed", identity: result.identity };
+        case "rejected":
+          return refuse(this.renderIssues(result.issues));
+        case "conflict":
+          // Show what the account holds now, not what was submitted.
+          this.#submitted = undefined;
+          return refuse(
+            this.renderIssues(
+              [{ path: "", message: message(4000001, [CHANGED_MEANWHILE], { reason: CHANGED_MEANWHILE }) }],
+              result.current,
+            ),
+          );
+        case "session_inactive":
+        case "identity_inactive":
+        case "not_found":
+          return refuse({
+            kind: "error",
+            error: errors.sessionInactive("A valid Ory Session Cookie or Ory Session Token is missing."),
+          });
+      }
+    } catch (err) {
+      if (err instanceof ConflictError)
+        return refuse(this.renderIssues([{ path: "", message: message(4000007) }]));
+      throw err;
+    }
+  }
+
+  /** The flow as web hooks see it: with the submission's transient_payload (contract §2.1). */
+  hookFlowJson(identity: FullIdentity) {
+    return {
+      ...settingsFlowJson(this.deps, this.flow, identity),
+      ...(this.#transientPayload ? { transient_payload: this.#transientPayload } : {}),
+    };
+  }
+
+  /**
+   * The session is too old for this change (contract §10.3). Browser flows keep the submission for
+   * after the refresh login; api flows only learn where to re-authenticate (no cookies for them).
+   */
+  async refreshRequired(method: string, values: FormValues): Promise<FlowOutcome> {
+    const { deps, flow } = this;
+    const returnTo = new URL(`self-service/settings?flow=${flow.id}`, deps.config.publicBase).toString();
+    const login = new URL("self-service/login/browser", deps.config.publicBase);
+    login.searchParams.set("refresh", "true");
+    login.searchParams.set("return_to", returnTo);
+    if (flow.type === "browser") {
+      await pauseSubmission(deps, this.ctx, this.active.identity.id, flow, {
+        method,
+        values: Object.fromEntries(values),
+      });
+    }
+    return { kind: "refresh_required", redirectTo: login.toString() };
+  }
+
+  /** A submission to an expired flow gets a new flow with message 4050001 (contract §12.1). */
+  async replaceExpired(): Promise<FlowOutcome> {
+    const { deps, ctx, flow, active } = this;
     const { args, context } = expiredMessageArgs(deps, flow);
     const replacement = await startFlow(deps, ctx, active, {
       type: flow.type,
@@ -227,7 +446,8 @@ async function submitToFlow(
       ...(flow.returnTo ? { returnTo: flow.returnTo } : {}),
       messages: [message(4050001, args, context)],
     });
-    if (asJson) return { kind: "error", error: expiredError(deps, flow, replacement.id) };
+    if (this.caller.json || flow.type === "api")
+      return { kind: "error", error: expiredError(deps, flow, replacement.id) };
     return {
       kind: "form",
       flow: replacement,
@@ -235,63 +455,35 @@ async function submitToFlow(
       status: 400,
     };
   }
-  if (flow.identityId !== active.identity.id) {
-    return {
-      kind: "error",
-      error: new HttpError(403, {
-        id: "security_identity_mismatch",
-        reason:
-          "The request was initiated by someone else and has been blocked for security reasons. Please go back and try again.",
-      }),
+
+  /**
+   * Renders issues into the flow and answers 400 (contract §3.7, §8.1): the nodes are rebuilt for
+   * the identity with the submission echoed and a fresh CSRF token; old messages go.
+   */
+  async renderIssues(issues: readonly FlowIssue[], identity = this.active.identity): Promise<FlowOutcome> {
+    const { deps, flow } = this;
+    const ui = {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type), this.#submitted),
     };
+    const rendered = renderError(ui, issues);
+    rendered.nodes = sortNodes(rendered.nodes, formsOf(deps, identity.schemaId).keyOrder);
+    setUi(flow, rendered);
+    flow.updatedAt = deps.clock.now();
+    await deps.store.updateFlow(flow);
+    return { kind: "form", flow, body: settingsFlowJson(deps, flow, identity), status: 400 };
   }
 
-  const method: MethodContext = { deps, ctx, flow, active, caller };
-
-  // Resumption after a refresh login replays the paused payload through the normal checks.
-  if (!input.readPayload) {
-    const paused = await resumeSubmission(deps, ctx, active.identity.id, flow.id);
-    if (!paused) return await renderGlobal(method, message(4010004));
-    return await runSettingsMethod(method, paused.method, new Map(Object.entries(paused.values)));
-  }
-
-  let values: FormValues;
-  try {
-    const converted = toFormValues(await input.readPayload());
-    if ("error" in converted) return await renderGlobal(method, reasonMessageOf(converted.error));
-    values = converted.values;
-  } catch (err) {
-    if (err instanceof HttpError && err.code === 400) return await renderGlobal(method, reasonMessageOf(err));
-    throw err;
-  }
-
-  // 6. Strategy dispatch.
-  const responsible = responsibleMethod(values);
-  if (!responsible) return await renderGlobal(method, message(4010004));
-  const methods = deps.config.raw.selfservice.methods;
-  if (responsible === "oidc" || !methods[responsible].enabled)
-    return { kind: "error", error: methodDisabled() };
-  return await runSettingsMethod(method, responsible, values);
-}
-
-/** Renders one global message into the flow (keeping node values) and returns the 400 form. */
-async function renderGlobal(m: MethodContext, text: UiText): Promise<FlowOutcome> {
-  const { deps, flow, active } = m;
-  const ui = uiOf(flow);
-  ui.nodes = ui.nodes.map((n) => ({ ...n, messages: [] }));
-  ui.messages = [text];
-  refreshCsrf(m);
-  flow.updatedAt = deps.clock.now();
-  await deps.store.updateFlow(flow);
-  return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 400 };
-}
-
-/** Re-masks the CSRF token on every render (contract §3.3). */
-export function refreshCsrf(m: MethodContext): void {
-  if (m.flow.type !== "browser") return;
-  for (const n of uiOf(m.flow).nodes) {
-    if (n.attributes.node_type === "input" && n.attributes.name === "csrf_token") {
-      n.attributes.value = m.ctx.maskedCsrf();
-    }
+  /** Renders one global message into the flow (keeping node values) and returns the 400 form. */
+  async renderGlobal(text: UiText): Promise<FlowOutcome> {
+    const { deps, flow } = this;
+    const ui = uiOf(flow);
+    ui.nodes = ui.nodes.map((n) => ({ ...n, messages: [] }));
+    ui.messages = [text];
+    refreshCsrf(this.ctx, flow);
+    flow.updatedAt = deps.clock.now();
+    await deps.store.updateFlow(flow);
+    return { kind: "form", flow, body: settingsFlowJson(deps, flow, this.active.identity), status: 400 };
   }
 }
