@@ -1,3 +1,4 @@
+export * from "./bodies.ts";
 export * from "./errors.ts";
 export * from "./flows.ts";
 export * from "./identity.ts";

@@ -9,6 +9,7 @@ import { adminSessionRoutes } from "./routes/admin-sessions.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { logoutRoutes } from "./routes/logout.ts";
 import { errorContainerRoutes, metaRoutes } from "./routes/meta.ts";
+import { adminOpenApiRoutes, publicOpenApiRoutes } from "./routes/openapi.ts";
 import { registrationRoutes } from "./routes/registration.ts";
 import { schemaRoutes } from "./routes/schemas.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
@@ -73,6 +74,7 @@ export function publicHandler(deps: AppDeps) {
   const toAdmin = redirectTo((d) => d.config.adminUrl.toString());
   const routes: Route[] = [
     ...metaRoutes,
+    ...publicOpenApiRoutes,
     ...errorContainerRoutes,
     ...schemaRoutes,
     ...sessionRoutes,
@@ -91,6 +93,7 @@ export function adminHandler(deps: AppDeps) {
   const toPublic = redirectTo((d) => d.config.publicBase);
   const routes: Route[] = [
     ...metaRoutes,
+    ...adminOpenApiRoutes,
     ...adminIdentityRoutes,
     ...adminSessionRoutes,
     ...adminTrpcRoutes,

@@ -1,5 +1,5 @@
 import type { RequestContext } from "../request/context.ts";
-import { HttpError } from "../request/errors.ts";
+import { errors, HttpError } from "../request/errors.ts";
 import { appendQuery } from "../request/url.ts";
 
 const NO_CACHE = "private, no-cache, no-store, must-revalidate";
@@ -76,5 +76,5 @@ export function toHttpError(ctx: RequestContext, err: unknown): HttpError {
     error: err instanceof Error ? (err.stack ?? err.message) : String(err),
     path: ctx.url.pathname,
   });
-  return new HttpError(500);
+  return errors.internal();
 }

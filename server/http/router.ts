@@ -1,5 +1,5 @@
 import type { RequestContext } from "../request/context.ts";
-import { HttpError } from "../request/errors.ts";
+import { errors } from "../request/errors.ts";
 import { errorJson } from "./respond.ts";
 
 export type Params = Record<string, string>;
@@ -50,7 +50,7 @@ export function createRouter(routes: readonly Route[]) {
           // RFC 9110 §15.5.6: a 405 lists the methods the resource does support.
           const res = errorJson(
             ctx,
-            new HttpError(405, { reason: `The ${ctx.req.method} method is not allowed here; use ${allow}.` }),
+            errors.methodNotAllowed(`The ${ctx.req.method} method is not allowed here; use ${allow}.`),
           );
           res.headers.set("allow", allow);
           return res;
@@ -60,7 +60,7 @@ export function createRouter(routes: readonly Route[]) {
     }
     return {
       handler: () => {
-        throw new HttpError(404, { message: "The requested resource could not be found" });
+        throw errors.routeNotFound();
       },
       params: {},
     };

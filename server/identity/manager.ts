@@ -1,6 +1,6 @@
 import type { CredentialRecord, FullIdentity, IdentityState } from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
-import { HttpError } from "../request/errors.ts";
+import { errors } from "../request/errors.ts";
 import { applyTraits } from "./apply.ts";
 import { checkTraits } from "./check.ts";
 import { deriveTraits } from "./extension.ts";
@@ -17,7 +17,7 @@ export type TraitsResult = { ok: true; identity: FullIdentity } | { ok: false; i
 
 export function schemaEntry(deps: AppDeps, schemaId: string): SchemaEntry {
   const entry = deps.registry.get(schemaId);
-  if (!entry) throw new HttpError(400, { reason: `Unable to find JSON Schema ID: ${schemaId}` });
+  if (!entry) throw errors.unknownSchemaId(schemaId);
   return entry;
 }
 

@@ -1,5 +1,5 @@
 import { fromBase64, randomBytes, timingSafeEqual, toBase64 } from "./base64.ts";
-import { HttpError } from "./errors.ts";
+import { errors } from "./errors.ts";
 
 /**
  * Anti-CSRF tokens as Kratos (nosurf) makes them (contract §9.1): the cookie holds 32 random bytes;
@@ -77,13 +77,7 @@ export function assertCsrf({ req, cookieToken, sentToken }: CsrfCheckInput): voi
         "The HTTP Cookie Header was set and a CSRF token was sent but they do not match. We recommend deleting all cookies for this domain and retrying the flow.",
     });
   }
-  throw new HttpError(403, {
-    id: "security_csrf_violation",
-    reason:
-      "Please retry the flow and optionally clear your cookies. The request was rejected to protect you from Cross-Site-Request-Forgery (CSRF) which could cause account takeover, leaking personal information, and other serious security issues.",
-    details,
-    message: "the request was rejected to protect you from Cross-Site-Request-Forgery",
-  });
+  throw errors.csrfViolation(details);
 }
 
 const API_FLOW_ORIGIN_REASON =
@@ -97,9 +91,9 @@ const API_FLOW_COOKIE_REASON =
  * 400, which flows render as message 4000001. A `csrf_token` in the body is ignored.
  */
 export function assertNotBrowser(req: Request, cookieNames: Iterable<string>): void {
-  if (req.headers.get("origin")) throw new HttpError(400, { reason: API_FLOW_ORIGIN_REASON });
+  if (req.headers.get("origin")) throw errors.badRequest(API_FLOW_ORIGIN_REASON);
   const found = [...cookieNames].filter((name) => !/^(__cf|_cf|cf_)/.test(name));
   if (found.length > 0) {
-    throw new HttpError(400, { reason: API_FLOW_COOKIE_REASON, details: { "found cookies": found } });
+    throw errors.badRequest(API_FLOW_COOKIE_REASON, { details: { "found cookies": found } });
   }
 }

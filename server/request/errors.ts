@@ -158,6 +158,9 @@ export const errors = {
       reason:
         "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.",
     }),
+  /** 400 for an identity naming a schema id the registry does not know (Kratos has no id for it). */
+  unknownSchemaId: (schemaId: string) =>
+    new HttpError(400, { reason: `Unable to find JSON Schema ID: ${schemaId}` }),
   /** 502 `upstream_error` (a dependency such as the breached-password API failed). */
   upstream: (reason: string, message = "Upstream error") =>
     new HttpError(502, { id: "upstream_error", reason, message }),

@@ -1,30 +1,18 @@
 import { z } from "zod";
+import { settingsBody } from "../../shared/bodies.ts";
 import type { SettingsFlowJson } from "../../shared/flows.ts";
 import type { Caller } from "../flows/kit/outcome.ts";
 import { createSettingsFlow, fetchSettingsFlow, submitSettings } from "../flows/settings/service.ts";
 import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, jsonSubmission, toResult } from "./outcome.ts";
-import { checkedByService, flowIdInput, flowTypeInput, traits, transientPayload } from "./wire.ts";
+import { checkedByService, flowIdInput, flowTypeInput } from "./wire.ts";
 
-/** `updateSettingsFlowWithProfileMethod`. */
-export const settingsProfileBody = z.object({
-  method: z.literal("profile"),
-  traits,
-  csrf_token: z.string().optional(),
-  transient_payload: transientPayload.optional(),
-});
-
-/** `updateSettingsFlowWithPasswordMethod`. */
-export const settingsPasswordBody = z.object({
-  method: z.literal("password"),
-  password: z.string(),
-  csrf_token: z.string().optional(),
-  transient_payload: transientPayload.optional(),
-});
-
-/** The settings body: a union keyed by `method`. */
-export const settingsBody = z.discriminatedUnion("method", [settingsProfileBody, settingsPasswordBody]);
-export type SettingsBody = z.infer<typeof settingsBody>;
+export {
+  type SettingsBody,
+  settingsBody,
+  settingsPasswordBody,
+  settingsProfileBody,
+} from "../../shared/bodies.ts";
 
 /**
  * The settings flow (contract §4) over server/flows/settings/service.ts, the functions the REST

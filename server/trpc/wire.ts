@@ -33,27 +33,6 @@ export type LoginSuccess = z.infer<typeof loginSuccess>;
 export const checkedByService = <S extends z.ZodType>(_schema: S) => z.custom<z.input<S>>();
 
 const flowTypeInput = z.enum(["browser", "api"]);
-const traits = z.record(z.string(), z.unknown());
-const transientPayload = z.record(z.string(), z.unknown());
-
-/** `updateRegistrationFlowWithPasswordMethod`. */
-export const registrationPasswordBody = z.object({
-  method: z.literal("password"),
-  password: z.string(),
-  traits,
-  csrf_token: z.string().optional(),
-  transient_payload: transientPayload.optional(),
-});
-
-/** `updateLoginFlowWithPasswordMethod`. */
-export const loginPasswordBody = z.object({
-  method: z.literal("password"),
-  identifier: z.string(),
-  password: z.string(),
-  csrf_token: z.string().optional(),
-  transient_payload: transientPayload.optional(),
-});
-
 export const createRegistrationInput = z.object({
   type: flowTypeInput,
   returnTo: z.string().optional(),
@@ -68,4 +47,10 @@ export const createLoginInput = z.object({
 
 export const flowIdInput = z.object({ id: z.string() });
 
-export { flowTypeInput, traits, transientPayload };
+export {
+  loginPasswordBody,
+  registrationPasswordBody,
+  traits,
+  transientPayload,
+} from "../../shared/bodies.ts";
+export { flowTypeInput };

@@ -1,4 +1,4 @@
-import { HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 
 interface AllowEntry {
   scheme: string;
@@ -43,10 +43,9 @@ export class ReturnToPolicy {
     try {
       target = new URL(returnTo, this.fallback);
     } catch (err) {
-      throw new HttpError(400, {
-        id: "self_service_flow_return_to_forbidden",
-        reason: `Unable to parse the return_to query parameter as an URL: ${(err as Error).message}`,
-      });
+      throw errors.returnToForbidden(
+        `Unable to parse the return_to query parameter as an URL: ${(err as Error).message}`,
+      );
     }
     const host = target.host.toLowerCase();
     const path = target.pathname || "/";
@@ -57,10 +56,7 @@ export class ReturnToPolicy {
         path.startsWith(e.path),
     );
     if (!ok) {
-      throw new HttpError(400, {
-        id: "self_service_flow_return_to_forbidden",
-        reason: `Requested return_to URL "${returnTo}" is not allowed.`,
-      });
+      throw errors.returnToForbidden(`Requested return_to URL "${returnTo}" is not allowed.`);
     }
     return target.toString();
   }

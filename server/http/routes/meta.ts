@@ -1,5 +1,5 @@
 import type { RequestContext } from "../../request/context.ts";
-import { HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 import { toRfc3339 } from "../../time.ts";
 import { json } from "../respond.ts";
 import { route } from "../router.ts";
@@ -38,7 +38,7 @@ export const errorContainerRoutes = [
       });
     }
     const found = id ? await ctx.deps.store.getError(id).catch(() => undefined) : undefined;
-    if (!found) throw new HttpError(404, { message: "Unable to locate the resource" });
+    if (!found) throw errors.notFound();
     await ctx.deps.store.markErrorSeen(found.id, ctx.deps.clock.now());
     return json(ctx, 200, {
       id: found.id,

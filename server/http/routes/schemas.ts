@@ -1,4 +1,4 @@
-import { HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 import { json } from "../respond.ts";
 import { route } from "../router.ts";
 
@@ -14,11 +14,7 @@ export const schemaRoutes = [
   }),
   route("GET", "/schemas/:id", (ctx, params) => {
     const id = ctx.deps.registry.resolveSchemaId(params.id!);
-    if (!id)
-      throw new HttpError(404, {
-        message: "Unable to locate the resource",
-        reason: "The requested identity schema does not exist.",
-      });
+    if (!id) throw errors.notFound("The requested identity schema does not exist.");
     return json(ctx, 200, ctx.deps.registry.raw(id));
   }),
 ];

@@ -4,7 +4,7 @@
  * SHA-1 leave the server, and the answer lists every known suffix under that prefix with its count.
  */
 import type { Clock } from "../../clock.ts";
-import { HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 
 export interface BreachLookupOptions {
   /**
@@ -103,11 +103,7 @@ export function createBreachLookup(options: BreachLookupOptions): BreachLookup {
       } catch (error) {
         if (!(error instanceof RangeFetchFailure)) throw error;
         if (error.kind !== "malformed" && options.ignoreNetworkErrors) return 0;
-        throw new HttpError(502, {
-          id: "upstream_error",
-          reason: error.reason,
-          message: "Leaked password server unavailable",
-        });
+        throw errors.upstream(error.reason, "Leaked password server unavailable");
       }
     },
   };
