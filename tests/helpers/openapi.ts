@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 
 /**
- * Validates responses against Kratos's OpenAPI document (../shared/reference/kratos-openapi.json)
+ * Validates responses against Kratos's OpenAPI document (tests/fixtures/kratos-openapi.json)
  * so tests can assert wire compatibility: `validateAgainstOpenApi("identity", json)` returns
  * readable error strings, empty when the value conforms.
  *
@@ -21,17 +21,8 @@ export interface OpenApiValidationOptions {
   noAdditionalProperties?: boolean;
 }
 
-function locateDocument(): string {
-  const candidates = [
-    process.env.KRATOS_OPENAPI,
-    fileURLToPath(new URL("../../../shared/reference/kratos-openapi.json", import.meta.url)),
-    "/work/shared/reference/kratos-openapi.json",
-  ];
-  const found = candidates.find((path): path is string => !!path && existsSync(path));
-  if (!found)
-    throw new Error(`kratos-openapi.json not found (tried ${candidates.filter(Boolean).join(", ")})`);
-  return found;
-}
+/** Kratos's own document, copied byte for byte (tests/fixtures/NOTICE.md says from where). */
+const DOCUMENT = fileURLToPath(new URL("../fixtures/kratos-openapi.json", import.meta.url));
 
 function isNode(value: unknown): value is Node {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -92,7 +83,7 @@ function convertSchema(input: unknown, strict: boolean, inAllOf = false): unknow
 }
 
 function createValidatorFactory(strict: boolean): (name: string) => ValidateFunction {
-  const document = JSON.parse(readFileSync(locateDocument(), "utf8")) as { components: { schemas: Node } };
+  const document = JSON.parse(readFileSync(DOCUMENT, "utf8")) as { components: { schemas: Node } };
   const schemas = Object.fromEntries(
     Object.entries(document.components.schemas).map(([name, schema]) => [
       name,

@@ -8,7 +8,7 @@ export const BUILT_IN_DEFAULT = fileURLToPath(
   new URL("../../schemas/default.identity.schema.json", import.meta.url),
 );
 export const REFERENCE_SCHEMAS = fileURLToPath(
-  new URL("../../../shared/reference/identity-schemas/", import.meta.url),
+  new URL("../fixtures/identity-schemas/", import.meta.url),
 );
 
 export function base64Url(json: unknown, urlSafe = false): string {
