@@ -16,7 +16,7 @@ import {
   server,
   traits,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
 
 async function identityCount(s: TestServer): Promise<number> {
   return (await s.store.listIdentities({ pageSize: 10 })).identities.length;

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { Configuration, FrontendApi, ResponseError } from "@ory/client-fetch";
-import { CookieJar, csrfOf, form, jsonBody } from "../helpers/http.ts";
-import { validateAgainstOpenApi } from "../helpers/openapi.ts";
-import type { TestServer } from "../helpers/server.ts";
+import { CookieJar, csrfOf, form, jsonBody } from "./http.ts";
+import { validateAgainstOpenApi } from "./openapi.ts";
+import type { TestServer } from "./server.ts";
 
 export { CookieJar, csrfOf, form, jsonBody };
 
 export const PASSWORD = "Tessera-correct-horse-7421";
 export const HOUR = 60 * 60 * 1000;
 
-export { serverFor as server } from "../helpers/server.ts";
+export { serverFor as server } from "./server.ts";
 
 /**
  * The official SDK against the public listener; `jar` makes browser flows carry cookies. Like an SPA

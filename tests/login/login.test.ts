@@ -18,7 +18,7 @@ import {
   sdkError,
   server,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
 
 test("native login through the SDK returns a session token (successfulNativeLogin)", async (t) => {
   const s = await server(t);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { assertSchema, bodyOf, registerNative, server } from "./support.ts";
+import { assertSchema, bodyOf, registerNative, server } from "../helpers/frontend.ts";
 
 test("health and version on both listeners (admin also under /admin), no CSRF cookie needed", async (t) => {
   const s = await server(t);

@@ -14,7 +14,7 @@ import {
   server,
   traits,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
 
 test("native registration through the SDK returns a session token and set_ory_session_token", async (t) => {
   const s = await server(t);

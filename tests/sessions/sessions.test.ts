@@ -12,7 +12,7 @@ import {
   sdkError,
   server,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
 
 test("whoami with the session cookie, X-Session-Token and lower-case bearer; identity id header", async (t) => {
   const s = await server(t);
