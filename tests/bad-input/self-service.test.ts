@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { TestServer } from "../helpers/server.ts";
 import {
-  assertSchema,
   bodyOf,
   browserLogin,
   CookieJar,
@@ -17,6 +15,8 @@ import {
   traits,
   url,
 } from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 async function identityCount(s: TestServer): Promise<number> {
   return (await s.store.listIdentities({ pageSize: 10 })).identities.length;

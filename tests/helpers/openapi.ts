@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
@@ -145,4 +146,26 @@ export function validateAgainstOpenApi(
   if (validate(value)) return [];
   // "if" errors only say which branch failed; the branch's own errors follow them.
   return [...new Set((validate.errors ?? []).filter((e) => e.keyword !== "if").map(describe))];
+}
+
+/**
+ * The one quirk of Kratos's document that tests tolerate: `genericError.details` is declared
+ * `{type: object, additionalProperties: false}`, i.e. "always empty", yet Kratos fills it (CSRF
+ * errors carry `docs`, `hint`, `reject_reason`, contract §9.2; an expired flow carries
+ * `redirect_to`) and its SDK types it as `any`. So only the "no additional properties" error
+ * reported on a `details` object is ignored; every other error, inside `details` or not, counts.
+ */
+const DETAILS_DECLARED_EMPTY = /^(?:\/.*)?\/details: must NOT have additional properties/;
+
+/**
+ * Asserts that `value` conforms to `#/components/schemas/<name>` of Kratos's OpenAPI document,
+ * strictly: objects refuse keys the document does not list (catches misspelt field names). The
+ * single tolerated difference is `DETAILS_DECLARED_EMPTY` above. Every test that checks a wire
+ * shape uses this function.
+ */
+export function assertSchema(name: string, value: unknown): void {
+  const errors = validateAgainstOpenApi(name, value, { noAdditionalProperties: true }).filter(
+    (error) => !DETAILS_DECLARED_EMPTY.test(error),
+  );
+  assert.deepEqual(errors, [], `${name}: ${errors.join("; ")}\n${JSON.stringify(value, null, 2)}`);
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  assertSchema,
   bodyOf,
   browserLogin,
   CookieJar,
@@ -19,6 +18,7 @@ import {
   server,
   url,
 } from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 
 test("native login through the SDK returns a session token (successfulNativeLogin)", async (t) => {
   const s = await server(t);

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import {
-  assertSchema,
   bodyOf,
   CookieJar,
   csrfOf,
@@ -15,6 +14,7 @@ import {
   traits,
   url,
 } from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 
 test("native registration through the SDK returns a session token and set_ory_session_token", async (t) => {
   const s = await server(t);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { assertSchema } from "../helpers/openapi.ts";
 import {
   apiFlow,
   asSettingsFlow,
-  assertSchema,
   assertUnchanged,
   browserFlow,
   canLogin,
