@@ -1,4 +1,4 @@
-// Generated from ../shared/reference/settings-contract.md §18; edit there, not here.
+// Generated from docs/contract.md §18 (the message catalog); edit there, not here.
 // Texts keep Go verbs (%s, %d, %v, %.2f); `text()` in messages.ts fills them.
 
 export interface CatalogEntry {

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import bcrypt from "bcrypt";
+import { assertSchema } from "../helpers/openapi.ts";
 import {
   adminFetch,
   adminServer,
   allIdentityIds,
-  assertSchema,
   loginNative,
   nextPageToken,
   PASSWORD,

@@ -18,7 +18,7 @@ import {
 import { listSchemaPaths } from "../../server/decoding/schema-paths.ts";
 
 function referenceSchema(name: string): object {
-  const url = new URL(`../../../shared/reference/identity-schemas/${name}`, import.meta.url);
+  const url = new URL(`../fixtures/identity-schemas/${name}`, import.meta.url);
   return JSON.parse(readFileSync(url, "utf8")) as object;
 }
 

@@ -7,9 +7,7 @@ import { type SchemaEntry, SchemaRegistry } from "../../server/identity/registry
 export const BUILT_IN_DEFAULT = fileURLToPath(
   new URL("../../schemas/default.identity.schema.json", import.meta.url),
 );
-export const REFERENCE_SCHEMAS = fileURLToPath(
-  new URL("../../../shared/reference/identity-schemas/", import.meta.url),
-);
+export const REFERENCE_SCHEMAS = fileURLToPath(new URL("../fixtures/identity-schemas/", import.meta.url));
 
 export function base64Url(json: unknown, urlSafe = false): string {
   const encoded = Buffer.from(JSON.stringify(json)).toString(urlSafe ? "base64url" : "base64");

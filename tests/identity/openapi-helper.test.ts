@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { identityToJson } from "../../server/identity/serialize.ts";
-import { validateAgainstOpenApi } from "../helpers/openapi.ts";
+import { assertSchema, validateAgainstOpenApi } from "../helpers/openapi.ts";
 import { sampleIdentity } from "./fixtures.ts";
 
 const now = "2024-01-02T03:04:05.678Z";
@@ -128,5 +128,35 @@ describe("validateAgainstOpenApi", () => {
 
   test("an unknown schema name is an error, not a silent pass", () => {
     assert.throws(() => validateAgainstOpenApi("nope", {}), /no schema named "nope"/);
+  });
+});
+
+describe("assertSchema", () => {
+  const csrfError = {
+    error: { id: "security_csrf_violation", code: 403, status: "Forbidden", message: "m", reason: "r" },
+  };
+
+  test("tolerates keys inside genericError.details, which the document declares always empty", () => {
+    const details = { hint: "no cookie", reject_reason: "missing", docs: "https://example.com" };
+    assert.ok(
+      validateAgainstOpenApi(
+        "errorGeneric",
+        { error: { ...csrfError.error, details } },
+        { noAdditionalProperties: true },
+      ).length,
+    );
+    assertSchema("errorGeneric", { error: { ...csrfError.error, details } });
+  });
+
+  test("refuses unknown keys elsewhere, and wrong types inside details", () => {
+    assert.throws(
+      () => assertSchema("errorGeneric", { error: { ...csrfError.error, detail: {} } }),
+      /"detail"/,
+    );
+    assert.throws(
+      () => assertSchema("errorGeneric", { error: { ...csrfError.error, details: "text" } }),
+      /details: must be object/,
+    );
+    assert.throws(() => assertSchema("identity", { ...identity, organisation_id: null }), /organisation_id/);
   });
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { assertSchema } from "../helpers/openapi.ts";
 import { makeActor, sdkResponse } from "./callers.ts";
 import {
   apiFlow,
-  assertSchema,
   assertUnchanged,
   bodyOf,
   browserFlow,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Configuration, FrontendApi, ResponseError, type SettingsFlow } from "@ory/client-fetch";
 import { CookieJar, csrfOf, form, jsonBody } from "../helpers/http.ts";
-import { validateAgainstOpenApi } from "../helpers/openapi.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 import type { TestServer } from "../helpers/server.ts";
 
 /**
@@ -64,19 +64,6 @@ export async function bodyOf(res: Response): Promise<Json> {
   const type = res.headers.get("content-type") ?? "";
   assert.match(type, /^application\/json/, `expected JSON, got ${type} (${res.status})`);
   return (await res.json()) as Json;
-}
-
-/**
- * Asserts `value` conforms to `#/components/schemas/<name>` of Kratos's OpenAPI document, strictly
- * (unknown keys refused). One quirk of the document is tolerated: `genericError.details` is declared
- * `additionalProperties: false`, i.e. "always empty", although Kratos itself fills it (CSRF hints,
- * `redirect_to` of an expired flow). Errors under `/error/details` are therefore ignored.
- */
-export function assertSchema(name: string, value: unknown): void {
-  const errors = validateAgainstOpenApi(name, value, { noAdditionalProperties: true }).filter(
-    (e) => !e.startsWith("/error/details") && !e.startsWith("/details"),
-  );
-  assert.deepEqual(errors, [], `${name}: ${errors.join("; ")}\n${JSON.stringify(value, null, 2)}`);
 }
 
 /** Reads a JSON error response, checks its envelope against the OpenAPI schema and returns `error`. */

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ConfigInput } from "../../server/config/schema.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { type Actor, assertNoCookies, bindActor, CALLERS, type CallerKind, makeActor } from "./callers.ts";
 import {
-  assertSchema,
   assertUnchanged,
   bodyOf,
   continueWithRedirect,

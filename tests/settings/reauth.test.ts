@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { assertSchema } from "../helpers/openapi.ts";
 import {
   apiFlow,
-  assertSchema,
   assertUnchanged,
   bodyOf,
   browserFlow,

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createTesseraAdminClient } from "../../client/index.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 import type { TestServer } from "../helpers/server.ts";
-import { assertSchema, client, PASSWORD, server, traits, trpcError } from "./support.ts";
+import { client, PASSWORD, server, traits, trpcError } from "./support.ts";
 
 function admin(s: TestServer, prefix = "") {
   return createTesseraAdminClient({ url: new URL(prefix, s.adminUrl).toString() });

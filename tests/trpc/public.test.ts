@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { csrfTokenOf, isRefreshRequired, kratosErrorOf } from "../../client/index.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 import {
-  assertSchema,
   CookieJar,
   client,
   comparable,

@@ -10,10 +10,10 @@ import {
   type TesseraClient,
 } from "../../client/index.ts";
 import type { ConfigInput } from "../../server/config/schema.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import {
   admin,
-  assertSchema,
   assertUnchanged,
   blanked,
   CookieJar,

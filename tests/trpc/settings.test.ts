@@ -6,9 +6,9 @@ import {
   expiredFlowOf,
   isRefreshRequired,
 } from "../../client/index.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 import type { TestServer } from "../helpers/server.ts";
 import {
-  assertSchema,
   CookieJar,
   client,
   comparable,

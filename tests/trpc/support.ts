@@ -10,7 +10,6 @@ import {
   type TesseraErrorData,
 } from "../../client/index.ts";
 import { CookieJar } from "../helpers/http.ts";
-import { validateAgainstOpenApi } from "../helpers/openapi.ts";
 import type { TestServer } from "../helpers/server.ts";
 
 export { CookieJar };
@@ -82,11 +81,6 @@ export async function trpcError(
     return err as TesseraClientError & { data: TesseraErrorData };
   }
   assert.fail("expected the call to fail");
-}
-
-export function assertSchema(name: string, value: unknown): void {
-  const errors = validateAgainstOpenApi(name, value, { noAdditionalProperties: true });
-  assert.deepEqual(errors, [], `${name}: ${errors.join("; ")}\n${JSON.stringify(value, null, 2)}`);
 }
 
 type Node = { attributes: Record<string, unknown>; messages: { id: number }[] };

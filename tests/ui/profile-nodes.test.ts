@@ -8,9 +8,9 @@ import { compileProfileNodes, profileNodes, schemaKeyOrder } from "../../server/
 import { sortNodes } from "../../server/ui/sort.ts";
 import type { InputNode, UiNode } from "../../shared/ui.ts";
 
-/** Reference schemas live beside the checkout (../shared/reference/identity-schemas). */
+/** Kratos's identity schemas, copied under tests/fixtures (see its NOTICE.md). */
 function referenceSchema(name: string): object {
-  const url = new URL(`../../../shared/reference/identity-schemas/${name}`, import.meta.url);
+  const url = new URL(`../fixtures/identity-schemas/${name}`, import.meta.url);
   return JSON.parse(readFileSync(url, "utf8")) as object;
 }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { assertSchema, bodyOf, registerNative, server } from "./support.ts";
+import { bodyOf, registerNative, server } from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 
 test("health and version on both listeners (admin also under /admin), no CSRF cookie needed", async (t) => {
   const s = await server(t);

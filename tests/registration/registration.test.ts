@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import {
-  assertSchema,
   bodyOf,
   CookieJar,
   csrfOf,
@@ -14,7 +13,8 @@ import {
   server,
   traits,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 
 test("native registration through the SDK returns a session token and set_ory_session_token", async (t) => {
   const s = await server(t);

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  assertSchema,
   bodyOf,
   browserLogin,
   CookieJar,
@@ -12,7 +11,8 @@ import {
   sdkError,
   server,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 
 test("whoami with the session cookie, X-Session-Token and lower-case bearer; identity id header", async (t) => {
   const s = await server(t);

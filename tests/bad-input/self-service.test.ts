@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { TestServer } from "../helpers/server.ts";
 import {
-  assertSchema,
   bodyOf,
   browserLogin,
   CookieJar,
@@ -16,7 +14,9 @@ import {
   server,
   traits,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 async function identityCount(s: TestServer): Promise<number> {
   return (await s.store.listIdentities({ pageSize: 10 })).identities.length;

@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import { Configuration, FrontendApi, ResponseError } from "@ory/client-fetch";
-import { CookieJar, csrfOf, form, jsonBody } from "../helpers/http.ts";
-import { validateAgainstOpenApi } from "../helpers/openapi.ts";
-import type { TestServer } from "../helpers/server.ts";
+import { CookieJar, csrfOf, form, jsonBody } from "./http.ts";
+import type { TestServer } from "./server.ts";
 
 export { CookieJar, csrfOf, form, jsonBody };
 
 export const PASSWORD = "Tessera-correct-horse-7421";
 export const HOUR = 60 * 60 * 1000;
 
-export { serverFor as server } from "../helpers/server.ts";
+export { serverFor as server } from "./server.ts";
 
 /**
  * The official SDK against the public listener; `jar` makes browser flows carry cookies. Like an SPA
@@ -24,24 +23,6 @@ export function frontend(s: TestServer, jar = new CookieJar()): FrontendApi {
       headers: { Accept: "application/json" },
     }),
   );
-}
-
-/**
- * Kratos's document declares `genericError.details` as `{type: object, additionalProperties: false}`,
- * i.e. always empty, yet Kratos itself fills it (CSRF errors carry `docs`, `hint`, `reject_reason`,
- * contract §9.2). Keys inside `details` are therefore not held against a response.
- */
-const SPEC_BUG = /(^|\/)details: must NOT have additional properties/;
-
-/**
- * Asserts `value` conforms to `#/components/schemas/<name>` of Kratos's OpenAPI document, refusing
- * properties the document does not list (catches misspelt field names).
- */
-export function assertSchema(name: string, value: unknown): void {
-  const errors = validateAgainstOpenApi(name, value, { noAdditionalProperties: true }).filter(
-    (e) => !SPEC_BUG.test(e),
-  );
-  assert.deepEqual(errors, [], `${name}: ${errors.join("; ")}\n${JSON.stringify(value, null, 2)}`);
 }
 
 /** The JSON body of an SDK error (the SDK throws ResponseError on every non-2xx). */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { assertSchema } from "../helpers/openapi.ts";
 import {
   apiFlow,
   asSettingsFlow,
-  assertSchema,
   assertUnchanged,
   browserFlow,
   canLogin,
@@ -38,7 +38,7 @@ import {
   url,
 } from "./helpers.ts";
 
-// The examples of the current seed (shared/seeds/002_*) and Appendix A of the contract.
+// The examples of the current Kratos settings docs (contract §19.3) and Appendix A of the contract.
 
 /** Appendix A.1: the nodes of a flow for the quickstart schema (traits.name.last unset). */
 function expectedA1Nodes(email: string, first: string, csrf: string) {

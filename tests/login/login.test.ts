@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  assertSchema,
   bodyOf,
   browserLogin,
   CookieJar,
@@ -18,7 +17,8 @@ import {
   sdkError,
   server,
   url,
-} from "./support.ts";
+} from "../helpers/frontend.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 
 test("native login through the SDK returns a session token (successfulNativeLogin)", async (t) => {
   const s = await server(t);
