@@ -42,7 +42,7 @@ function afterHooksOf(deps: AppDeps, method: SettingsMethod) {
  * verification state of an address it returns (matched by `via` and value), as Kratos keeps the
  * hook's address records when the recomputed addresses match them.
  */
-function applyPatch(
+export function applyPatch(
   deps: AppDeps,
   identity: FullIdentity,
   patch: WebHookIdentityPatch,
@@ -91,7 +91,7 @@ function applyPatch(
 }
 
 export type PreVerdict =
-  | { kind: "continue"; identity: FullIdentity }
+  | { kind: "continue"; identity: FullIdentity; patch?: WebHookIdentityPatch }
   | { kind: "reject"; issues: WebHookIssue[] };
 
 export async function runAfterHooks(
@@ -138,6 +138,6 @@ export async function runAfterHooks(
   if (!verdict.patch) return { kind: "continue", identity };
   const patched = applyPatch(deps, identity, verdict.patch);
   return patched.ok
-    ? { kind: "continue", identity: patched.identity }
+    ? { kind: "continue", identity: patched.identity, patch: verdict.patch }
     : { kind: "reject", issues: patched.issues };
 }

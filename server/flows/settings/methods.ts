@@ -2,13 +2,14 @@ import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/s
 import type { ContinueWith } from "../../../shared/flows.ts";
 import type { AppDeps } from "../../deps.ts";
 import { protectedFieldsChanged } from "../../identity/apply.ts";
+import { type AppliedChange, commitIdentityChange, type IdentityPart } from "../../identity/commit.ts";
 import { passwordDecoder } from "../../identity/forms.ts";
 import { passwordIdentifiers, withPassword, withTraits } from "../../identity/manager.ts";
 import { checkMaxLength } from "../../methods/password/policy.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { assertCsrf, assertNotBrowser } from "../../request/csrf.ts";
-import { HttpError } from "../../request/errors.ts";
+import { errors, HttpError } from "../../request/errors.ts";
 import { appendQuery } from "../../request/url.ts";
 import type { ActiveSession } from "../../session/service.ts";
 import { message } from "../../ui/messages.ts";
@@ -18,7 +19,7 @@ import { reasonMessageOf } from "../login/service.ts";
 import type { Caller, FlowOutcome } from "../outcome.ts";
 import { setUi, uiOf } from "../record.ts";
 import { pauseSubmission, type SettingsMethod } from "./continuity.ts";
-import { runAfterHooks } from "./hooks.ts";
+import { applyPatch, runAfterHooks } from "./hooks.ts";
 import { formsFor, settingsNodes } from "./nodes.ts";
 import { settingsFlowJson } from "./service.ts";
 
@@ -146,7 +147,10 @@ async function submitProfile(m: MethodContext, values: FormValues): Promise<Flow
   if (protectedFieldsChanged(active.identity, next.identity) && !deps.sessions.isPrivileged(active.session)) {
     return refreshRequired(m, "profile", values);
   }
-  return persist(m, "profile", next.identity, traits);
+  return persist(m, "profile", next.identity, traits, {
+    dependsOn: ["traits", "schema_id"],
+    apply: (current) => withTraits(deps, current, traits),
+  });
 }
 
 /** The password method (contract §6.2). */
@@ -174,7 +178,11 @@ async function submitPassword(m: MethodContext, values: FormValues): Promise<Flo
       : undefined) ??
     (await deps.policy.check(password, identifiers));
   if (problem) return renderIssues(m, [{ path: "password", message: problem }]);
-  return persist(m, "password", withPassword(deps, active.identity, await deps.hasher.hash(password)));
+  const hashed = await deps.hasher.hash(password);
+  return persist(m, "password", withPassword(deps, active.identity, hashed), undefined, {
+    dependsOn: [],
+    apply: (current) => ({ ok: true, identity: withPassword(deps, current, hashed) }),
+  });
 }
 
 /** Where a browser goes after a successful submission (contract §11.3). */
@@ -196,7 +204,8 @@ async function persist(
   m: MethodContext,
   method: SettingsMethod,
   proposed: FullIdentity,
-  submittedTraits?: Record<string, unknown>,
+  submittedTraits: Record<string, unknown> | undefined,
+  change: { dependsOn: IdentityPart[]; apply: (current: FullIdentity) => AppliedChange },
 ): Promise<FlowOutcome> {
   const { deps, flow, active } = m;
   // The allow list may have changed since the flow was created (contract §11.1 step 1).
@@ -212,10 +221,35 @@ async function persist(
   const redirectTo = successTarget(m, method);
   const pre = await runAfterHooks(m, method, "pre", proposed);
   if (pre.kind === "reject") return renderIssues(m, pre.issues, submittedTraits);
-  let identity = pre.identity;
+  let identity: FullIdentity;
 
   try {
-    identity = await deps.store.updateIdentity({ ...identity, updatedAt: deps.clock.now() });
+    // Re-applied on the identity's current state, as the session's and identity's activity are
+    // re-checked, inside one transaction: nothing committed meanwhile is reverted.
+    const committed = await commitIdentityChange(deps, {
+      decidedOn: active.identity,
+      dependsOn: change.dependsOn,
+      sessionId: active.session.id,
+      apply: (current) => {
+        const applied = change.apply(current);
+        return applied.ok && pre.patch ? applyPatch(deps, applied.identity, pre.patch) : applied;
+      },
+    });
+    if (committed.kind === "conflict") {
+      const reason =
+        "The account was changed while this form was open. Review the current values and submit again.";
+      const fresh = { ...m, active: { ...active, identity: committed.current } };
+      return renderIssues(fresh, [{ path: "", message: message(4000001, [reason], { reason }) }]);
+    }
+    if (committed.kind === "rejected") return renderIssues(m, committed.issues, submittedTraits);
+    if (committed.kind !== "committed") {
+      // Revoked, expired or disabled meanwhile: answered as a request without a valid session.
+      return {
+        kind: "error",
+        error: errors.sessionInactive("A valid Ory Session Cookie or Ory Session Token is missing."),
+      };
+    }
+    identity = committed.identity;
   } catch (err) {
     if (err instanceof ConflictError) {
       return renderIssues(m, [{ path: "", message: message(4000007) }], submittedTraits);
