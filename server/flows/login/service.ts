@@ -1,3 +1,4 @@
+import { USED_FLOW_STATE } from "../../../db/flow-state.ts";
 import type { FlowRecord, FullIdentity, SessionRecord } from "../../../db/store.ts";
 import type { LoginFlowJson } from "../../../shared/flows.ts";
 import type { InputNode, UiText } from "../../../shared/ui.ts";
@@ -239,6 +240,8 @@ export async function submitLogin(
   }
   const method = bodyField(body, "method");
   if (method !== "password") return fail([{ path: "", message: message(4010002) }]);
+  // A flow that issued a session is used up; Kratos answers "no strategy" for it (4010002).
+  if (flow.state === USED_FLOW_STATE) return fail([{ path: "", message: message(4010002) }]);
   if (!deps.config.raw.selfservice.methods.password.enabled) {
     return { outcome: { kind: "error", error: methodDisabled() }, caller: full };
   }
@@ -288,6 +291,10 @@ export async function submitLogin(
     return failWithIdentifier(fail, flow, identifierRaw, [{ path: "", message: message(4010011) }]);
   }
 
+  // Claimed before issuing, so that of concurrent submissions of this flow exactly one signs in.
+  if (!(await deps.store.transitionFlow(flow.id, flow.state, USED_FLOW_STATE, deps.clock.now()))) {
+    return fail([{ path: "", message: message(4010002) }]);
+  }
   let session: SessionRecord;
   if (active && active.identity.id === identity.id) {
     session = await deps.sessions.refresh(active.session, "password");

@@ -1,3 +1,4 @@
+import { USED_FLOW_STATE } from "../../../db/flow-state.ts";
 import { ConflictError, type FlowRecord, type FullIdentity, type SessionRecord } from "../../../db/store.ts";
 import type { ContinueWith, RegistrationFlowJson } from "../../../shared/flows.ts";
 import type { UiNode, UiText } from "../../../shared/ui.ts";
@@ -183,6 +184,8 @@ export async function submitRegistration(
     throw err;
   }
   if (bodyField(body, "method") !== "password") return fail([{ path: "", message: message(4010003) }]);
+  // A flow that created an identity is used up; Kratos answers "no strategy" for it (4010003).
+  if (flow.state === USED_FLOW_STATE) return fail([{ path: "", message: message(4010003) }]);
   if (!deps.config.raw.selfservice.methods.password.enabled)
     return done({ kind: "error", error: methodDisabled() });
 
@@ -222,9 +225,16 @@ export async function submitRegistration(
   if (policyIssue) return fail([{ path: "password", message: policyIssue }]);
   identity = withPassword(deps, identity, await deps.hasher.hash(password));
 
+  // Claimed before creating, so that of concurrent submissions of this flow exactly one creates.
+  const unused = flow.state;
+  if (!(await deps.store.transitionFlow(flow.id, unused, USED_FLOW_STATE, deps.clock.now()))) {
+    return fail([{ path: "", message: message(4010003) }]);
+  }
   try {
     identity = await deps.store.createIdentity(identity);
   } catch (err) {
+    // Nothing was created: the flow may be submitted again.
+    await deps.store.transitionFlow(flow.id, USED_FLOW_STATE, unused, deps.clock.now());
     if (err instanceof ConflictError) return fail([{ path: "", message: message(4000007) }]);
     throw err;
   }
