@@ -8,6 +8,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
+import { SqliteStore } from "../db/sqlite/store.ts";
+import type { FullIdentity, Store } from "../db/store.ts";
+import { systemClock } from "../server/clock.ts";
+import type { AppDeps } from "../server/deps.ts";
+import { commitIdentityChange } from "../server/identity/commit.ts";
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -159,10 +164,71 @@ async function main(): Promise<void> {
         `${r.name.padEnd(40)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(8)} ${String(r.non2xx).padStart(9)} ${String(r.errors).padStart(7)}`,
       );
     }
+    await commitOverhead(dir);
   } finally {
     child.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The cost of deciding on the current state: sequential profile updates (traits only) of one
+ * identity in process, as a raw store write (last writer wins) and through commitIdentityChange
+ * (locked read, traits compared with the decided-on state, version bumped). SQLite file.
+ */
+async function commitOverhead(dir: string): Promise<void> {
+  const store = new SqliteStore(join(dir, "commit.sqlite"));
+  await store.migrate();
+  const now = new Date();
+  const seed: FullIdentity = {
+    id: crypto.randomUUID(),
+    schemaId: "default",
+    state: "active",
+    stateChangedAt: now,
+    traits: { email: "commit@example.com", name: { first: "Bench", last: "0" } },
+    metadataPublic: null,
+    metadataAdmin: null,
+    externalId: null,
+    createdAt: now,
+    updatedAt: now,
+    credentials: [],
+    verifiableAddresses: [],
+    recoveryAddresses: [],
+  };
+  let identity = await store.createIdentity(seed);
+  const deps = { store, clock: systemClock } as unknown as AppDeps;
+  const renamed = (current: FullIdentity, i: number): FullIdentity => ({
+    ...current,
+    traits: { ...current.traits, name: { first: "Bench", last: String(i) } },
+  });
+  const run = async (name: string, write: (i: number) => Promise<void>) => {
+    const until = Date.now() + DURATION * 1000;
+    let i = 0;
+    const started = performance.now();
+    while (Date.now() < until) await write(i++);
+    const ms = performance.now() - started;
+    console.log(
+      `${name.padEnd(52)} ${(i / (ms / 1000)).toFixed(0).padStart(8)} ops/s ${((ms / i) * 1000).toFixed(1).padStart(8)} µs/op`,
+    );
+  };
+  console.log("\nProfile update in process (one identity, sequential, SQLite file)\n");
+  const raw = async (i: number) => {
+    identity = await store.updateIdentity(renamed(identity, i));
+  };
+  const committed = async (i: number) => {
+    const result = await commitIdentityChange(deps, {
+      decidedOn: identity,
+      dependsOn: ["traits", "schema_id"],
+      apply: (current) => ({ ok: true, identity: renamed(current, i) }),
+    });
+    if (result.kind === "committed") identity = result.identity;
+  };
+  // Twice each, alternating: the first round also warms up the JIT and the WAL file.
+  for (const round of [1, 2]) {
+    await run(`raw store.updateIdentity, no check (round ${round})`, raw);
+    await run(`commitIdentityChange, traits check (round ${round})`, committed);
+  }
+  await (store as Store).close();
 }
 
 main().catch((err) => {

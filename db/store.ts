@@ -52,6 +52,11 @@ export interface IdentityRecord {
   externalId: string | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * Bumped by every write of the identity (0 when created). Identities read from a store always
+   * carry it; one built in memory may leave it out.
+   */
+  version?: number;
 }
 
 /** An identity with everything that must change together with it. */
@@ -173,6 +178,36 @@ export class ConflictError extends Error {
   }
 }
 
+/**
+ * What a mutation decided on the identity's current state: `identity` is written (only what
+ * differs from the current state), or nothing is written when it is absent. `value` is handed back.
+ */
+export interface IdentityMutation<T> {
+  identity?: FullIdentity;
+  value: T;
+}
+
+/** Conditions checked inside the mutation's transaction, before the mutation runs. */
+export interface MutationGuard {
+  /** This session must exist, belong to the identity, be active and unexpired at `now`. */
+  sessionId?: string;
+  /** The identity must be active. */
+  requireActive?: boolean;
+  /** The time sessions are checked against (the app's clock). */
+  now?: Date;
+}
+
+export type MutationResult<T> =
+  | {
+      kind: "done";
+      value: T;
+      /** As written, or the current state when nothing was written. */
+      identity: FullIdentity;
+    }
+  | { kind: "not_found" }
+  | { kind: "session_inactive" }
+  | { kind: "identity_inactive" };
+
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
   /** Applies pending migrations. Idempotent. */
@@ -184,8 +219,23 @@ export interface Store {
   // Identities: each write is one transaction over the identity, its credentials and addresses.
   createIdentity(identity: FullIdentity): Promise<FullIdentity>;
   getIdentity(id: string): Promise<FullIdentity | undefined>;
-  /** Replaces the identity row, its credentials and addresses as one unit. */
+  /**
+   * Replaces the identity row, its credentials and addresses as one unit, whatever the current
+   * state (last writer wins). Prefer `mutateIdentity`, which decides on the current state.
+   */
   updateIdentity(identity: FullIdentity): Promise<FullIdentity>;
+  /**
+   * Reads the identity's current state and writes the change `mutate` decides on it, in one
+   * transaction that no other write of the identity can interleave with (PostgreSQL: the identity
+   * row is locked; SQLite: an immediate transaction). `mutate` must be synchronous and free of side
+   * effects: if it throws, nothing is written and the error propagates. Only what differs from the
+   * current state is written, and `version` is bumped.
+   */
+  mutateIdentity<T>(
+    id: string,
+    mutate: (current: FullIdentity) => IdentityMutation<T>,
+    guard?: MutationGuard,
+  ): Promise<MutationResult<T>>;
   deleteIdentity(id: string): Promise<boolean>;
   listIdentities(query: ListIdentitiesQuery): Promise<{ identities: FullIdentity[]; nextPageToken?: string }>;
   /** Finds the identity owning a credential identifier of the given type (identifier already normalised). */
@@ -217,7 +267,16 @@ export interface Store {
   // Flows.
   createFlow(flow: FlowRecord): Promise<void>;
   getFlow(id: string): Promise<FlowRecord | undefined>;
+  /**
+   * Writes the flow. A flow in state "passed_challenge" keeps that state (the state is terminal,
+   * as in Kratos): an update decided on an older copy cannot reopen a used flow.
+   */
   updateFlow(flow: FlowRecord): Promise<void>;
+  /**
+   * Compare-and-set of a flow's state: moves it from `from` to `to` only when it is in `from`.
+   * Answers whether it moved, so of two concurrent claims exactly one succeeds.
+   */
+  transitionFlow(id: string, from: string, to: string, at: Date): Promise<boolean>;
 
   // Continuity containers.
   saveContinuity(record: ContinuityRecord): Promise<void>;

@@ -11,7 +11,7 @@ import { adminHandler, publicHandler } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";
 import { SchemaRegistry } from "./identity/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { createHasher } from "./methods/password/hasher.ts";
+import { createHasher, type PasswordHasher } from "./methods/password/hasher.ts";
 import { createPasswordPolicy } from "./methods/password/policy.ts";
 import { defaultMethods } from "./methods/registry.ts";
 import { sha256Hex } from "./request/base64.ts";
@@ -33,6 +33,8 @@ export interface AppOptions {
   methods?: MethodRegistry;
   /** Used for outbound HTTP (breached-password range API, web hooks); tests may pass their own. */
   fetch?: typeof fetch;
+  /** Replaces the configured password hasher (tests hold a write at the hash with it). */
+  hasher?: PasswordHasher;
 }
 
 export const BUILT_IN_SCHEMA = fileURLToPath(
@@ -56,7 +58,7 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     registry,
     forms: compileAllForms(registry),
     methods: options.methods ?? defaultMethods(),
-    hasher: createHasher(rawConfig.hashers),
+    hasher: options.hasher ?? createHasher(rawConfig.hashers),
     policy: createPasswordPolicy(rawConfig.selfservice.methods.password.config, {
       clock,
       ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -53,6 +53,7 @@ export const identities = pgTable(
     externalId: text("external_id"),
     createdAt: timestamptz("created_at").notNull(),
     updatedAt: timestamptz("updated_at").notNull(),
+    version: integer("version").notNull().default(0),
   },
   (t) => [uniqueIndex("identities_external_id_uq").on(t.externalId)],
 );

@@ -1,5 +1,6 @@
 import { type AnyColumn, and, type asc as ascending, eq, inArray, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
+import { keepUsedState } from "../flow-state.ts";
 import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
 import * as schema from "./schema.ts";
 
@@ -97,7 +98,7 @@ export function prepareStatements(db: PgDb) {
       .prepare("tessera_insert_flow"),
     updateFlow: db
       .update(selfserviceFlows)
-      .set(setPlaceholders(selfserviceFlows, "id"))
+      .set({ ...setPlaceholders(selfserviceFlows, "id"), state: keepUsedState(selfserviceFlows.state) })
       .where(eq(selfserviceFlows.id, placeholder("id")))
       .prepare("tessera_update_flow"),
   };

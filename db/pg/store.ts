@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { rethrowAsConflict } from "../conflict.ts";
+import { sessionAllows } from "../guard.ts";
 import {
   type ChildWrites,
   credentialRow,
@@ -24,7 +25,10 @@ import type {
   CredentialType,
   FlowRecord,
   FullIdentity,
+  IdentityMutation,
   ListIdentitiesQuery,
+  MutationGuard,
+  MutationResult,
   SessionRecord,
   Store,
   StoredErrorRecord,
@@ -41,6 +45,7 @@ const {
   identityVerifiableAddresses,
   identityRecoveryAddresses,
   sessions,
+  selfserviceFlows,
   continuityContainers,
   selfserviceErrors,
   courierMessages,
@@ -114,8 +119,15 @@ export class PostgresStore implements Store {
   // Identities.
 
   async createIdentity(identity: FullIdentity): Promise<FullIdentity> {
-    const normalised = normaliseIdentity(identity);
-    await this.#writeIdentity(normalised, false);
+    const normalised = normaliseIdentity({ ...identity, version: 0 });
+    try {
+      await this.#db.transaction(async (tx) => {
+        await tx.insert(identities).values(identityRow(normalised));
+        await insertChildren(tx, normalised);
+      });
+    } catch (error) {
+      rethrowAsConflict(error);
+    }
     return normalised;
   }
 
@@ -125,11 +137,56 @@ export class PostgresStore implements Store {
   }
 
   async updateIdentity(identity: FullIdentity): Promise<FullIdentity> {
-    const normalised = normaliseIdentity(identity);
-    if (!(await this.#writeIdentity(normalised, true))) {
-      throw new Error(`Identity ${identity.id} does not exist`);
+    const result = await this.mutateIdentity(identity.id, () => ({ identity, value: undefined }));
+    if (result.kind !== "done") throw new Error(`Identity ${identity.id} does not exist`);
+    return result.identity;
+  }
+
+  /**
+   * One transaction that first locks the identity row (`SELECT … FOR UPDATE`): concurrent
+   * mutations of one identity queue there, and each then reads the state the previous one
+   * committed. Any throw, from `mutate` too, rolls back every row.
+   */
+  async mutateIdentity<T>(
+    id: string,
+    mutate: (current: FullIdentity) => IdentityMutation<T>,
+    guard?: MutationGuard,
+  ): Promise<MutationResult<T>> {
+    try {
+      return await this.#db.transaction(async (tx): Promise<MutationResult<T>> => {
+        const [locked] = await tx
+          .select({ state: identities.state })
+          .from(identities)
+          .where(eq(identities.id, id))
+          .for("update");
+        if (!locked) return { kind: "not_found" };
+        if (guard?.sessionId !== undefined) {
+          const [session] = await tx
+            .select({
+              active: sessions.active,
+              identityId: sessions.identityId,
+              expiresAt: sessions.expiresAt,
+            })
+            .from(sessions)
+            .where(eq(sessions.id, guard.sessionId));
+          if (!session || !sessionAllows(session, id, guard.now)) return { kind: "session_inactive" };
+        }
+        if (guard?.requireActive && locked.state !== "active") return { kind: "identity_inactive" };
+        const tree = await tx.query.identities.findFirst({
+          where: eq(identities.id, id),
+          with: identityWith,
+        });
+        if (!tree) return { kind: "not_found" };
+        const current = identityFromTree(tree);
+        const decision = mutate(current);
+        if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
+        const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
+        await writeChanges(tx, current, next);
+        return { kind: "done", value: decision.value, identity: next };
+      });
+    } catch (error) {
+      rethrowAsConflict(error);
     }
-    return normalised;
   }
 
   async deleteIdentity(id: string): Promise<boolean> {
@@ -167,55 +224,6 @@ export class PostgresStore implements Store {
   ): Promise<FullIdentity | undefined> {
     const tree = await this.#statements.identityByIdentifier.execute({ type, identifier });
     return tree && identityFromTree(tree);
-  }
-
-  /**
-   * One transaction; any failure rolls back every row. Returns false when an update found no
-   * identity. An update locks the identity row first and then reads the stored children, so that
-   * concurrent updates of one identity compare against each other's committed result, and writes
-   * only the children that changed: a profile update (traits only) is two statements.
-   */
-  async #writeIdentity(identity: FullIdentity, isUpdate: boolean): Promise<boolean> {
-    try {
-      return await this.#db.transaction(async (tx) => {
-        const identityId = identity.id;
-        if (!isUpdate) {
-          await tx.insert(identities).values(identityRow(identity));
-          await insertChildren(tx, identity);
-          return true;
-        }
-        const { id: _id, ...changes } = identityRow(identity);
-        const updated = await tx.update(identities).set(changes).where(eq(identities.id, identityId));
-        if (updated.rowCount === 0) return false;
-        const stored = await tx.query.identities.findFirst({
-          where: eq(identities.id, identityId),
-          with: identityWith,
-        });
-        const writes = planChildWrites(stored ? identityFromTree(stored) : noChildren, identity);
-        // Deleting a credential cascades to its identifiers.
-        await deleteByIds(tx, identityCredentials, writes.credentials);
-        await deleteByIds(tx, identityVerifiableAddresses, writes.verifiableAddresses);
-        await deleteByIds(tx, identityRecoveryAddresses, writes.recoveryAddresses);
-        for (const credential of writes.credentials.update) {
-          const { id, ...row } = credentialRow(credential);
-          await tx.update(identityCredentials).set(row).where(eq(identityCredentials.id, id));
-        }
-        for (const { id, ...row } of writes.verifiableAddresses.update) {
-          await tx.update(identityVerifiableAddresses).set(row).where(eq(identityVerifiableAddresses.id, id));
-        }
-        for (const { id, ...row } of writes.recoveryAddresses.update) {
-          await tx.update(identityRecoveryAddresses).set(row).where(eq(identityRecoveryAddresses.id, id));
-        }
-        await insertChildren(tx, {
-          credentials: writes.credentials.insert,
-          verifiableAddresses: writes.verifiableAddresses.insert,
-          recoveryAddresses: writes.recoveryAddresses.insert,
-        });
-        return true;
-      });
-    } catch (error) {
-      rethrowAsConflict(error);
-    }
   }
 
   // Sessions.
@@ -314,6 +322,14 @@ export class PostgresStore implements Store {
     await this.#statements.updateFlow.execute(asParams(flow));
   }
 
+  async transitionFlow(id: string, from: string, to: string, at: Date): Promise<boolean> {
+    const result = await this.#db
+      .update(selfserviceFlows)
+      .set({ state: to, updatedAt: at })
+      .where(and(eq(selfserviceFlows.id, id), eq(selfserviceFlows.state, from)));
+    return (result.rowCount ?? 0) > 0;
+  }
+
   // Continuity containers.
 
   async saveContinuity(record: ContinuityRecord): Promise<void> {
@@ -388,7 +404,34 @@ export class PostgresStore implements Store {
 
 type PgTransaction = Parameters<Parameters<PgDb["transaction"]>[0]>[0];
 
-const noChildren: IdentityChildren = { credentials: [], verifiableAddresses: [], recoveryAddresses: [] };
+/**
+ * Writes the identity row and, of its children, only those that differ from the stored ones: a
+ * profile update (traits only) is one statement after the reads.
+ */
+async function writeChanges(tx: PgTransaction, stored: FullIdentity, identity: FullIdentity): Promise<void> {
+  const { id: identityId, ...changes } = identityRow(identity);
+  await tx.update(identities).set(changes).where(eq(identities.id, identityId));
+  const writes = planChildWrites(stored, identity);
+  // Deleting a credential cascades to its identifiers.
+  await deleteByIds(tx, identityCredentials, writes.credentials);
+  await deleteByIds(tx, identityVerifiableAddresses, writes.verifiableAddresses);
+  await deleteByIds(tx, identityRecoveryAddresses, writes.recoveryAddresses);
+  for (const credential of writes.credentials.update) {
+    const { id, ...row } = credentialRow(credential);
+    await tx.update(identityCredentials).set(row).where(eq(identityCredentials.id, id));
+  }
+  for (const { id, ...row } of writes.verifiableAddresses.update) {
+    await tx.update(identityVerifiableAddresses).set(row).where(eq(identityVerifiableAddresses.id, id));
+  }
+  for (const { id, ...row } of writes.recoveryAddresses.update) {
+    await tx.update(identityRecoveryAddresses).set(row).where(eq(identityRecoveryAddresses.id, id));
+  }
+  await insertChildren(tx, {
+    credentials: writes.credentials.insert,
+    verifiableAddresses: writes.verifiableAddresses.insert,
+    recoveryAddresses: writes.recoveryAddresses.insert,
+  });
+}
 
 /** Multi-row inserts: one statement per table. */
 async function insertChildren(tx: PgTransaction, children: IdentityChildren): Promise<void> {

@@ -55,6 +55,7 @@ export const identities = sqliteTable(
     externalId: text("external_id"),
     createdAt: timestampMs("created_at").notNull(),
     updatedAt: timestampMs("updated_at").notNull(),
+    version: integer("version").notNull().default(0),
   },
   (t) => [uniqueIndex("identities_external_id_uq").on(t.externalId)],
 );

@@ -1,5 +1,6 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { keepUsedState } from "../flow-state.ts";
 import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
 import * as schema from "./schema.ts";
 
@@ -153,8 +154,13 @@ export function prepareStatements(db: SqliteDb) {
     insertFlow: db.insert(selfserviceFlows).values(rowPlaceholders(selfserviceFlows)).prepare(),
     updateFlow: db
       .update(selfserviceFlows)
-      .set(setPlaceholders(selfserviceFlows, "id"))
+      .set({ ...setPlaceholders(selfserviceFlows, "id"), state: keepUsedState(selfserviceFlows.state) })
       .where(eq(selfserviceFlows.id, placeholder("id")))
+      .prepare(),
+    transitionFlow: db
+      .update(selfserviceFlows)
+      .set({ state: sql`${placeholder("to")}`, updatedAt: sql`${placeholder("at")}` })
+      .where(and(eq(selfserviceFlows.id, placeholder("id")), eq(selfserviceFlows.state, placeholder("from"))))
       .prepare(),
   };
 }

@@ -6,6 +6,7 @@ import { and, asc, desc, eq, gt, inArray, ne, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { rethrowAsConflict } from "../conflict.ts";
+import { sessionAllows } from "../guard.ts";
 import {
   childrenFromRows,
   credentialRow,
@@ -25,8 +26,11 @@ import type {
   CredentialType,
   FlowRecord,
   FullIdentity,
+  IdentityMutation,
   IdentityRecord,
   ListIdentitiesQuery,
+  MutationGuard,
+  MutationResult,
   SessionRecord,
   Store,
   StoredErrorRecord,
@@ -54,7 +58,12 @@ export class SqliteStore implements Store {
   readonly #client: Database.Database;
   readonly #db: SqliteDb;
   #prepared: SqliteStatements | undefined;
-  readonly #writeIdentity: (identity: FullIdentity, isUpdate: boolean) => boolean;
+  readonly #insertIdentity: (identity: FullIdentity) => void;
+  readonly #mutateIdentity: (
+    id: string,
+    mutate: (current: FullIdentity) => IdentityMutation<unknown>,
+    guard: MutationGuard | undefined,
+  ) => MutationResult<unknown>;
   /**
    * Runs a multi-statement read in one transaction, so that it sees one snapshot even when
    * another process writes to the same file between statements (and takes the lock only once).
@@ -76,8 +85,17 @@ export class SqliteStore implements Store {
     // Other processes may share the file; wait for their locks instead of failing with SQLITE_BUSY.
     this.#client.pragma("busy_timeout = 5000");
     this.#db = drizzle({ client: this.#client, schema });
-    this.#writeIdentity = this.#client.transaction((identity: FullIdentity, isUpdate: boolean) =>
-      this.#writeIdentityRows(identity, isUpdate),
+    this.#insertIdentity = this.#client.transaction((identity: FullIdentity) =>
+      this.#insertIdentityRows(identity),
+    ).immediate;
+    // IMMEDIATE takes the write lock before the first read, so the state a mutation decides on is
+    // still the current one when it writes, across connections and processes.
+    this.#mutateIdentity = this.#client.transaction(
+      (
+        id: string,
+        mutate: (current: FullIdentity) => IdentityMutation<unknown>,
+        guard: MutationGuard | undefined,
+      ) => this.#mutateIdentityRows(id, mutate, guard),
     ).immediate;
     const readTransaction = this.#client.transaction((read: () => unknown) => read()).deferred;
     this.#read = readTransaction as <T>(read: () => T) => T;
@@ -109,8 +127,12 @@ export class SqliteStore implements Store {
   // Identities.
 
   async createIdentity(identity: FullIdentity): Promise<FullIdentity> {
-    const normalised = normaliseIdentity(identity);
-    this.#writeIdentityOrConflict(normalised, false);
+    const normalised = normaliseIdentity({ ...identity, version: 0 });
+    try {
+      this.#insertIdentity(normalised);
+    } catch (error) {
+      rethrowAsConflict(error);
+    }
     return normalised;
   }
 
@@ -122,11 +144,21 @@ export class SqliteStore implements Store {
   }
 
   async updateIdentity(identity: FullIdentity): Promise<FullIdentity> {
-    const normalised = normaliseIdentity(identity);
-    if (!this.#writeIdentityOrConflict(normalised, true)) {
-      throw new Error(`Identity ${identity.id} does not exist`);
+    const result = await this.mutateIdentity(identity.id, () => ({ identity, value: undefined }));
+    if (result.kind !== "done") throw new Error(`Identity ${identity.id} does not exist`);
+    return result.identity;
+  }
+
+  async mutateIdentity<T>(
+    id: string,
+    mutate: (current: FullIdentity) => IdentityMutation<T>,
+    guard?: MutationGuard,
+  ): Promise<MutationResult<T>> {
+    try {
+      return this.#mutateIdentity(id, mutate, guard) as MutationResult<T>;
+    } catch (error) {
+      rethrowAsConflict(error);
     }
-    return normalised;
   }
 
   async deleteIdentity(id: string): Promise<boolean> {
@@ -186,29 +218,41 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** Returns false when an update found no identity row. */
-  #writeIdentityOrConflict(identity: FullIdentity, isUpdate: boolean): boolean {
-    try {
-      return this.#writeIdentity(identity, isUpdate);
-    } catch (error) {
-      rethrowAsConflict(error);
+  #insertIdentityRows(identity: FullIdentity): void {
+    this.#statements.insertIdentity.run(asParams(identityRow(identity)));
+    this.#insertChildren(identity);
+  }
+
+  /** Runs inside the immediate transaction: any throw (from `mutate` too) rolls everything back. */
+  #mutateIdentityRows(
+    id: string,
+    mutate: (current: FullIdentity) => IdentityMutation<unknown>,
+    guard: MutationGuard | undefined,
+  ): MutationResult<unknown> {
+    const statements = this.#statements;
+    const row = statements.identityById.get({ id });
+    if (!row) return { kind: "not_found" };
+    if (guard?.sessionId !== undefined) {
+      const session = statements.sessionById.get({ id: guard.sessionId });
+      if (!session || !sessionAllows(session, id, guard.now)) return { kind: "session_inactive" };
     }
+    if (guard?.requireActive && row.state !== "active") return { kind: "identity_inactive" };
+    const current = this.#withChildren(row);
+    const decision = mutate(current);
+    if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
+    const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
+    this.#writeChanges(current, next);
+    return { kind: "done", value: decision.value, identity: next };
   }
 
   /**
-   * Runs inside the native transaction: any throw rolls back every row written so far. An update
-   * compares the stored children with the given ones and writes only those that changed, so a
-   * profile update (traits only) is the identity row plus four indexed reads.
+   * Writes the identity row and, of its children, only those that differ from the stored ones, so
+   * a profile update (traits only) is the identity row plus the reads the mutation needed anyway.
    */
-  #writeIdentityRows(identity: FullIdentity, isUpdate: boolean): boolean {
+  #writeChanges(stored: FullIdentity, identity: FullIdentity): void {
     const statements = this.#statements;
-    if (!isUpdate) {
-      statements.insertIdentity.run(asParams(identityRow(identity)));
-      this.#insertChildren(identity);
-      return true;
-    }
-    if (statements.updateIdentity.run(asParams(identityRow(identity))).changes === 0) return false;
-    const writes = planChildWrites(this.#childrenOf(identity.id), identity);
+    statements.updateIdentity.run(asParams(identityRow(identity)));
+    const writes = planChildWrites(stored, identity);
     for (const id of writes.credentials.delete) statements.deleteCredential.run({ id });
     for (const id of writes.verifiableAddresses.delete) statements.deleteVerifiableAddress.run({ id });
     for (const id of writes.recoveryAddresses.delete) statements.deleteRecoveryAddress.run({ id });
@@ -226,7 +270,6 @@ export class SqliteStore implements Store {
       verifiableAddresses: writes.verifiableAddresses.insert,
       recoveryAddresses: writes.recoveryAddresses.insert,
     });
-    return true;
   }
 
   #insertChildren(children: IdentityChildren): void {
@@ -334,6 +377,10 @@ export class SqliteStore implements Store {
 
   async updateFlow(flow: FlowRecord): Promise<void> {
     this.#statements.updateFlow.run(asParams(flow));
+  }
+
+  async transitionFlow(id: string, from: string, to: string, at: Date): Promise<boolean> {
+    return this.#statements.transitionFlow.run({ id, from, to, at: at.getTime() }).changes > 0;
   }
 
   // Continuity containers.

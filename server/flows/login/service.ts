@@ -26,6 +26,7 @@ import {
   setUi,
   uiOf,
 } from "../kit/record.ts";
+import { claimFlow, isUsed } from "../kit/single-use.ts";
 import { dispatch, strategiesOf } from "../methods.ts";
 import type { LoginStrategy } from "./strategy.ts";
 
@@ -200,7 +201,7 @@ class LoginSubmission {
       throw err;
     }
     const strategy = dispatch(deps.methods, deps.config, "login", values);
-    if (strategy === undefined) return this.fail([{ path: "", message: message(4010002) }]);
+    if (strategy === undefined || isUsed(flow)) return this.fail([{ path: "", message: message(4010002) }]);
     if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
     return this.submit(strategy, values, active);
   }
@@ -230,6 +231,8 @@ class LoginSubmission {
     const pre = await runPreHooks(hooks, { deps, ctx, flowJson: loginFlowJson(flow), identity });
     if (pre.kind === "reject") return this.fail(pre.issues);
 
+    // Claimed before the session is issued, so that of concurrent submissions exactly one signs in.
+    if (!(await claimFlow(deps, flow))) return this.fail([{ path: "", message: message(4010002) }]);
     // Re-authenticating the same identity keeps its session; anyone else gets a new one (and a new
     // CSRF cookie), and a previous session of another identity ends (contract §16.1).
     let session: SessionRecord;
@@ -240,9 +243,6 @@ class LoginSubmission {
       session = await deps.sessions.create(identity, strategy.method, ctx);
       if (flow.type === "browser") ctx.rotateCsrf();
     }
-    flow.state = "passed_challenge";
-    flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
     const post = await runPostHooks(hooks, {
       deps,
       ctx,

@@ -28,6 +28,7 @@ import {
   setUi,
   uiOf,
 } from "../kit/record.ts";
+import { claimFlow, isUsed } from "../kit/single-use.ts";
 import { dispatch, strategiesOf } from "../methods.ts";
 import type { RegistrationStrategy } from "./strategy.ts";
 
@@ -160,7 +161,7 @@ class RegistrationSubmission {
       throw err;
     }
     const strategy = dispatch(deps.methods, deps.config, "registration", values);
-    if (strategy === undefined) return this.fail([{ path: "", message: message(4010003) }]);
+    if (strategy === undefined || isUsed(flow)) return this.fail([{ path: "", message: message(4010003) }]);
     if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
     return this.submit(strategy, values);
   }
@@ -193,15 +194,16 @@ class RegistrationSubmission {
       identity = patched.identity;
     }
 
+    // Claimed before the identity is created, so that of concurrent submissions exactly one creates.
+    const release = await claimFlow(deps, flow);
+    if (!release) return this.fail([{ path: "", message: message(4010003) }]);
     try {
       identity = await deps.store.createIdentity(identity);
     } catch (err) {
+      await release();
       if (err instanceof ConflictError) return this.fail([{ path: "", message: message(4000007) }]);
       throw err;
     }
-    flow.state = "passed_challenge";
-    flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
     return this.succeed(strategy.method, identity, hooks, returnUrl);
   }
 

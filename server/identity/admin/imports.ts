@@ -15,29 +15,64 @@ import { normalizeEmail, normalizePhone } from "../normalize.ts";
 
 const UNSUPPORTED_IMPORTS = ["totp", "lookup_secret", "webauthn", "passkey", "saml"] as const;
 
+/**
+ * The credentials of a create or update body, checked and hashed once, ready to be added to an
+ * identity synchronously (inside a store transaction, possibly on a newer state of the identity).
+ */
+export interface PreparedImport {
+  hashedPassword?: string;
+  oidcProviders?: readonly OidcImportProvider[];
+}
+
 /** Adds the credentials of a create or update body; a password replaces, OIDC links are added. */
 export async function withImportedCredentials(
   deps: AppDeps,
   identity: FullIdentity,
   credentials: CredentialsImport | null | undefined,
 ): Promise<FullIdentity> {
-  if (!credentials) return identity;
+  return withPreparedImport(deps, identity, await prepareImport(deps, identity, credentials));
+}
+
+/**
+ * Checks the imported credentials against `identity` (the identity they are for, traits already
+ * applied) and hashes a plaintext password: the slow, asynchronous half of an import.
+ */
+export async function prepareImport(
+  deps: AppDeps,
+  identity: FullIdentity,
+  credentials: CredentialsImport | null | undefined,
+): Promise<PreparedImport> {
+  if (!credentials) return {};
   for (const type of UNSUPPORTED_IMPORTS) {
     if (credentials[type] !== undefined && credentials[type] !== null) {
       throw errors.badRequest(`Importing ${type} credentials is not supported by this server.`);
     }
   }
+  return {
+    ...(credentials.password
+      ? { hashedPassword: await importedPasswordHash(deps, identity, credentials.password.config) }
+      : {}),
+    ...(credentials.oidc ? { oidcProviders: credentials.oidc.config.providers } : {}),
+  };
+}
+
+/** The synchronous half of an import: adds the prepared credentials to `identity`. */
+export function withPreparedImport(
+  deps: AppDeps,
+  identity: FullIdentity,
+  prepared: PreparedImport,
+): FullIdentity {
   let next = identity;
-  if (credentials.password) next = await withImportedPassword(deps, next, credentials.password.config);
-  if (credentials.oidc) next = withImportedOidc(deps, next, credentials.oidc.config.providers);
+  if (prepared.hashedPassword !== undefined) next = withPassword(deps, next, prepared.hashedPassword);
+  if (prepared.oidcProviders) next = withImportedOidc(deps, next, prepared.oidcProviders);
   return next;
 }
 
-async function withImportedPassword(
+async function importedPasswordHash(
   deps: AppDeps,
   identity: FullIdentity,
   config: NonNullable<CredentialsImport["password"]>["config"],
-): Promise<FullIdentity> {
+): Promise<string> {
   if (config.use_password_migration_hook) {
     throw errors.badRequest("The password migration hook is not supported by this server.");
   }
@@ -58,12 +93,12 @@ async function withImportedPassword(
         "The hashed_password is not in a supported format; import bcrypt ($2a$, $2b$, $2y$) or argon2 (PHC) hashes.",
       );
     }
-    return withPassword(deps, identity, hashed);
+    return hashed;
   }
   const password = plaintext!;
   const issue = checkMaxLength(password, deps.hasher) ?? (await deps.policy.check(password, identifiers));
   if (issue) throw errors.badRequest(issue.text, { details: { messages: [{ path: "password", ...issue }] } });
-  return withPassword(deps, identity, await deps.hasher.hash(password));
+  return deps.hasher.hash(password);
 }
 
 type OidcImportProvider = NonNullable<CredentialsImport["oidc"]>["config"]["providers"][number];

@@ -9,7 +9,7 @@ import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
 import { errors } from "../../request/errors.ts";
 import { verifiedAtOf } from "./imports.ts";
-import { loadIdentity, parseInput, storeUpdate, toAdminIdentityJson } from "./shared.ts";
+import { commitAdminChange, loadIdentity, parseInput, toAdminIdentityJson } from "./shared.ts";
 import { revise } from "./write.ts";
 
 /** `PATCH /admin/identities/{id}`: RFC 6902 patches of the admin identity JSON. */
@@ -113,6 +113,8 @@ function patchedRecoveryAddresses(
 /**
  * `PATCH /admin/identities/{id}`: an RFC 6902 patch applied to the admin identity JSON, then the
  * same path as PUT. Patching `verifiable_addresses/…/verified` is how admins mark addresses verified.
+ * The operations are applied to the identity's current state inside the commit's transaction, so
+ * concurrent patches of different fields all survive (and `test` operations test the current state).
  */
 export async function patchIdentity(deps: AppDeps, id: string, input: unknown): Promise<IdentityJson> {
   const operations = parseInput(
@@ -121,7 +123,13 @@ export async function patchIdentity(deps: AppDeps, id: string, input: unknown): 
     "failed to apply JSON patch: ",
   ) as Operation[];
   refuseReadOnlyChanges(operations);
-  const current = await loadIdentity(deps, id);
+  const loaded = await loadIdentity(deps, id);
+  const committed = await commitAdminChange(deps, loaded, (current) => patched(deps, current, operations));
+  return toAdminIdentityJson(deps, committed);
+}
+
+/** The identity with the operations applied; throws the patch's 400s. */
+function patched(deps: AppDeps, current: FullIdentity, operations: Operation[]) {
   const patched = parseInput(
     patchedIdentitySchema,
     applyJsonPatch(toAdminIdentityJson(deps, current), operations),
@@ -129,7 +137,7 @@ export async function patchIdentity(deps: AppDeps, id: string, input: unknown): 
   );
   if (patched.organization_id) throw errors.badRequest("Organizations are not supported by this server.");
   const now = deps.clock.now();
-  const revised = await revise(deps, current, {
+  return revise(deps, current, {
     schemaId: patched.schema_id,
     traits: patched.traits,
     state: patched.state,
@@ -139,5 +147,4 @@ export async function patchIdentity(deps: AppDeps, id: string, input: unknown): 
     verifiableAddresses: patchedVerifiableAddresses(current, patched, now),
     recoveryAddresses: patchedRecoveryAddresses(current, patched, now),
   });
-  return toAdminIdentityJson(deps, await storeUpdate(deps, revised));
 }

@@ -3,7 +3,8 @@ import { ConflictError, type FullIdentity } from "../../../db/store.ts";
 import { credentialTypeSchema } from "../../../shared/admin.ts";
 import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
-import { errors, HttpError } from "../../request/errors.ts";
+import { errors, type HttpError } from "../../request/errors.ts";
+import { type AppliedChange, type CommitResult, commitIdentityChange, type IdentityPart } from "../commit.ts";
 import { identityToJson } from "../serialize.ts";
 import type { TraitIssue } from "../validate.ts";
 
@@ -36,7 +37,7 @@ export function isUuid(value: string): boolean {
 export const notFound = () => errors.notFound();
 
 const identityConflict = () =>
-  new HttpError(409, { reason: "This identity conflicts with another identity that already exists." });
+  errors.conflict("This identity conflicts with another identity that already exists.");
 
 /** Zod issues as one readable reason: unknown keys are named with their full path. */
 function describeIssues(issues: readonly z.core.$ZodIssue[]): { reason: string; list: string[] } {
@@ -108,13 +109,35 @@ export async function storeNew(deps: AppDeps, identity: FullIdentity): Promise<F
   }
 }
 
-export async function storeUpdate(deps: AppDeps, identity: FullIdentity): Promise<FullIdentity> {
+/**
+ * Commits an admin change: `apply` runs on the identity's current state inside the store's
+ * transaction, so concurrent admin writes (and self-service ones) cannot revert each other. Admin
+ * changes say what to set, not what they saw, so they depend on nothing and are re-applied.
+ */
+export async function commitAdminChange(
+  deps: AppDeps,
+  decidedOn: FullIdentity,
+  apply: (current: FullIdentity) => AppliedChange,
+  dependsOn: ReadonlyArray<IdentityPart> = [],
+): Promise<FullIdentity> {
+  let result: CommitResult;
   try {
-    return await deps.store.updateIdentity(identity);
+    result = await commitIdentityChange(deps, { decidedOn, apply, dependsOn });
   } catch (err) {
     if (err instanceof ConflictError) throw identityConflict();
-    // Deleted by someone else between our read and this write.
-    if (!(await deps.store.getIdentity(identity.id))) throw notFound();
     throw err;
+  }
+  switch (result.kind) {
+    case "committed":
+      return result.identity;
+    case "rejected":
+      throw invalidTraits(result.issues);
+    case "conflict":
+      throw errors.conflict(
+        "The identity was changed by another request while this one was processed. Fetch it and try again.",
+      );
+    default:
+      // Deleted by someone else between our read and this write (no session guard on admin writes).
+      throw notFound();
   }
 }

@@ -4,36 +4,37 @@ import type {
   RecoveryAddressRecord,
   VerifiableAddressRecord,
 } from "../../../db/store.ts";
-import {
-  type CredentialsImport,
-  createIdentityBodySchema,
-  updateIdentityBodySchema,
-} from "../../../shared/admin.ts";
+import { createIdentityBodySchema, updateIdentityBodySchema } from "../../../shared/admin.ts";
 import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
 import { errors } from "../../request/errors.ts";
+import type { AppliedChange } from "../commit.ts";
 import { newIdentity, withTraits } from "../manager.ts";
 import {
   oidcIdentifier,
+  type PreparedImport,
+  prepareImport,
   storedProviders,
   withImportedCredentials,
   withImportedVerification,
   withOidcProviders,
+  withPreparedImport,
 } from "./imports.ts";
 import {
+  commitAdminChange,
   invalidTraits,
   isUuid,
   loadIdentity,
   notFound,
   parseInput,
   storeNew,
-  storeUpdate,
   toAdminIdentityJson,
 } from "./shared.ts";
 
 /**
- * Creating, replacing and deleting identities and their credentials. Every write builds the
- * complete next identity in memory and stores it in one store call, which is one transaction.
+ * Creating, replacing and deleting identities and their credentials. A change of an existing
+ * identity is a synchronous function of its current state, committed with `commitAdminChange`
+ * (one transaction on the state current at that moment); slow work (hashing) is done before.
  */
 
 /** `POST /admin/identities`: `input` is a `createIdentityBody`; answers the stored identity. */
@@ -65,15 +66,18 @@ export interface IdentityRevision {
   /** Address records the traits are reconciled against (PATCH may edit them); default: current. */
   verifiableAddresses?: VerifiableAddressRecord[];
   recoveryAddresses?: RecoveryAddressRecord[];
-  credentials?: CredentialsImport | null;
 }
 
-/** The one path of PUT and PATCH: validate the traits, re-derive addresses, import credentials. */
-export async function revise(
+/**
+ * The one path of PUT and PATCH, synchronous so that it can run on the current state inside the
+ * store's transaction: validate the traits, re-derive addresses, add the prepared credentials.
+ */
+export function revise(
   deps: AppDeps,
   current: FullIdentity,
   revision: IdentityRevision,
-): Promise<FullIdentity> {
+  prepared: PreparedImport = {},
+): AppliedChange {
   const now = deps.clock.now();
   const base: FullIdentity = {
     ...current,
@@ -87,8 +91,8 @@ export async function revise(
     recoveryAddresses: revision.recoveryAddresses ?? current.recoveryAddresses,
   };
   const result = withTraits(deps, base, revision.traits);
-  if (!result.ok) throw invalidTraits(result.issues);
-  return withImportedCredentials(deps, result.identity, revision.credentials);
+  if (!result.ok) return result;
+  return { ok: true, identity: withPreparedImport(deps, result.identity, prepared) };
 }
 
 /**
@@ -97,17 +101,23 @@ export async function revise(
  */
 export async function updateIdentity(deps: AppDeps, id: string, input: unknown): Promise<IdentityJson> {
   const body = parseInput(updateIdentityBodySchema, input, "The request body is invalid: ");
-  const current = await loadIdentity(deps, id);
-  const revised = await revise(deps, current, {
+  const loaded = await loadIdentity(deps, id);
+  const revisionOf = (current: FullIdentity): IdentityRevision => ({
     schemaId: body.schema_id || current.schemaId,
     traits: body.traits,
     state: body.state ?? current.state,
     metadataPublic: body.metadata_public,
     metadataAdmin: body.metadata_admin,
     externalId: body.external_id || null,
-    credentials: body.credentials,
   });
-  return toAdminIdentityJson(deps, await storeUpdate(deps, revised));
+  // Validated and hashed once on the loaded state; the commit re-runs the cheap part on the current one.
+  const first = revise(deps, loaded, revisionOf(loaded));
+  if (!first.ok) throw invalidTraits(first.issues);
+  const prepared = await prepareImport(deps, first.identity, body.credentials);
+  const committed = await commitAdminChange(deps, loaded, (current) =>
+    revise(deps, current, revisionOf(current), prepared),
+  );
+  return toAdminIdentityJson(deps, committed);
 }
 
 /** `DELETE /admin/identities/{id}`: the identity, its credentials, addresses and sessions. */
@@ -125,13 +135,25 @@ export async function deleteIdentityCredential(
   type: string,
   identifier?: string,
 ): Promise<void> {
-  const identity = await loadIdentity(deps, id);
+  const loaded = await loadIdentity(deps, id);
+  await commitAdminChange(deps, loaded, (current) => ({
+    ok: true,
+    identity: withoutCredential(deps, current, type, identifier),
+  }));
+}
+
+/** The identity without one credential type (or one OIDC link); throws when there is none to remove. */
+function withoutCredential(
+  deps: AppDeps,
+  identity: FullIdentity,
+  type: string,
+  identifier?: string,
+): FullIdentity {
   const credential = identity.credentials.find((c) => c.type === type);
   if (!credential) {
     throw errors.notFound(`You tried to remove a ${type} but this user have no ${type} set up.`);
   }
   const now = deps.clock.now();
-  let next: FullIdentity;
   if (credential.type === "oidc") {
     if (!identifier) {
       throw errors.badRequest(
@@ -143,9 +165,7 @@ export async function deleteIdentityCredential(
     if (kept.length === providers.length) {
       throw errors.notFound(`The identity has no oidc credential with the identifier "${identifier}".`);
     }
-    next = withOidcProviders(identity, credential, kept, now);
-  } else {
-    next = { ...identity, credentials: identity.credentials.filter((c) => c !== credential), updatedAt: now };
+    return withOidcProviders(identity, credential, kept, now);
   }
-  await storeUpdate(deps, next);
+  return { ...identity, credentials: identity.credentials.filter((c) => c !== credential), updatedAt: now };
 }

@@ -35,7 +35,7 @@ export const profileSettings: SettingsStrategy = {
           kind: "change",
           change: {
             // The person saw and edited these traits: if they changed meanwhile, the edit is refused.
-            dependsOn: ["traits"],
+            dependsOn: ["traits", "schema_id"],
             apply: (current: FullIdentity) => withTraits(deps, current, traits),
           },
         }),
