@@ -7,16 +7,21 @@ import type { AppDeps } from "./deps.ts";
 import { ReturnToPolicy } from "./flows/kit/return-to.ts";
 import type { MethodRegistry } from "./flows/methods.ts";
 import { withCors } from "./http/cors.ts";
-import { adminHandler, publicHandler } from "./http/handlers.ts";
+import { adminRestRoutes, publicRestRoutes, withoutAdminPrefix } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";
 import { SchemaRegistry } from "./identity/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createHasher, type PasswordHasher } from "./methods/password/hasher.ts";
 import { createPasswordPolicy } from "./methods/password/policy.ts";
 import { defaultMethods } from "./methods/registry.ts";
+import { pageRoutes } from "./pages/routes.ts";
 import { sha256Hex } from "./request/base64.ts";
+import { serveRoutes } from "./serve.ts";
 import { createLucia } from "./session/lucia.ts";
 import { SessionService } from "./session/service.ts";
+import { adminRouter } from "./trpc/admin.ts";
+import { trpcRoutes } from "./trpc/handler.ts";
+import { publicRouter } from "./trpc/public.ts";
 
 export interface App {
   /** Handler for the public listener (self-service, sessions, schemas, tRPC). */
@@ -77,8 +82,12 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
   };
   return {
-    public: withCors(rawConfig.serve.public.cors, publicHandler(deps)),
-    admin: adminHandler(deps),
+    // Three doors over the same flow services: REST (Kratos's API), tRPC and the built-in pages.
+    public: withCors(
+      rawConfig.serve.public.cors,
+      serveRoutes(deps, [...publicRestRoutes(), ...trpcRoutes(publicRouter), ...pageRoutes]),
+    ),
+    admin: serveRoutes(deps, [...adminRestRoutes(), ...trpcRoutes(adminRouter)], withoutAdminPrefix),
     deps,
   };
 }

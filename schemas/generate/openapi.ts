@@ -69,6 +69,7 @@ export const SERVED_OPERATIONS: Readonly<Record<Listener, readonly string[]>> = 
 
 /**
  * Routes in server/http/routes/ that are not part of the REST API, so no document lists them.
+ * (The built-in pages are another door, mounted from server/pages/routes.ts.)
  * A path ending in `*` covers everything below it.
  */
 export const NOT_IN_THE_API: ReadonlyMap<string, string> = new Map([
@@ -77,7 +78,6 @@ export const NOT_IN_THE_API: ReadonlyMap<string, string> = new Map([
     "GET /self-service/settings",
     "resumes a browser submission paused for re-authentication (Kratos's continuity); not in Kratos's API either",
   ],
-  ["GET /ui*", "the built-in HTML pages"],
 ]);
 
 export const OPENAPI_PATHS: Readonly<Record<Listener, string>> = {

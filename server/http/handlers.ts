@@ -1,7 +1,5 @@
 import type { AppDeps } from "../deps.ts";
-import { bodyAbandoned } from "../request/body.ts";
-import { RequestContext } from "../request/context.ts";
-import { adminTrpcRoutes, publicTrpcRoutes } from "../trpc/handler.ts";
+import type { RequestContext } from "../request/context.ts";
 import { errorJson, redirect, toHttpError } from "./respond.ts";
 import { ANY, createRouter, type Route, route } from "./router.ts";
 import { adminIdentityRoutes } from "./routes/admin-identities.ts";
@@ -14,7 +12,6 @@ import { registrationRoutes } from "./routes/registration.ts";
 import { schemaRoutes } from "./routes/schemas.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { settingsRoutes } from "./routes/settings.ts";
-import { uiRoutes } from "./routes/ui.ts";
 
 /**
  * Answers 307 to the same path and query on another listener (Kratos's cross-listener redirects).
@@ -50,29 +47,10 @@ const SELF_SERVICE_ON_ADMIN = [
   "/self-service/registration",
 ];
 
-/** Routes a request through a table; errors a route did not deliver itself become JSON errors. */
-function wrap(deps: AppDeps, routes: Route[], rewrite?: (url: URL) => URL) {
-  const router = createRouter(routes);
-  return async (req: Request): Promise<Response> => {
-    const ctx = new RequestContext(req, deps, rewrite);
-    let res: Response;
-    try {
-      const { handler, params } = router(ctx);
-      res = await handler(ctx, params);
-    } catch (err) {
-      res = errorJson(ctx, toHttpError(ctx, err));
-    }
-    if (!bodyAbandoned(req)) return res;
-    // Copy first: some responses (Response.redirect, fetched ones) have immutable headers.
-    const closing = new Response(res.body, res);
-    closing.headers.set("connection", "close");
-    return closing;
-  };
-}
-
-export function publicHandler(deps: AppDeps) {
+/** The REST adapter's routes on the public listener (Kratos's public API). */
+export function publicRestRoutes(): Route[] {
   const toAdmin = redirectTo((d) => d.config.adminUrl.toString());
-  const routes: Route[] = [
+  return [
     ...metaRoutes,
     ...publicOpenApiRoutes,
     ...errorContainerRoutes,
@@ -82,27 +60,25 @@ export function publicHandler(deps: AppDeps) {
     ...loginRoutes,
     ...registrationRoutes,
     ...settingsRoutes,
-    ...uiRoutes,
-    ...publicTrpcRoutes,
     ...IDENTITY_PATHS.flatMap((p) => [route(ANY, p, toAdmin), route(ANY, `/admin${p}`, toAdmin)]),
   ];
-  return wrap(deps, routes);
 }
 
-export function adminHandler(deps: AppDeps) {
+/** The REST adapter's routes on the admin listener (Kratos's admin API). */
+export function adminRestRoutes(): Route[] {
   const toPublic = redirectTo((d) => d.config.publicBase);
-  const routes: Route[] = [
+  return [
     ...metaRoutes,
     ...adminOpenApiRoutes,
     ...adminIdentityRoutes,
     ...adminSessionRoutes,
-    ...adminTrpcRoutes,
     ...SELF_SERVICE_ON_ADMIN.map((p) => route(ANY, p, toPublic)),
   ];
-  // Kratos serves admin routes under /admin and rewrites bare paths to it; we route on the bare path.
-  return wrap(deps, routes, (url) => {
-    const routed = new URL(url);
-    routed.pathname = url.pathname.replace(/^\/admin(?=\/|$)/, "") || "/";
-    return routed;
-  });
+}
+
+/** Kratos serves admin routes under /admin and rewrites bare paths to it; we route on the bare path. */
+export function withoutAdminPrefix(url: URL): URL {
+  const routed = new URL(url);
+  routed.pathname = url.pathname.replace(/^\/admin(?=\/|$)/, "") || "/";
+  return routed;
 }

@@ -149,6 +149,10 @@ export const errors = {
   /** 410 `self_service_flow_expired`; `extra` carries `use_flow_id` and friends for submissions. */
   flowExpired: (init: Omit<HttpErrorInit, "id">) =>
     new HttpError(410, { id: "self_service_flow_expired", ...init }),
+  /** 410 without an id: Kratos's answer to fetching an expired settings flow. */
+  gone: (init: Omit<HttpErrorInit, "id">) => new HttpError(410, init),
+  /** 415: a body of a type the endpoint does not take (tRPC calls must be JSON). */
+  unsupportedMediaType: (reason: string) => new HttpError(415, { reason }),
   /** 400 `self_service_flow_return_to_forbidden`. */
   returnToForbidden: (reason: string) =>
     new HttpError(400, { id: "self_service_flow_return_to_forbidden", reason }),

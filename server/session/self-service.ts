@@ -1,7 +1,7 @@
 import type { SessionJson } from "../../shared/session.ts";
 import type { AppDeps } from "../deps.ts";
 import type { RequestContext } from "../request/context.ts";
-import { HttpError } from "../request/errors.ts";
+import { errors, type HttpError } from "../request/errors.ts";
 import type { ActiveSession } from "./service.ts";
 
 /**
@@ -14,26 +14,17 @@ const REASON = {
   list: "No valid session cookie found.",
 };
 
-export function sessionInactive(reason: string): HttpError {
-  return new HttpError(401, {
-    id: "session_inactive",
-    reason,
-    message: "The request could not be authorized",
-  });
-}
-
 /** The 401 of the logout endpoints ("request does not have a valid authentication session"). */
 export function logoutSessionInactive(): HttpError {
-  return new HttpError(401, {
-    id: "session_inactive",
-    reason: "No active session was found in this request.",
-    message: "request does not have a valid authentication session",
-  });
+  return errors.sessionInactive(
+    "No active session was found in this request.",
+    "request does not have a valid authentication session",
+  );
 }
 
 async function requireSession(deps: AppDeps, ctx: RequestContext, reason: string): Promise<ActiveSession> {
   const active = await deps.sessions.fromRequest(ctx);
-  if (!active) throw sessionInactive(reason);
+  if (!active) throw errors.sessionInactive(reason);
   return active;
 }
 
@@ -64,21 +55,20 @@ export async function revokeOtherSessions(deps: AppDeps, ctx: RequestContext): P
 /** `DELETE /sessions/{id}`: revokes one other session of the caller. */
 export async function revokeOtherSession(deps: AppDeps, ctx: RequestContext, id: string): Promise<void> {
   const { session, identity } = await requireSession(deps, ctx, REASON.list);
-  if (id === session.id) throw new HttpError(400, { reason: "You cannot revoke the current session." });
+  if (id === session.id) throw errors.badRequest("You cannot revoke the current session.");
   const target = await deps.store.getSession(id).catch(() => undefined);
   if (!target || target.identityId !== identity.id) {
-    throw new HttpError(404, { message: "Unable to locate the resource" });
+    throw errors.notFound();
   }
   await deps.store.revokeSession(target.id);
 }
 
 /** `DELETE /self-service/logout/api`: a native app ends the session its token names. */
 export async function logoutWithToken(deps: AppDeps, token: unknown): Promise<void> {
-  if (typeof token !== "string" || !token)
-    throw new HttpError(400, { reason: "The session_token field is required." });
+  if (typeof token !== "string" || !token) throw errors.badRequest("The session_token field is required.");
   const session = await deps.store.getSessionByToken(token);
   if (!session?.active) {
-    throw new HttpError(403, {
+    throw errors.forbidden({
       reason: "The provided Ory Session Token could not be found, is invalid, or otherwise malformed.",
     });
   }
@@ -90,4 +80,44 @@ export async function endSession(deps: AppDeps, ctx: RequestContext, active: Act
   await deps.store.revokeSession(active.session.id);
   deps.sessions.clearCookie(ctx);
   ctx.rotateCsrf();
+}
+
+/** `GET /self-service/logout/browser`: the URL (and token) that ends the browser's session. */
+export async function logoutUrl(
+  deps: AppDeps,
+  ctx: RequestContext,
+): Promise<{ logout_url: string; logout_token: string }> {
+  const active = await deps.sessions.fromRequest(ctx);
+  if (!active) throw logoutSessionInactive();
+  const returnTo = deps.returnTo.fromUrl(ctx.url);
+  const url = new URL("self-service/logout", deps.config.publicBase);
+  url.searchParams.set("token", active.session.logoutToken);
+  if (returnTo) url.searchParams.set("return_to", returnTo);
+  return { logout_url: url.toString(), logout_token: active.session.logoutToken };
+}
+
+/**
+ * `GET /self-service/logout?token=`: ends the browser's session when the logout token matches it
+ * (contract §15.5); returns where the browser goes next.
+ */
+export async function logoutWithLogoutToken(
+  deps: AppDeps,
+  ctx: RequestContext,
+  token: string | null,
+): Promise<{ redirectTo: string }> {
+  if (!token) throw errors.badRequest("Please include a token in the URL query.");
+  const active = await deps.sessions.fromRequest(ctx);
+  if (!active) throw logoutSessionInactive();
+  if (active.session.logoutToken !== token) {
+    throw errors.forbidden({
+      reason:
+        "Unable to log out because the logout token in the URL query does not match the session cookie.",
+    });
+  }
+  const redirectTo =
+    deps.returnTo.fromUrl(ctx.url) ??
+    deps.config.raw.selfservice.flows.logout.after.default_browser_return_url ??
+    deps.config.defaultReturnUrl;
+  await endSession(deps, ctx, active);
+  return { redirectTo };
 }

@@ -3,9 +3,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Route, route } from "../http/router.ts";
 import type { RequestContext } from "../request/context.ts";
 import { HttpError } from "../request/errors.ts";
-import { adminRouter } from "./admin.ts";
 import { createContextFactory } from "./context.ts";
-import { publicRouter } from "./public.ts";
 
 const NO_CACHE = "private, no-cache, no-store, must-revalidate";
 
@@ -43,10 +41,11 @@ function serveTrpc(router: AnyTRPCRouter) {
   };
 }
 
-const METHODS = ["GET", "POST"] as const;
-
-/** Mounted on the public listener: `/trpc/<procedure>` and `/trpc/<a>,<b>?batch=1`. */
-export const publicTrpcRoutes: Route[] = [route(METHODS, "/trpc/:procedure", serveTrpc(publicRouter))];
-
-/** Mounted on the admin listener (which strips an `/admin` prefix before routing). */
-export const adminTrpcRoutes: Route[] = [route(METHODS, "/trpc/:procedure", serveTrpc(adminRouter))];
+/**
+ * The tRPC door: `/trpc/<procedure>` and `/trpc/<a>,<b>?batch=1`, mounted by server/app.ts on
+ * the public listener (public router) and on the admin listener (admin router; the listener strips
+ * an `/admin` prefix before routing).
+ */
+export function trpcRoutes(router: AnyTRPCRouter): Route[] {
+  return [route(["GET", "POST"], "/trpc/:procedure", serveTrpc(router))];
+}

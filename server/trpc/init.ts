@@ -1,5 +1,5 @@
 import { initTRPC } from "@trpc/server";
-import { HttpError } from "../request/errors.ts";
+import { errors, HttpError } from "../request/errors.ts";
 import type { TrpcContext } from "./context.ts";
 import { formatError, toTRPCError } from "./outcome.ts";
 
@@ -28,9 +28,9 @@ export const procedure = t.procedure
     const { req } = ctx.http;
     const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (req.method === "POST" && type !== "application/json") {
-      throw new HttpError(415, {
-        reason: `tRPC calls must be sent as application/json, not "${req.headers.get("content-type") ?? ""}".`,
-      });
+      throw errors.unsupportedMediaType(
+        `tRPC calls must be sent as application/json, not "${req.headers.get("content-type") ?? ""}".`,
+      );
     }
     return next();
   });

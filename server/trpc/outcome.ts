@@ -93,7 +93,7 @@ export function jsonSubmission(flowId: string, body: unknown): SubmitInput {
 /** For steps that, for a JSON caller, can only show a flow (creating one): the flow itself. */
 export function expectForm<F>(outcome: FlowOutcome): F {
   const result = toResult<F, object>(outcome);
-  if (result.status !== "form") throw toTRPCError(new HttpError(500));
+  if (result.status !== "form") throw toTRPCError(errors.internal());
   return result.flow;
 }
 
@@ -105,7 +105,7 @@ export function expectForm<F>(outcome: FlowOutcome): F {
 export function httpErrorOf(error: TRPCError): HttpError {
   const cause = error.cause;
   if (cause instanceof HttpError) return cause;
-  if (error.code === "INTERNAL_SERVER_ERROR") return new HttpError(500);
+  if (error.code === "INTERNAL_SERVER_ERROR") return errors.internal();
   const status = getHTTPStatusCodeFromError(error);
   if (cause instanceof StandardSchemaV1Error) {
     const issues = cause.issues.map((i) => ({

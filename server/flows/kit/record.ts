@@ -3,7 +3,7 @@ import type { UiContainer, UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { assertCsrf } from "../../request/csrf.ts";
-import { HttpError } from "../../request/errors.ts";
+import { errors, type HttpError } from "../../request/errors.ts";
 import { toRfc3339 } from "../../time.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -82,7 +82,7 @@ export function flowCommonJson(flow: FlowRecord) {
  * Kratos's `flow.GetFlowID` for every flow), before any lookup.
  */
 export function requireFlowParam(id: string | null): string {
-  if (!isUuid(id)) throw new HttpError(400, { reason: "The flow query parameter is missing or malformed." });
+  if (!isUuid(id)) throw errors.badRequest("The flow query parameter is missing or malformed.");
   return id;
 }
 
@@ -108,10 +108,7 @@ export function assertFlowCsrfCookie(ctx: RequestContext, flow: FlowRecord): voi
 export async function loadFlow(deps: AppDeps, kind: FlowKind, id: string | null, notFoundReason?: string) {
   const flow = isUuid(id) ? await deps.store.getFlow(id.toLowerCase()) : undefined;
   if (!flow || flow.kind !== kind) {
-    throw new HttpError(404, {
-      message: "Unable to locate the resource",
-      ...(notFoundReason ? { reason: notFoundReason } : {}),
-    });
+    throw errors.notFound(notFoundReason);
   }
   return flow;
 }
@@ -129,8 +126,7 @@ export function requestUrlOf(ctx: RequestContext): string {
 export function expiredError(deps: AppDeps, flow: FlowRecord, replacementId?: string): HttpError {
   const now = deps.clock.now();
   const agoMs = now.getTime() - flow.expiresAt.getTime();
-  return new HttpError(410, {
-    id: "self_service_flow_expired",
+  return errors.flowExpired({
     reason: `The self-service flow expired ${(agoMs / 60_000).toFixed(2)} minutes ago, initialize a new one.`,
     message: "self-service flow expired",
     extra: {
@@ -157,8 +153,7 @@ export function flowInitUrl(
 export function expiredFetchError(deps: AppDeps, flow: FlowRecord): HttpError {
   const kind = flow.kind;
   const init = flowInitUrl(deps, kind, flow.type, flow.returnTo);
-  return new HttpError(410, {
-    id: "self_service_flow_expired",
+  return errors.flowExpired({
     reason: `The ${kind} flow has expired. Redirect the user to the ${kind} flow init endpoint to initialize a new ${kind} flow.`,
     details: flow.type === "browser" ? { redirect_to: init } : { api: init },
   });

@@ -169,7 +169,7 @@ export async function fetchSettingsFlow(
   }
   if (isExpired(deps, flow)) {
     const browser = flow.type === "browser";
-    throw new HttpError(410, {
+    throw errors.gone({
       reason: browser
         ? "The settings flow has expired. Redirect the user to the settings flow init endpoint to initialize a new settings flow."
         : "The settings flow has expired. Call the settings flow init API endpoint to initialize a new settings flow.",

@@ -1,0 +1,29 @@
+import type { AppDeps } from "./deps.ts";
+import { errorJson, toHttpError } from "./http/respond.ts";
+import { createRouter, type Route } from "./http/router.ts";
+import { bodyAbandoned } from "./request/body.ts";
+import { RequestContext } from "./request/context.ts";
+
+/**
+ * One listener's fetch handler over the route tables of every door (REST, tRPC, pages), composed
+ * in app.ts. Each request gets its RequestContext here; an error a route did not deliver itself
+ * becomes a Kratos JSON error.
+ */
+export function serveRoutes(deps: AppDeps, routes: Route[], rewrite?: (url: URL) => URL) {
+  const router = createRouter(routes);
+  return async (req: Request): Promise<Response> => {
+    const ctx = new RequestContext(req, deps, rewrite);
+    let res: Response;
+    try {
+      const { handler, params } = router(ctx);
+      res = await handler(ctx, params);
+    } catch (err) {
+      res = errorJson(ctx, toHttpError(ctx, err));
+    }
+    if (!bodyAbandoned(req)) return res;
+    // Copy first: some responses (Response.redirect, fetched ones) have immutable headers.
+    const closing = new Response(res.body, res);
+    closing.headers.set("connection", "close");
+    return closing;
+  };
+}
