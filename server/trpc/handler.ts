@@ -1,6 +1,7 @@
 import type { AnyTRPCRouter } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Route, route } from "../http/router.ts";
+import { boundedJsonRequest } from "../request/body.ts";
 import type { RequestContext } from "../request/context.ts";
 import { HttpError } from "../request/errors.ts";
 import { adminRouter } from "./admin.ts";
@@ -17,7 +18,7 @@ function serveTrpc(router: AnyTRPCRouter) {
     const endpoint = original.startsWith("/admin/") ? "/admin/trpc" : "/trpc";
     return fetchRequestHandler({
       endpoint,
-      req: http.req,
+      req: boundedJsonRequest(http.req),
       router,
       createContext: createContextFactory(http),
       // The one place cookies leave: every cookie the calls set (session, CSRF), after all of them
