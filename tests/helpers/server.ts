@@ -35,7 +35,8 @@ export async function startTestServer(
   overrides: ConfigInput = {},
   options: { fetch?: typeof fetch; dsn?: string; logger?: Logger } = {},
 ): Promise<TestServer> {
-  const [pub, adm] = await Promise.all([listen("127.0.0.1", 0), listen("127.0.0.1", 0)]);
+  const logger = options.logger ?? silentLogger;
+  const [pub, adm] = await Promise.all([listen("127.0.0.1", 0, logger), listen("127.0.0.1", 0, logger)]);
   const dir = mkdtempSync(join(tmpdir(), "tessera-test-"));
   const dsn = options.dsn ?? `sqlite://${join(dir, "db.sqlite")}`;
   const config = testConfig({
@@ -65,7 +66,7 @@ export async function startTestServer(
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
   const app = await createApp(config, store, {
     clock,
-    logger: options.logger ?? silentLogger,
+    logger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   pub.bind(app.public);
