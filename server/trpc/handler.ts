@@ -23,8 +23,11 @@ function serveTrpc(router: AnyTRPCRouter) {
       createContext: createContextFactory(http),
       // The one place cookies leave: every cookie the calls set (session, CSRF), after all of them
       // finished. (A streamed response, httpBatchStreamLink, sends headers first: it cannot set cookies.)
-      responseMeta: () => {
+      responseMeta: ({ errors }) => {
         const headers = new Headers();
+        // tRPC answers requests it refuses before routing (wrong method or content type) with a JSON
+        // body but no content type, which the Response then calls text/plain.
+        if (errors.length > 0) headers.set("content-type", "application/json");
         for (const cookie of http.setCookies) headers.append("set-cookie", cookie);
         headers.append("vary", "Cookie");
         if (http.req.method === "GET") headers.set("cache-control", NO_CACHE);
