@@ -32,6 +32,18 @@ function keysReason(limit: number): string {
   return `Unable to decode JSON payload: it has more than the maximum allowed ${limit} object keys.`;
 }
 
+/** The index of the quote closing the string opened at `open` (text.length when unterminated). */
+function closingQuote(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at === -1) return text.length;
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+}
+
 /**
  * Why a JSON text exceeds the bounds, or undefined when it does not. A single linear scan over the
  * text (strings skipped), so it runs before JSON.parse and costs nothing recursive. Malformed text
@@ -44,16 +56,13 @@ export function jsonTextBoundsError(
 ): string | undefined {
   let depth = 0;
   let keys = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
+    if (c === QUOTE) {
+      i = closingQuote(text, i);
       continue;
     }
-    if (c === QUOTE) inString = true;
-    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (++depth > maxDepth) return depthReason(maxDepth);
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
     else if (c === COLON && ++keys > maxKeys) return keysReason(maxKeys);

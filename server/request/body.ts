@@ -19,10 +19,11 @@ const ABANDONED = Symbol("tessera.bodyAbandoned");
 const ABORTED = Symbol("tessera.bodyAborted");
 
 /**
- * How much of an oversized body is read and thrown away before answering, counted from its start.
- * A client still uploading when the socket closes gets a reset instead of the 400 (the unread bytes
- * make the kernel send RST, which discards the answer in the client's buffer); draining lets it read
- * the answer. Past this bound the upload is cut off, so a hostile client cannot make us read forever.
+ * How much of an oversized body is read and thrown away, counted from its start. A client still
+ * uploading when the socket closes gets a reset instead of the 400 (the unread bytes make the kernel
+ * send RST, which discards the answer in the client's buffer); draining lets it read the answer, and
+ * the connection stays usable. Past this bound the upload is cut off, so a hostile client cannot make
+ * us read forever.
  */
 export const DRAIN_BYTES = 2 * MAX_BODY_BYTES;
 
@@ -35,10 +36,10 @@ function marked(req: Request, flag: symbol): boolean {
 }
 
 /**
- * Whether a body was refused part-way (over the limit and the drain bound). The rest of it is still
- * on the wire, so the connection cannot be reused: the response must say `Connection: close` (as Go's
- * server does after a MaxBytesReader error), or a keep-alive client and the listener's shutdown may
- * wait on it forever.
+ * Whether a body was refused without being drained (declared beyond the drain bound). The rest of it
+ * is still on the wire, so the connection cannot be reused: the response must say `Connection: close`
+ * (as Go's server does after a MaxBytesReader error), or a keep-alive client and the listener's
+ * shutdown may wait on it forever.
  */
 export function bodyAbandoned(req: Request): boolean {
   return marked(req, ABANDONED);
@@ -66,16 +67,21 @@ async function readChunk(
   }
 }
 
-/** Reads and discards the rest of an oversized body up to DRAIN_BYTES in all, then gives up on it. */
-async function drain(req: Request, reader: ReadableStreamDefaultReader<Uint8Array>, read: number) {
-  let total = read;
-  while (total <= DRAIN_BYTES) {
-    const { done, value } = await readChunk(req, reader);
-    if (done) return;
-    total += value.byteLength;
-  }
-  mark(req, ABANDONED);
-  await reader.cancel().catch(() => {});
+/**
+ * Reads and discards the rest of an oversized body, up to DRAIN_BYTES in all, while the 400 is
+ * already on its way: the answer is not held back (a client that declared more than it sends would
+ * otherwise wait for it forever). Past the bound the stream is cancelled, which closes the connection.
+ */
+function drainInBackground(reader: ReadableStreamDefaultReader<Uint8Array>, read: number) {
+  void (async () => {
+    let total = read;
+    while (total <= DRAIN_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.byteLength;
+    }
+    await reader.cancel();
+  })().catch(() => {});
 }
 
 async function readLimited(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
@@ -86,6 +92,10 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array<Arra
   }
   if (!req.body) return new Uint8Array(new ArrayBuffer(0));
   const reader = req.body.getReader();
+  if (declared > limit) {
+    drainInBackground(reader, 0);
+    throw tooLarge(limit);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -93,8 +103,7 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array<Arra
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
-      chunks.length = 0;
-      await drain(req, reader, total);
+      drainInBackground(reader, total);
       throw tooLarge(limit);
     }
     chunks.push(value);

@@ -66,18 +66,34 @@ for (const { where, at } of TARGETS) {
   });
 }
 
+/** Whether `data` holds a whole HTTP response (head and a Content-Length body). */
+function complete(data: string): boolean {
+  const headEnd = data.indexOf("\r\n\r\n");
+  if (headEnd === -1) return false;
+  const length = /\r\ncontent-length: (\d+)/i.exec(data.slice(0, headEnd))?.[1];
+  return length !== undefined && Buffer.byteLength(data.slice(headEnd + 4)) >= Number(length);
+}
+
 /**
- * Uploads `total` bytes in 64 KiB chunks, honouring backpressure, and returns everything the server
- * sent back. A socket closed under the upload surfaces as EPIPE/ECONNRESET and fails the test.
+ * Uploads `total` bytes in 64 KiB chunks, honouring backpressure, then returns the server's answer.
+ * A socket closed under the upload surfaces as EPIPE/ECONNRESET and fails the test.
  */
 async function uploadAndRead(base: string, path: string, total: number): Promise<string> {
   const socket = await openSocket(base);
   const received: Buffer[] = [];
-  socket.on("data", (chunk: Buffer) => received.push(chunk));
-  const ended = new Promise<void>((ok, fail) => {
-    socket.once("end", ok);
-    socket.once("close", () => ok());
-    socket.once("error", fail);
+  const text = () => Buffer.concat(received).toString("utf8");
+  let failed: Error | undefined;
+  socket.on("error", (err) => {
+    failed = err;
+  });
+  const answered = new Promise<void>((ok, fail) => {
+    socket.on("data", (chunk: Buffer) => {
+      received.push(chunk);
+      if (complete(text())) ok();
+    });
+    socket.once("close", () =>
+      complete(text()) ? ok() : fail(failed ?? new Error("closed before an answer")),
+    );
   });
   const write = (data: string | Buffer) =>
     new Promise<void>((ok, fail) => {
@@ -85,14 +101,15 @@ async function uploadAndRead(base: string, path: string, total: number): Promise
     });
   await write(
     `POST ${path} HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n` +
-      `content-length: ${total}\r\nconnection: close\r\n\r\n`,
+      `content-length: ${total}\r\n\r\n`,
   );
   const chunk = Buffer.alloc(64 * 1024, 0x20);
   for (let sent = 0; sent < total; sent += chunk.length) {
     await write(sent + chunk.length <= total ? chunk : chunk.subarray(0, total - sent));
   }
-  await ended;
-  return Buffer.concat(received).toString("utf8");
+  await answered;
+  socket.destroy();
+  return text();
 }
 
 for (const { where, at } of TARGETS) {
@@ -103,7 +120,7 @@ for (const { where, at } of TARGETS) {
     assert.match(answer, /^HTTP\/1\.1 400 /);
     const body = answer.slice(answer.indexOf("\r\n\r\n") + 4);
     assert.match(body, new RegExp(`exceeds the maximum allowed size of ${MAX_BODY_BYTES} bytes`));
-    assert.doesNotThrow(() => JSON.parse(body.replace(/^[0-9a-f]+\r\n|\r\n0\r\n\r\n$/g, "")));
+    assert.doesNotThrow(() => JSON.parse(body));
     await assertStillServing(s);
     assert.deepEqual(errorLines(log), []);
   });
