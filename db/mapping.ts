@@ -240,18 +240,29 @@ function sameTime(a: Date | null, b: Date | null): boolean {
  * change (dates, undefined in arrays, NaN) compares unequal, which only costs a rewrite.
  */
 export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return a !== undefined;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, i) => sameJson(item, b[i]));
+  // An explicit stack, not recursion: stored JSON may nest deeper than the call stack allows.
+  const pairs: [unknown, unknown][] = [[a, b]];
+  while (pairs.length > 0) {
+    const [x, y] = pairs.pop()!;
+    if (x === y) {
+      if (x === undefined) return false;
+      continue;
+    }
+    if (typeof x !== "object" || typeof y !== "object" || x === null || y === null) return false;
+    if (Array.isArray(x) || Array.isArray(y)) {
+      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) pairs.push([x[i], y[i]]);
+      continue;
+    }
+    if (!isPlainObject(x) || !isPlainObject(y)) return false;
+    const xKeys = definedKeys(x);
+    if (xKeys.length !== definedKeys(y).length) return false;
+    for (const key of xKeys) {
+      if (!Object.hasOwn(y, key)) return false;
+      pairs.push([x[key], y[key]]);
+    }
   }
-  if (!isPlainObject(a) || !isPlainObject(b)) return false;
-  const aKeys = definedKeys(a);
-  const bKeys = definedKeys(b);
-  return (
-    aKeys.length === bKeys.length && aKeys.every((key) => Object.hasOwn(b, key) && sameJson(a[key], b[key]))
-  );
+  return true;
 }
 
 function isPlainObject(value: object): value is Record<string, unknown> {

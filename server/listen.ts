@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
+import { type Logger, silentLogger } from "./logger.ts";
 
 /** A Node listener (through @hono/node-server) whose fetch handler is bound after it is listening. */
 export interface Listener {
@@ -10,13 +11,33 @@ export interface Listener {
 }
 
 /**
+ * A client that hangs up before its answer is sent (an aborted upload, a closed tab) is routine, not a
+ * server error: one debug line says so. (The body reader turns the broken stream into a 400 that
+ * nobody reads, so nothing is logged as an unhandled error either.)
+ */
+function noteEarlyClose(req: Request, bindings: HttpBindings | Http2Bindings, logger: Logger) {
+  const { outgoing } = bindings;
+  outgoing.once("close", () => {
+    if (outgoing.writableFinished) return;
+    logger.debug("client closed the connection before the answer was sent", {
+      method: req.method,
+      path: new URL(req.url).pathname,
+    });
+  });
+}
+
+/**
  * Listens first and binds the handler later, so a server asked for port 0 can learn its real port
  * before the app (whose base URLs name that port) is built.
  */
-export async function listen(host: string, port: number): Promise<Listener> {
+export async function listen(host: string, port: number, logger: Logger = silentLogger): Promise<Listener> {
   let handler: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  const fetch = (req: Request, bindings: HttpBindings | Http2Bindings) => {
+    noteEarlyClose(req, bindings, logger);
+    return handler(req);
+  };
   const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {
-    const s = serve({ fetch: (req: Request) => handler(req), hostname: host, port }, () => ok(s));
+    const s = serve({ fetch, hostname: host, port }, () => ok(s));
     s.once("error", (err: NodeJS.ErrnoException) =>
       fail(err.code === "EADDRINUSE" ? new Error(`${host}:${port} is already in use`) : err),
     );

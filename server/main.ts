@@ -60,8 +60,8 @@ async function main(): Promise<void> {
     return;
   }
   const [pub, adm] = await Promise.all([
-    listen(config.serve.public.host, config.serve.public.port),
-    listen(config.serve.admin.host, config.serve.admin.port),
+    listen(config.serve.public.host, config.serve.public.port, logger),
+    listen(config.serve.admin.host, config.serve.admin.port, logger),
   ]);
   // Base URLs default to the real listening addresses (which matters when a port is 0).
   const app = await createApp(

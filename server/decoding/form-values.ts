@@ -2,6 +2,8 @@
  * Request bodies as form values (contract §5.2, "JSON follows form format"): Kratos turns every
  * body, JSON or form, into form values before a method's decoder types them by its payload schema.
  */
+import { jsonValueBoundsError } from "./json-bounds.ts";
+
 /** Form values by field name; repeated keys keep every value in order. */
 export type FormValues = Map<string, string[]>;
 
@@ -74,6 +76,10 @@ export function jsonToFormValues(body: unknown): FormValues | DecodeError {
       reason: `Expected JSON sent in request body to be an object but got: ${gjsonTypeName(body)}`,
     };
   }
+  // Bodies read by readBody were bounded as text already; this catches values parsed elsewhere
+  // (tRPC) before JSON.stringify below recurses into them.
+  const refused = jsonValueBoundsError(body);
+  if (refused) return { kind: "decode_error", reason: refused };
   const values: FormValues = new Map();
   for (const [key, value] of Object.entries(body)) values.set(key, jsonValueToTexts(value));
   return values;

@@ -18,6 +18,7 @@ import profilePayload from "../../schemas/payloads/payload-profile-settings.sche
 };
 
 import { appendValues, type FormValues } from "./form-values.ts";
+import { jsonTextBoundsError } from "./json-bounds.ts";
 import { jsonTypeOf, listSchemaPaths, type PathKind, type SchemaPath } from "./schema-paths.ts";
 
 type JsonObject = Record<string, unknown>;
@@ -48,7 +49,9 @@ function parseBoolOrRaw(text: string): boolean | string {
 
 const NOT_JSON = Symbol("not json");
 
+/** JSON inside a form value; text over the bounds stays text (validation then refuses it). */
 function tryParseJson(text: string): unknown {
+  if (jsonTextBoundsError(text) !== undefined) return NOT_JSON;
   try {
     return JSON.parse(text);
   } catch {

@@ -1,5 +1,6 @@
 import type { UiText } from "../../shared/ui.ts";
 import type { HookConfig } from "../config/schema.ts";
+import { jsonTextBoundsError } from "../decoding/json-bounds.ts";
 import { HttpError } from "../request/errors.ts";
 import { type BodyTemplateEvaluator, evaluateBodyTemplate } from "./web-hook-template.ts";
 
@@ -315,7 +316,9 @@ async function discard(response: Response): Promise<void> {
   if (response.body !== null && !response.bodyUsed) await response.body.cancel().catch(() => undefined);
 }
 
+/** A hook target's answer is untrusted input too: one nested past the bounds is unreadable. */
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  if (jsonTextBoundsError(text) !== undefined) return { ok: false };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {

@@ -1,5 +1,6 @@
 import type { CredentialRecord, FullIdentity } from "../../db/store.ts";
 import type { IdentityJson } from "../../shared/identity.ts";
+import { truncateDeepJson } from "../decoding/json-bounds.ts";
 import { toRfc3339 } from "../time.ts";
 import { schemaUrlId } from "./registry.ts";
 
@@ -18,12 +19,22 @@ export interface IdentityJsonOptions {
   includeCredentialConfig?: readonly string[];
 }
 
+/**
+ * Stored JSON nested deeper than this is shown cut off (deeper values become null). Nothing the API
+ * accepts today comes near it (bodies are bounded at MAX_JSON_DEPTH), but data stored before that
+ * bound, or written straight into the database, must still render: JSON.stringify and every other
+ * recursive step downstream would overflow the stack on it, and the account would answer 500 forever.
+ */
+export const MAX_RENDERED_JSON_DEPTH = 256;
+
+const renderable = <T>(value: T): T => truncateDeepJson(value, MAX_RENDERED_JSON_DEPTH);
+
 type CredentialJson = NonNullable<IdentityJson["credentials"]>[string];
 
 /** Only the hash of a password credential is ever shown, never other stored fields. */
 function exposedConfig(credential: CredentialRecord): Record<string, unknown> {
   if (credential.type === "password") return { hashed_password: credential.config.hashed_password };
-  return structuredClone(credential.config);
+  return structuredClone(renderable(credential.config));
 }
 
 function credentialToJson(credential: CredentialRecord, includeConfig: boolean): CredentialJson {
@@ -54,7 +65,7 @@ export function identityToJson(identity: FullIdentity, opts: IdentityJsonOptions
   json.schema_url = `${base}schemas/${schemaUrlId(identity.schemaId)}`;
   json.state = identity.state;
   if (identity.stateChangedAt) json.state_changed_at = toRfc3339(identity.stateChangedAt);
-  json.traits = identity.traits;
+  json.traits = renderable(identity.traits);
   if (identity.verifiableAddresses.length > 0) {
     json.verifiable_addresses = identity.verifiableAddresses.map((a) => ({
       id: a.id,
@@ -76,8 +87,8 @@ export function identityToJson(identity: FullIdentity, opts: IdentityJsonOptions
       updated_at: toRfc3339(a.updatedAt),
     }));
   }
-  json.metadata_public = identity.metadataPublic ?? null;
-  if (opts.admin) json.metadata_admin = identity.metadataAdmin ?? null;
+  json.metadata_public = renderable(identity.metadataPublic ?? null);
+  if (opts.admin) json.metadata_admin = renderable(identity.metadataAdmin ?? null);
   if (identity.externalId) json.external_id = identity.externalId;
   json.created_at = toRfc3339(identity.createdAt);
   json.updated_at = toRfc3339(identity.updatedAt);

@@ -1,5 +1,6 @@
 import { type FormValues, formDataToValues, parseFormBody } from "../decoding/form-values.ts";
-import { HttpError } from "./errors.ts";
+import { jsonTextBoundsError, MAX_JSON_KEYS } from "../decoding/json-bounds.ts";
+import { errors, HttpError } from "./errors.ts";
 
 /** Kratos caps request bodies at 5 MiB (contract §0.3). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -15,35 +16,95 @@ function mediaType(req: Request): string {
 }
 
 const ABANDONED = Symbol("tessera.bodyAbandoned");
+const ABORTED = Symbol("tessera.bodyAborted");
 
 /**
- * Whether a body was refused part-way (over the limit). The rest of it is still on the wire, so the
- * connection cannot be reused: the response must say `Connection: close` (as Go's server does after
- * a MaxBytesReader error), or a keep-alive client and the listener's shutdown may wait on it forever.
+ * How much of an oversized body is read and thrown away, counted from its start. A client still
+ * uploading when the socket closes gets a reset instead of the 400 (the unread bytes make the kernel
+ * send RST, which discards the answer in the client's buffer); draining lets it read the answer, and
+ * the connection stays usable. Past this bound the upload is cut off, so a hostile client cannot make
+ * us read forever.
  */
-export function bodyAbandoned(req: Request): boolean {
-  return (req as unknown as Record<symbol, unknown>)[ABANDONED] === true;
+export const DRAIN_BYTES = 2 * MAX_BODY_BYTES;
+
+function mark(req: Request, flag: symbol) {
+  (req as unknown as Record<symbol, unknown>)[flag] = true;
 }
 
-function abandon(req: Request, limit: number): HttpError {
-  (req as unknown as Record<symbol, unknown>)[ABANDONED] = true;
-  return tooLarge(limit);
+function marked(req: Request, flag: symbol): boolean {
+  return (req as unknown as Record<symbol, unknown>)[flag] === true;
+}
+
+/**
+ * Whether a body was refused without being drained (declared beyond the drain bound). The rest of it
+ * is still on the wire, so the connection cannot be reused: the response must say `Connection: close`
+ * (as Go's server does after a MaxBytesReader error), or a keep-alive client and the listener's
+ * shutdown may wait on it forever.
+ */
+export function bodyAbandoned(req: Request): boolean {
+  return marked(req, ABANDONED);
+}
+
+/** Whether the client went away while its body was being read (nobody is left to answer). */
+export function bodyAborted(req: Request): boolean {
+  return marked(req, ABORTED);
+}
+
+/** The connection broke mid-body: a client's doing, answered (to nobody) as a 400, never a 500. */
+function aborted(req: Request): HttpError {
+  mark(req, ABORTED);
+  return errors.badRequest("Unable to decode HTTP Request Body because the client closed the connection.");
+}
+
+async function readChunk(
+  req: Request,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  try {
+    return await reader.read();
+  } catch {
+    throw aborted(req);
+  }
+}
+
+/**
+ * Reads and discards the rest of an oversized body, up to DRAIN_BYTES in all, while the 400 is
+ * already on its way: the answer is not held back (a client that declared more than it sends would
+ * otherwise wait for it forever). Past the bound the stream is cancelled, which closes the connection.
+ */
+function drainInBackground(reader: ReadableStreamDefaultReader<Uint8Array>, read: number) {
+  void (async () => {
+    let total = read;
+    while (total <= DRAIN_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.byteLength;
+    }
+    await reader.cancel();
+  })().catch(() => {});
 }
 
 async function readLimited(req: Request, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get("content-length") ?? "NaN");
-  if (declared > limit) throw abandon(req, limit);
+  if (declared > DRAIN_BYTES) {
+    mark(req, ABANDONED);
+    throw tooLarge(limit);
+  }
   if (!req.body) return new Uint8Array(new ArrayBuffer(0));
   const reader = req.body.getReader();
+  if (declared > limit) {
+    drainInBackground(reader, 0);
+    throw tooLarge(limit);
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await readChunk(req, reader);
     if (done) break;
     total += value.byteLength;
     if (total > limit) {
-      await reader.cancel().catch(() => {});
-      throw abandon(req, limit);
+      drainInBackground(reader, total);
+      throw tooLarge(limit);
     }
     chunks.push(value);
   }
@@ -57,9 +118,32 @@ async function readLimited(req: Request, limit: number): Promise<Uint8Array<Arra
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(400, {
-    reason: `Unable to decode HTTP Request Body because it exceeds the maximum allowed size of ${limit} bytes.`,
-  });
+  return errors.badRequest(
+    `Unable to decode HTTP Request Body because it exceeds the maximum allowed size of ${limit} bytes.`,
+  );
+}
+
+/** JSON.parse after the bounds check (json-bounds.ts), so nothing recursive sees a hostile shape. */
+function parseBoundedJson(text: string): unknown {
+  const refused = jsonTextBoundsError(text);
+  if (refused) throw errors.badRequest(refused);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw errors.badRequest(`Unable to decode JSON payload: ${(err as Error).message}`);
+  }
+}
+
+/** Form bodies are flat, but a million repeated keys is still work nobody asked for. */
+function boundedForm(values: FormValues): FormValues {
+  let count = 0;
+  for (const list of values.values()) count += list.length;
+  if (count > MAX_JSON_KEYS) {
+    throw errors.badRequest(
+      `Unable to decode HTTP Request Body because it has more than the maximum allowed ${MAX_JSON_KEYS} form fields.`,
+    );
+  }
+  return values;
 }
 
 /**
@@ -86,26 +170,23 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Pa
     });
   }
   if (type === "application/json") {
-    try {
-      return { kind: "json", value: JSON.parse(new TextDecoder().decode(bytes)) };
-    } catch (err) {
-      throw new HttpError(400, { reason: `Unable to decode JSON payload: ${(err as Error).message}` });
-    }
+    return { kind: "json", value: parseBoundedJson(new TextDecoder().decode(bytes)) };
   }
   if (type === "application/x-www-form-urlencoded") {
     return {
       kind: "form",
-      values: parseFormBody(new TextDecoder().decode(bytes)),
+      values: boundedForm(parseFormBody(new TextDecoder().decode(bytes))),
     };
   }
+  let fd: FormData;
   try {
-    const fd = await new Response(bytes, {
+    fd = await new Response(bytes, {
       headers: { "content-type": req.headers.get("content-type")! },
     }).formData();
-    return { kind: "form", values: formDataToValues(fd) };
   } catch (err) {
-    throw new HttpError(400, { reason: `Unable to decode multipart form: ${(err as Error).message}` });
+    throw errors.badRequest(`Unable to decode multipart form: ${(err as Error).message}`);
   }
+  return { kind: "form", values: boundedForm(formDataToValues(fd)) };
 }
 
 /** Reads a strict JSON body for admin APIs: only application/json is accepted. */
@@ -117,4 +198,26 @@ export async function readJsonBody(req: Request, limit = MAX_BODY_BYTES): Promis
   }
   const body = await readBody(req, limit);
   return body.kind === "json" ? body.value : undefined;
+}
+
+/**
+ * The request as tRPC's fetch adapter should see it: tRPC reads POST bodies with `req.text()` and
+ * parses them itself, with no size limit and no depth bound. This view answers `text()` with the
+ * body read under the same limit and checked by the same bounds as every other JSON body; an
+ * HttpError it throws reaches the procedure middleware, which turns it into a tRPC BAD_REQUEST.
+ */
+export function boundedJsonRequest(req: Request, limit = MAX_BODY_BYTES): Request {
+  const text = async () => {
+    const bytes = await readLimited(req, limit);
+    const body = new TextDecoder().decode(bytes);
+    if (body !== "") parseBoundedJson(body);
+    return body;
+  };
+  return new Proxy(req, {
+    get(target, prop) {
+      if (prop === "text") return text;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import type { AnyTRPCRouter } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type Route, route } from "../http/router.ts";
+import { boundedJsonRequest } from "../request/body.ts";
 import type { RequestContext } from "../request/context.ts";
 import { HttpError } from "../request/errors.ts";
 import { createContextFactory } from "./context.ts";
@@ -15,13 +16,16 @@ function serveTrpc(router: AnyTRPCRouter) {
     const endpoint = original.startsWith("/admin/") ? "/admin/trpc" : "/trpc";
     return fetchRequestHandler({
       endpoint,
-      req: http.req,
+      req: boundedJsonRequest(http.req),
       router,
       createContext: createContextFactory(http),
       // The one place cookies leave: every cookie the calls set (session, CSRF), after all of them
       // finished. (A streamed response, httpBatchStreamLink, sends headers first: it cannot set cookies.)
-      responseMeta: () => {
+      responseMeta: ({ errors }) => {
         const headers = new Headers();
+        // tRPC answers requests it refuses before routing (wrong method or content type) with a JSON
+        // body but no content type, which the Response then calls text/plain.
+        if (errors.length > 0) headers.set("content-type", "application/json");
         for (const cookie of http.setCookies) headers.append("set-cookie", cookie);
         headers.append("vary", "Cookie");
         if (http.req.method === "GET") headers.set("cache-control", NO_CACHE);

@@ -122,17 +122,22 @@ export function profileNodes(
     if (index !== undefined) values[index] = value;
     else unknownTraits.set(name, value);
   };
-  const visit = (name: string, value: unknown) => {
+  // Depth-first with an explicit stack (children pushed in reverse, so they pop in order): stored
+  // traits may nest deeper than any recursion survives, and rendering them must not fail.
+  const stack: [string, unknown][] = isPlainObject(traits) ? [["traits", traits]] : [];
+  while (stack.length > 0) {
+    const [name, value] = stack.pop()!;
+    let children: [string, unknown][] | undefined;
     if (isPlainObject(value)) {
-      for (const [key, child] of Object.entries(value)) visit(`${name}.${key}`, child);
+      children = Object.entries(value).map(([key, child]) => [`${name}.${key}`, child]);
     } else if (Array.isArray(value)) {
       if (template.indexByName.has(name) && value.every(isScalar)) setValue(name, [...value]);
-      else for (let i = 0; i < value.length; i++) visit(`${name}.${i}`, value[i]);
+      else children = value.map((child, i) => [`${name}.${i}`, child]);
     } else {
       setValue(name, value === null ? undefined : value);
     }
-  };
-  if (isPlainObject(traits)) visit("traits", traits);
+    if (children) for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
 
   const nodes = template.fields.map((field, i) =>
     inputNode("profile", field.name, field.type, { ...field.options, value: values[i] }),

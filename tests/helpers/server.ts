@@ -8,7 +8,7 @@ import { ManualClock } from "../../server/clock.ts";
 import { testConfig } from "../../server/config/load.ts";
 import type { ConfigInput } from "../../server/config/schema.ts";
 import { listen } from "../../server/listen.ts";
-import { silentLogger } from "../../server/logger.ts";
+import { type Logger, silentLogger } from "../../server/logger.ts";
 
 export interface TestServer {
   app: App;
@@ -33,9 +33,10 @@ const FAST_HASHERS: ConfigInput["hashers"] = {
  */
 export async function startTestServer(
   overrides: ConfigInput = {},
-  options: { fetch?: typeof fetch; dsn?: string } = {},
+  options: { fetch?: typeof fetch; dsn?: string; logger?: Logger } = {},
 ): Promise<TestServer> {
-  const [pub, adm] = await Promise.all([listen("127.0.0.1", 0), listen("127.0.0.1", 0)]);
+  const logger = options.logger ?? silentLogger;
+  const [pub, adm] = await Promise.all([listen("127.0.0.1", 0, logger), listen("127.0.0.1", 0, logger)]);
   const dir = mkdtempSync(join(tmpdir(), "tessera-test-"));
   const dsn = options.dsn ?? `sqlite://${join(dir, "db.sqlite")}`;
   const config = testConfig({
@@ -65,7 +66,7 @@ export async function startTestServer(
   const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
   const app = await createApp(config, store, {
     clock,
-    logger: silentLogger,
+    logger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   pub.bind(app.public);
