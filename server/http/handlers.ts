@@ -1,7 +1,7 @@
 import type { AppDeps } from "../deps.ts";
 import type { RequestContext } from "../request/context.ts";
-import { errorJson, redirect, toHttpError } from "./respond.ts";
-import { ANY, createRouter, type Route, route } from "./router.ts";
+import { redirect } from "./respond.ts";
+import { ANY, type Route, route } from "./router.ts";
 import { adminIdentityRoutes } from "./routes/admin-identities.ts";
 import { adminSessionRoutes } from "./routes/admin-sessions.ts";
 import { loginRoutes } from "./routes/login.ts";

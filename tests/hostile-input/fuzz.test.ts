@@ -1,16 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { adminIdentityRoutes } from "../../server/http/routes/admin-identities.ts";
-import { adminSessionRoutes } from "../../server/http/routes/admin-sessions.ts";
-import { loginRoutes } from "../../server/http/routes/login.ts";
-import { logoutRoutes } from "../../server/http/routes/logout.ts";
-import { errorContainerRoutes, metaRoutes } from "../../server/http/routes/meta.ts";
-import { registrationRoutes } from "../../server/http/routes/registration.ts";
-import { schemaRoutes } from "../../server/http/routes/schemas.ts";
-import { sessionRoutes } from "../../server/http/routes/sessions.ts";
-import { settingsRoutes } from "../../server/http/routes/settings.ts";
-import { uiRoutes } from "../../server/http/routes/ui.ts";
+import { adminRestRoutes, publicRestRoutes } from "../../server/http/handlers.ts";
+import { pageRoutes } from "../../server/pages/routes.ts";
 import { adminRouter } from "../../server/trpc/admin.ts";
 import { publicRouter } from "../../server/trpc/public.ts";
 import { apiFlow, registerApi } from "../settings/helpers.ts";
@@ -43,25 +35,9 @@ function procedures(router: { _def: { procedures: object } }): string[] {
 
 /** Every route of both listeners (the route tables handlers.ts mounts), the admin ones with and without /admin. */
 const ENDPOINTS: Endpoint[] = [
-  ...routes("public", [
-    ...metaRoutes,
-    ...errorContainerRoutes,
-    ...schemaRoutes,
-    ...sessionRoutes,
-    ...logoutRoutes,
-    ...loginRoutes,
-    ...registrationRoutes,
-    ...settingsRoutes,
-    ...uiRoutes,
-  ]),
-  ...routes("admin", [...metaRoutes, ...adminIdentityRoutes, ...adminSessionRoutes]),
-  ...routes("admin", [...adminIdentityRoutes, ...adminSessionRoutes]).map((e) => ({
-    ...e,
-    path: `/admin${e.path}`,
-  })),
-  // handlers.ts's cross-listener redirects.
-  { listener: "public", methods: ["GET", "POST"], path: "/admin/identities/:id" },
-  { listener: "admin", methods: ["GET", "POST"], path: "/self-service/settings/api" },
+  ...routes("public", [...publicRestRoutes(), ...pageRoutes]),
+  ...routes("admin", adminRestRoutes()),
+  ...routes("admin", adminRestRoutes()).map((e) => ({ ...e, path: `/admin${e.path}` })),
   ...procedures(publicRouter).map((p) => ({
     listener: "public" as const,
     methods: ["GET", "POST"],
