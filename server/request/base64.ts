@@ -16,10 +16,6 @@ export function fromBase64(text: string): Uint8Array | undefined {
   }
 }
 
-export function toBase64Url(text: string): string {
-  return toBase64(new TextEncoder().encode(text)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
 }

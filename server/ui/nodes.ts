@@ -43,8 +43,3 @@ export function csrfNode(token: string): InputNode {
 export function isInputNode(node: { type: string }): node is InputNode {
   return node.type === "input";
 }
-
-/** Finds an input node by name (the node's identity within a flow). */
-export function findInput(nodes: readonly { type: string }[], name: string): InputNode | undefined {
-  return nodes.find((n): n is InputNode => isInputNode(n) && n.attributes.name === name);
-}

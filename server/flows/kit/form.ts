@@ -14,18 +14,6 @@ export interface FlowIssue {
   message: UiText;
 }
 
-/** A top-level field of a form or JSON body as text (JSON scalars stringified, like Kratos's decoder). */
-export function bodyField(body: ParsedBody, name: string): string | undefined {
-  if (body.kind === "form") return body.values.get(name)?.[0];
-  const value = (body.value as Record<string, unknown> | null)?.[name];
-  if (value === undefined || value === null) return undefined;
-  return typeof value === "string"
-    ? value
-    : typeof value === "object"
-      ? JSON.stringify(value)
-      : String(value);
-}
-
 /** A copy of the UI with every node message and the global messages removed. */
 export function clearMessages(ui: UiContainer, only?: (name: string) => boolean): UiContainer {
   const { messages: _dropped, ...rest } = ui;

@@ -44,7 +44,3 @@ export interface SubmitInput {
   /** Whether this request wants JSON (an SPA or tRPC); api flows always get JSON. */
   json: boolean;
 }
-
-export function wantsJson(caller: Caller): boolean {
-  return caller.flowType === "api" || caller.json;
-}

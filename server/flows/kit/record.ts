@@ -117,11 +117,6 @@ export function isExpired(deps: AppDeps, flow: FlowRecord): boolean {
   return flow.expiresAt.getTime() < deps.clock.now().getTime();
 }
 
-/** Kratos's `request_url`: the full URL that created the flow. */
-export function requestUrlOf(ctx: RequestContext): string {
-  return ctx.requestUrl;
-}
-
 /** The 410 for an expired flow (contract §12.1), pointing at its replacement. */
 export function expiredError(deps: AppDeps, flow: FlowRecord, replacementId?: string): HttpError {
   const now = deps.clock.now();
