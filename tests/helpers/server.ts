@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../db/open.ts";
 import type { Store } from "../../db/store.ts";
-import { type App, createApp } from "../../server/app.ts";
+import { type App, type AppOptions, createApp } from "../../server/app.ts";
 import { ManualClock } from "../../server/clock.ts";
 import { testConfig } from "../../server/config/load.ts";
 import type { ConfigInput } from "../../server/config/schema.ts";
@@ -33,7 +33,7 @@ const FAST_HASHERS: ConfigInput["hashers"] = {
  */
 export async function startTestServer(
   overrides: ConfigInput = {},
-  options: { fetch?: typeof fetch; dsn?: string } = {},
+  options: { fetch?: typeof fetch; dsn?: string; methods?: AppOptions["methods"] } = {},
 ): Promise<TestServer> {
   const [pub, adm] = await Promise.all([listen("127.0.0.1", 0), listen("127.0.0.1", 0)]);
   const dir = mkdtempSync(join(tmpdir(), "tessera-test-"));
@@ -67,6 +67,7 @@ export async function startTestServer(
     clock,
     logger: silentLogger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.methods ? { methods: options.methods } : {}),
   });
   pub.bind(app.public);
   adm.bind(app.admin);
