@@ -353,6 +353,48 @@ test("login `require_verified_address`: unverified gets 4000010 and no session; 
   assert.equal((await activeSessions(s, identityId)).length, 1);
 });
 
+test("login `require_verified_address` for an identity with no address to verify: 500 misconfiguration", async (t) => {
+  // Kratos (hook/require_verified_address.go) refuses with a misconfiguration, not with 4000010:
+  // the person could never verify anything.
+  const schema = {
+    type: "object",
+    properties: {
+      traits: {
+        type: "object",
+        properties: {
+          username: {
+            type: "string",
+            "ory.sh/kratos": { credentials: { password: { identifier: true } } },
+          },
+        },
+        required: ["username"],
+      },
+    },
+  };
+  const s = await server(t, {
+    identity: {
+      default_schema_id: "plain",
+      schemas: [{ id: "plain", url: `base64://${Buffer.from(JSON.stringify(schema)).toString("base64")}` }],
+    },
+    ...flows({ login: { after: { password: { hooks: [{ hook: "require_verified_address" }] } } } }),
+  });
+  const created = await fetch(new URL("admin/identities", s.adminUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...JSON_ACCEPT },
+    body: JSON.stringify({
+      schema_id: "plain",
+      traits: { username: "ada" },
+      credentials: { password: { config: { password: PASSWORD } } },
+    }),
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  const identityId = (await bodyOf(created)).id as string;
+  const { status, body } = await loginNative(s, "ada");
+  assert.equal(status, 500, JSON.stringify(body));
+  assert.match(String((body.error as Json).reason), /misconfiguration prevents login/);
+  assert.equal((await activeSessions(s, identityId)).length, 0, "no session was issued");
+});
+
 // ---------------------------------------------------------------------------------------------
 // Registration: show_verification_ui
 
