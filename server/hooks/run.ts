@@ -4,6 +4,7 @@ import type { HookConfig } from "../config/schema.ts";
 import type { AppDeps } from "../deps.ts";
 import { identityToJson } from "../identity/serialize.ts";
 import type { RequestContext } from "../request/context.ts";
+import { errors } from "../request/errors.ts";
 import { callWebHook, isPrePersist, type WebHookIdentityPatch, type WebHookIssue } from "./web-hook.ts";
 
 /**
@@ -111,8 +112,17 @@ export async function runPostHooks(
   return effects;
 }
 
-/** `require_verified_address` (login, contract §11.5): a password sign-in needs a verified address. */
+/**
+ * `require_verified_address` (login, contract §11.5): a sign-in needs a verified address. An identity
+ * that has no address to verify can never pass, which Kratos treats as a misconfiguration (500)
+ * rather than asking the person to verify (hook/require_verified_address.go).
+ */
 export function unverifiedLogin(hooks: readonly HookConfig[], identity: FullIdentity): boolean {
   if (!hooks.some((h) => h.hook === "require_verified_address")) return false;
+  if (identity.verifiableAddresses.length === 0) {
+    throw errors.internal(
+      "A misconfiguration prevents login. Expected to find a verification address but this identity does not have one assigned.",
+    );
+  }
   return !identity.verifiableAddresses.some((a) => a.verified);
 }

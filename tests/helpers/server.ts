@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../db/open.ts";
 import type { Store } from "../../db/store.ts";
-import { type App, createApp } from "../../server/app.ts";
+import { type App, type AppOptions, createApp } from "../../server/app.ts";
 import { ManualClock } from "../../server/clock.ts";
 import { testConfig } from "../../server/config/load.ts";
 import type { ConfigInput } from "../../server/config/schema.ts";
@@ -33,7 +33,7 @@ const FAST_HASHERS: ConfigInput["hashers"] = {
  */
 export async function startTestServer(
   overrides: ConfigInput = {},
-  options: { fetch?: typeof fetch; dsn?: string; logger?: Logger } = {},
+  options: { fetch?: typeof fetch; dsn?: string; logger?: Logger; methods?: AppOptions["methods"] } = {},
 ): Promise<TestServer> {
   const logger = options.logger ?? silentLogger;
   const [pub, adm] = await Promise.all([listen("127.0.0.1", 0, logger), listen("127.0.0.1", 0, logger)]);
@@ -68,6 +68,7 @@ export async function startTestServer(
     clock,
     logger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.methods ? { methods: options.methods } : {}),
   });
   pub.bind(app.public);
   adm.bind(app.admin);

@@ -1,6 +1,7 @@
 import type { FlowRecord } from "../../../db/store.ts";
+import type { Logger } from "../../logger.ts";
 import type { ParsedBody } from "../../request/body.ts";
-import type { HttpError } from "../../request/errors.ts";
+import { errors, HttpError } from "../../request/errors.ts";
 
 /**
  * What a flow step ends in (DESIGN "One outcome type"). Services throw before a flow is loaded and
@@ -43,4 +44,27 @@ export interface SubmitInput {
   readPayload: (() => Promise<ParsedBody>) | undefined;
   /** Whether this request wants JSON (an SPA or tRPC); api flows always get JSON. */
   json: boolean;
+}
+
+/**
+ * Runs the part of a submission that comes after its flow was loaded. From there on the flow's type
+ * decides how errors are delivered (api flows: always JSON), so a failure (a hook's 502, the breach
+ * API's 502, …) becomes an error outcome for that caller; anything unexpected is logged and is a 500.
+ */
+export async function submitToFlow(
+  deps: { logger: Logger },
+  flow: FlowRecord,
+  caller: Caller,
+  run: () => Promise<FlowOutcome>,
+): Promise<Submitted> {
+  try {
+    return { outcome: await run(), caller };
+  } catch (err) {
+    if (err instanceof HttpError) return { outcome: { kind: "error", error: err }, caller };
+    deps.logger.error(`${flow.kind} submission failed`, {
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      flow: flow.id,
+    });
+    return { outcome: { kind: "error", error: errors.internal() }, caller };
+  }
 }

@@ -13,7 +13,13 @@ import { csrfNode } from "../../ui/nodes.ts";
 import { afterFor } from "../kit/after.ts";
 import { checkCsrf } from "../kit/csrf.ts";
 import { clearMessages, type FlowIssue, reasonMessage, renderError, toFormValues } from "../kit/form.ts";
-import type { Caller, FlowOutcome, SubmitInput, Submitted } from "../kit/outcome.ts";
+import {
+  type Caller,
+  type FlowOutcome,
+  type SubmitInput,
+  type Submitted,
+  submitToFlow,
+} from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -164,7 +170,7 @@ export async function submitLogin(
     "The login request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  return { outcome: await new LoginSubmission(deps, ctx, flow, caller).run(input), caller };
+  return submitToFlow(deps, flow, caller, () => new LoginSubmission(deps, ctx, flow, caller).run(input));
 }
 
 class LoginSubmission {
@@ -236,22 +242,32 @@ class LoginSubmission {
     // Re-authenticating the same identity keeps its session; anyone else gets a new one (and a new
     // CSRF cookie), and a previous session of another identity ends (contract §16.1).
     let session: SessionRecord;
-    if (active && active.identity.id === identity.id) {
-      session = await deps.sessions.refresh(active.session, strategy.method);
+    const reauthenticated = active && active.identity.id === identity.id ? active.session : undefined;
+    if (reauthenticated) {
+      session = await deps.sessions.refresh(reauthenticated, strategy.method);
     } else {
       if (active) await deps.store.revokeSession(active.session.id);
       session = await deps.sessions.create(identity, strategy.method, ctx);
-      if (flow.type === "browser") ctx.rotateCsrf();
     }
-    const post = await runPostHooks(hooks, {
-      deps,
-      ctx,
-      flowJson: loginFlowJson(flow),
-      identity,
-      session,
-      method: strategy.method,
-      issuesSession: false,
-    });
+    let post: Awaited<ReturnType<typeof runPostHooks>>;
+    try {
+      post = await runPostHooks(hooks, {
+        deps,
+        ctx,
+        flowJson: loginFlowJson(flow),
+        identity,
+        session,
+        method: strategy.method,
+        issuesSession: false,
+      });
+    } catch (err) {
+      // Kratos runs every login after-hook before it stores the session, so a failing hook (a web
+      // hook's 502, say) leaves no sign-in behind: undo the new session or the re-authentication.
+      if (reauthenticated) await deps.store.updateSession(reauthenticated);
+      else await deps.store.revokeSession(session.id);
+      throw err;
+    }
+    if (!reauthenticated && flow.type === "browser") ctx.rotateCsrf();
 
     const redirectTo =
       flow.returnTo ?? returnToOf(deps, flow.requestUrl) ?? returnUrl ?? deps.config.defaultReturnUrl;

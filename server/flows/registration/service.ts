@@ -15,7 +15,13 @@ import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
 import { checkCsrf } from "../kit/csrf.ts";
 import { type FlowIssue, reasonMessage, renderError, toFormValues } from "../kit/form.ts";
-import type { Caller, FlowOutcome, SubmitInput, Submitted } from "../kit/outcome.ts";
+import {
+  type Caller,
+  type FlowOutcome,
+  type SubmitInput,
+  type Submitted,
+  submitToFlow,
+} from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -125,7 +131,9 @@ export async function submitRegistration(
     "The registration request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  return { outcome: await new RegistrationSubmission(deps, ctx, flow, caller).run(input), caller };
+  return submitToFlow(deps, flow, caller, () =>
+    new RegistrationSubmission(deps, ctx, flow, caller).run(input),
+  );
 }
 
 class RegistrationSubmission {

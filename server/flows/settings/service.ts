@@ -20,7 +20,13 @@ import { afterFor } from "../kit/after.ts";
 import { abortPausedSubmissions, pauseSubmission, resumeSubmission } from "../kit/continuity.ts";
 import { checkCsrf } from "../kit/csrf.ts";
 import { type FlowIssue, reasonMessage, refreshCsrf, renderError, toFormValues } from "../kit/form.ts";
-import type { Caller, FlowOutcome, SubmitInput, Submitted } from "../kit/outcome.ts";
+import {
+  type Caller,
+  type FlowOutcome,
+  type SubmitInput,
+  type Submitted,
+  submitToFlow,
+} from "../kit/outcome.ts";
 import {
   expiredError,
   expiredMessageArgs,
@@ -211,19 +217,7 @@ export async function submitSettings(
     "The settings request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  const submission = new Submission(deps, ctx, flow, active, caller);
-  try {
-    return { outcome: await submission.run(input), caller };
-  } catch (err) {
-    // From here on the flow's type decides how errors are delivered (api flows: always JSON), so a
-    // failure (a hook's 502, the breach API's 502, …) becomes an error outcome for that caller.
-    if (err instanceof HttpError) return { outcome: { kind: "error", error: err }, caller };
-    deps.logger.error("settings submission failed", {
-      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-      flow: flow.id,
-    });
-    return { outcome: { kind: "error", error: errors.internal() }, caller };
-  }
+  return submitToFlow(deps, flow, caller, () => new Submission(deps, ctx, flow, active, caller).run(input));
 }
 
 /** One submission to a settings flow that was found (§4.4.1 steps 5–8). */
