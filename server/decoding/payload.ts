@@ -1,6 +1,7 @@
 /**
  * Typing form values by a method's payload schema (contract §5.2 steps 2–4), and the payload
- * schemas themselves (copied from Kratos into schemas/payloads/).
+ * schemas themselves: schemas/payloads/*.json, generated from the zod bodies in shared/bodies.ts
+ * by `npm run payload:schemas` (the same shapes as Kratos's payload schemas).
  *
  * Kratos types every form value by the path it names in the payload schema. A nested JSON object
  * sent for an object path is inserted whole, as Kratos does, so `{"traits":{"age":"x"}}` fails
@@ -228,7 +229,7 @@ export function compilePayloadDecoder(payloadSchema: object): PayloadDecoder {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Payload schemas (copied from Kratos into schemas/payloads/)
+// Payload schemas (generated from shared/bodies.ts into schemas/payloads/)
 // ---------------------------------------------------------------------------------------------
 
 /**
