@@ -24,7 +24,7 @@ export interface MethodDefinition {
 
 export type MethodRegistry = readonly MethodDefinition[];
 
-type FlowStrategies = {
+export type FlowStrategies = {
   settings: SettingsStrategy;
   login: LoginStrategy;
   registration: RegistrationStrategy;

@@ -5,14 +5,13 @@ import type { AppDeps } from "../../deps.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks, unverifiedLogin } from "../../hooks/run.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import { errors, HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 import type { ActiveSession } from "../../session/service.ts";
 import { toRfc3339 } from "../../time.ts";
 import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { afterFor } from "../kit/after.ts";
-import { checkCsrf } from "../kit/csrf.ts";
-import { clearMessages, type FlowIssue, reasonMessage, renderError, toFormValues } from "../kit/form.ts";
+import { clearMessages, type FlowIssue, renderError } from "../kit/form.ts";
 import {
   type Caller,
   type FlowOutcome,
@@ -33,7 +32,8 @@ import {
   uiOf,
 } from "../kit/record.ts";
 import { claimFlow, isUsed } from "../kit/single-use.ts";
-import { dispatch, strategiesOf } from "../methods.ts";
+import { FlowSubmission } from "../kit/submission.ts";
+import { strategiesOf } from "../methods.ts";
 import type { LoginStrategy } from "./strategy.ts";
 
 /**
@@ -173,19 +173,8 @@ export async function submitLogin(
   return submitToFlow(deps, flow, caller, () => new LoginSubmission(deps, ctx, flow, caller).run(input));
 }
 
-class LoginSubmission {
+class LoginSubmission extends FlowSubmission {
   #echo: Record<string, string> = {};
-
-  constructor(
-    readonly deps: AppDeps,
-    readonly ctx: RequestContext,
-    readonly flow: FlowRecord,
-    readonly caller: Caller,
-  ) {}
-
-  get json(): boolean {
-    return this.caller.json || this.flow.type === "api";
-  }
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
@@ -197,19 +186,12 @@ class LoginSubmission {
     }
     if (isExpired(deps, flow)) return this.replaceExpired(refresh ? active : undefined);
 
-    let values: FormValues;
-    try {
-      if (!input.readPayload) throw errors.badRequest("The request body is missing.");
-      values = toFormValues(await input.readPayload());
-    } catch (err) {
-      if (err instanceof HttpError && err.code === 400)
-        return this.fail([{ path: "", message: reasonMessage(err) }]);
-      throw err;
-    }
-    const strategy = dispatch(deps.methods, deps.config, "login", values);
-    if (strategy === undefined || isUsed(flow)) return this.fail([{ path: "", message: message(4010002) }]);
-    if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
-    return this.submit(strategy, values, active);
+    const values = await this.readValues(input);
+    if (!values.ok) return values.outcome;
+    if (isUsed(flow)) return this.failGlobal(message(4010002));
+    const strategy = await this.pick("login", values.value, message(4010002));
+    if (!strategy.ok) return strategy.outcome;
+    return this.submit(strategy.value, values.value, active);
   }
 
   async submit(
@@ -221,11 +203,8 @@ class LoginSubmission {
     const prepared = strategy.prepare({ deps, ctx, flow }, values);
     this.#echo = prepared.echo;
     if (prepared.step.kind === "issues") return this.fail(prepared.step.issues);
-    const csrf = checkCsrf(ctx, flow, values);
-    if (csrf)
-      return csrf.code === 400
-        ? this.fail([{ path: "", message: reasonMessage(csrf) }])
-        : { kind: "error", error: csrf };
+    const csrf = await this.csrfRefusal(values);
+    if (csrf) return csrf;
 
     const result = await prepared.step.authenticate();
     if (result.kind === "issues") return this.fail(result.issues);
@@ -311,7 +290,7 @@ class LoginSubmission {
   }
 
   /** The flow again with the messages, the submitted identifier kept and a fresh CSRF token. */
-  async fail(issues: FlowIssue[]): Promise<FlowOutcome> {
+  async fail(issues: readonly FlowIssue[]): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
     const ui = clearMessages(uiOf(flow));
     renderError(ui, issues);

@@ -8,13 +8,12 @@ import { formsOf } from "../../identity/forms.ts";
 import { identityToJson } from "../../identity/serialize.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import { errors, HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
-import { checkCsrf } from "../kit/csrf.ts";
-import { type FlowIssue, reasonMessage, renderError, toFormValues } from "../kit/form.ts";
+import { type FlowIssue, renderError } from "../kit/form.ts";
 import {
   type Caller,
   type FlowOutcome,
@@ -35,7 +34,8 @@ import {
   uiOf,
 } from "../kit/record.ts";
 import { claimFlow, isUsed } from "../kit/single-use.ts";
-import { dispatch, strategiesOf } from "../methods.ts";
+import { FlowSubmission } from "../kit/submission.ts";
+import { strategiesOf } from "../methods.ts";
 import type { RegistrationStrategy } from "./strategy.ts";
 
 /**
@@ -136,20 +136,9 @@ export async function submitRegistration(
   );
 }
 
-class RegistrationSubmission {
+class RegistrationSubmission extends FlowSubmission {
   #submitted: { method: string; values: Record<string, unknown> } | undefined;
   #transientPayload: Record<string, unknown> | undefined;
-
-  constructor(
-    readonly deps: AppDeps,
-    readonly ctx: RequestContext,
-    readonly flow: FlowRecord,
-    readonly caller: Caller,
-  ) {}
-
-  get json(): boolean {
-    return this.caller.json || this.flow.type === "api";
-  }
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
@@ -159,19 +148,12 @@ class RegistrationSubmission {
     }
     if (isExpired(deps, flow)) return this.replaceExpired();
 
-    let values: FormValues;
-    try {
-      if (!input.readPayload) throw errors.badRequest("The request body is missing.");
-      values = toFormValues(await input.readPayload());
-    } catch (err) {
-      if (err instanceof HttpError && err.code === 400)
-        return this.fail([{ path: "", message: reasonMessage(err) }]);
-      throw err;
-    }
-    const strategy = dispatch(deps.methods, deps.config, "registration", values);
-    if (strategy === undefined || isUsed(flow)) return this.fail([{ path: "", message: message(4010003) }]);
-    if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
-    return this.submit(strategy, values);
+    const values = await this.readValues(input);
+    if (!values.ok) return values.outcome;
+    if (isUsed(flow)) return this.failGlobal(message(4010003));
+    const strategy = await this.pick("registration", values.value, message(4010003));
+    if (!strategy.ok) return strategy.outcome;
+    return this.submit(strategy.value, values.value);
   }
 
   async submit(strategy: RegistrationStrategy, values: FormValues): Promise<FlowOutcome> {
@@ -180,11 +162,8 @@ class RegistrationSubmission {
     this.#submitted = { method: strategy.method, values: prepared.submitted };
     this.#transientPayload = prepared.transientPayload;
     if (prepared.step.kind === "issues") return this.fail(prepared.step.issues);
-    const csrf = checkCsrf(ctx, flow, values);
-    if (csrf)
-      return csrf.code === 400
-        ? this.fail([{ path: "", message: reasonMessage(csrf) }])
-        : { kind: "error", error: csrf };
+    const csrf = await this.csrfRefusal(values);
+    if (csrf) return csrf;
 
     const decided = await prepared.step.complete();
     if (decided.kind === "issues") return this.fail(decided.issues);
@@ -290,7 +269,7 @@ class RegistrationSubmission {
   }
 
   /** The flow rebuilt with the submission echoed, the messages and a fresh CSRF token. */
-  async fail(issues: FlowIssue[]): Promise<FlowOutcome> {
+  async fail(issues: readonly FlowIssue[]): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
     const fresh = {
       action: uiOf(flow).action,

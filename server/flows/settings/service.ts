@@ -18,8 +18,7 @@ import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
 import { abortPausedSubmissions, pauseSubmission, resumeSubmission } from "../kit/continuity.ts";
-import { checkCsrf } from "../kit/csrf.ts";
-import { type FlowIssue, reasonMessage, refreshCsrf, renderError, toFormValues } from "../kit/form.ts";
+import { type FlowIssue, reasonMessage, refreshCsrf, renderError } from "../kit/form.ts";
 import {
   type Caller,
   type FlowOutcome,
@@ -39,7 +38,8 @@ import {
   setUi,
   uiOf,
 } from "../kit/record.ts";
-import { dispatch, strategiesOf } from "../methods.ts";
+import { FlowSubmission } from "../kit/submission.ts";
+import { strategiesOf } from "../methods.ts";
 import type { SettingsChange, SettingsRequest, SettingsStrategy } from "./strategy.ts";
 
 /**
@@ -221,18 +221,20 @@ export async function submitSettings(
 }
 
 /** One submission to a settings flow that was found (§4.4.1 steps 5–8). */
-class Submission {
+class Submission extends FlowSubmission {
   /** What the person submitted to which method, echoed when the flow is shown again. */
   #submitted: { method: string; values: Record<string, unknown> } | undefined;
   #transientPayload: Record<string, unknown> | undefined;
 
   constructor(
-    readonly deps: AppDeps,
-    readonly ctx: RequestContext,
-    readonly flow: FlowRecord,
+    deps: AppDeps,
+    ctx: RequestContext,
+    flow: FlowRecord,
     readonly active: ActiveSession,
-    readonly caller: Caller,
-  ) {}
+    caller: Caller,
+  ) {
+    super(deps, ctx, flow, caller);
+  }
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow, active } = this;
@@ -244,22 +246,18 @@ class Submission {
     let values: FormValues;
     if (!input.readPayload) {
       const paused = await resumeSubmission(deps, ctx, active.identity.id, flow);
-      if (!paused) return this.renderGlobal(message(4010004));
+      if (!paused) return this.failGlobal(message(4010004));
       values = new Map(Object.entries(paused.values));
     } else {
-      try {
-        values = toFormValues(await input.readPayload());
-      } catch (err) {
-        if (err instanceof HttpError && err.code === 400) return this.renderGlobal(reasonMessage(err));
-        throw err;
-      }
+      const read = await this.readValues(input);
+      if (!read.ok) return read.outcome;
+      values = read.value;
     }
 
     // 6. Strategy dispatch.
-    const strategy = dispatch(deps.methods, deps.config, "settings", values);
-    if (strategy === undefined) return this.renderGlobal(message(4010004));
-    if (strategy === "disabled") return { kind: "error", error: errors.methodDisabled() };
-    return this.submit(strategy, values);
+    const strategy = await this.pick("settings", values, message(4010004));
+    if (!strategy.ok) return strategy.outcome;
+    return this.submit(strategy.value, values);
   }
 
   /** 7. The method decodes and validates; then CSRF, privilege, the method's decision, persist. */
@@ -268,18 +266,15 @@ class Submission {
     const prepared = await strategy.prepare(request, values);
     this.#submitted = { method: strategy.method, values: prepared.submitted };
     this.#transientPayload = prepared.transientPayload;
-    if (prepared.step.kind === "issues") return this.renderIssues(prepared.step.issues);
+    if (prepared.step.kind === "issues") return this.fail(prepared.step.issues);
 
-    const csrf = checkCsrf(this.ctx, this.flow, values);
-    if (csrf)
-      return csrf.code === 400
-        ? this.renderIssues([{ path: "", message: reasonMessage(csrf) }])
-        : { kind: "error", error: csrf };
+    const csrf = await this.csrfRefusal(values);
+    if (csrf) return csrf;
 
     if (prepared.step.protectedChange && !this.privileged)
       return this.refreshRequired(strategy.method, values);
     const decision = await prepared.step.complete();
-    if (decision.kind === "issues") return this.renderIssues(decision.issues);
+    if (decision.kind === "issues") return this.fail(decision.issues);
     return this.persist(strategy.method, decision.change, values);
   }
 
@@ -299,11 +294,11 @@ class Submission {
       if (flow.returnTo) deps.returnTo.validate(flow.returnTo);
     } catch (err) {
       if (err instanceof HttpError && err.code === 400)
-        return this.renderIssues([{ path: "", message: reasonMessage(err) }]);
+        return this.fail([{ path: "", message: reasonMessage(err) }]);
       throw err;
     }
     const proposed = change.apply(active.identity);
-    if (!proposed.ok) return this.renderIssues(proposed.issues);
+    if (!proposed.ok) return this.fail(proposed.issues);
     // The guard applies to what the change does, whatever the method declared up front.
     if (protectedFieldsChanged(active.identity, proposed.identity) && !this.privileged) {
       return this.refreshRequired(method, values);
@@ -317,7 +312,7 @@ class Submission {
       identity: proposed.identity,
       session: active.session,
     });
-    if (pre.kind === "reject") return this.renderIssues(pre.issues);
+    if (pre.kind === "reject") return this.fail(pre.issues);
     const patch = pre.patch;
     const apply: SettingsChange["apply"] = patch
       ? (current) => {
@@ -378,12 +373,12 @@ class Submission {
         case "committed":
           return { kind: "committed", identity: result.identity };
         case "rejected":
-          return refuse(this.renderIssues(result.issues));
+          return refuse(this.fail(result.issues));
         case "conflict":
           // Show what the account holds now, not what was submitted.
           this.#submitted = undefined;
           return refuse(
-            this.renderIssues(
+            this.fail(
               [{ path: "", message: message(4000001, [CHANGED_MEANWHILE], { reason: CHANGED_MEANWHILE }) }],
               result.current,
             ),
@@ -397,8 +392,7 @@ class Submission {
           });
       }
     } catch (err) {
-      if (err instanceof ConflictError)
-        return refuse(this.renderIssues([{ path: "", message: message(4000007) }]));
+      if (err instanceof ConflictError) return refuse(this.fail([{ path: "", message: message(4000007) }]));
       throw err;
     }
   }
@@ -454,7 +448,7 @@ class Submission {
    * Renders issues into the flow and answers 400 (contract §3.7, §8.1): the nodes are rebuilt for
    * the identity with the submission echoed and a fresh CSRF token; old messages go.
    */
-  async renderIssues(issues: readonly FlowIssue[], identity = this.active.identity): Promise<FlowOutcome> {
+  override async fail(issues: readonly FlowIssue[], identity = this.active.identity): Promise<FlowOutcome> {
     const { deps, flow } = this;
     const ui = {
       action: uiOf(flow).action,
@@ -470,7 +464,7 @@ class Submission {
   }
 
   /** Renders one global message into the flow (keeping node values) and returns the 400 form. */
-  async renderGlobal(text: UiText): Promise<FlowOutcome> {
+  override async failGlobal(text: UiText): Promise<FlowOutcome> {
     const { deps, flow } = this;
     const ui = uiOf(flow);
     ui.nodes = ui.nodes.map((n) => ({ ...n, messages: [] }));
