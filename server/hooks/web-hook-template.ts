@@ -1,4 +1,4 @@
-import { HttpError } from "../request/errors.ts";
+import { errors } from "../request/errors.ts";
 
 /**
  * Renders a web hook's request body (contract §11.6). Kratos evaluates the jsonnet template named by
@@ -18,9 +18,8 @@ export type BodyTemplateEvaluator = (templateUri: string | undefined, ctx: objec
 
 export const evaluateBodyTemplate: BodyTemplateEvaluator = async (templateUri, ctx) => {
   if (templateUri === undefined || templateUri === "") return { kind: "body", value: ctx };
-  throw new HttpError(500, {
-    reason:
-      "A web_hook is configured with a body template, but Tessera cannot evaluate jsonnet templates yet. " +
+  throw errors.internal(
+    "A web_hook is configured with a body template, but Tessera cannot evaluate jsonnet templates yet. " +
       "Remove `body` from the hook configuration to send the default payload (the template context).",
-  });
+  );
 };

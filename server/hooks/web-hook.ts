@@ -1,7 +1,7 @@
 import type { UiText } from "../../shared/ui.ts";
 import type { HookConfig } from "../config/schema.ts";
 import { jsonTextBoundsError } from "../decoding/json-bounds.ts";
-import { HttpError } from "../request/errors.ts";
+import { errors, HttpError } from "../request/errors.ts";
 import { type BodyTemplateEvaluator, evaluateBodyTemplate } from "./web-hook-template.ts";
 
 /**
@@ -431,16 +431,13 @@ function parseIdentityPatch(text: string): WebHookIdentityPatch | undefined {
 function transportError(err: unknown, timeoutMs: number): HttpError {
   if (err instanceof HttpError) return err;
   if (isTimeout(err)) {
-    return new HttpError(504, {
-      reason: REASON_UNREACHABLE,
-      message: `webhook request timed out after ${timeoutMs} ms`,
-    });
+    return errors.gatewayTimeout(REASON_UNREACHABLE, `webhook request timed out after ${timeoutMs} ms`);
   }
   const code = errorCode(err);
-  return new HttpError(502, {
-    reason: REASON_UNREACHABLE,
-    message: code ? `webhook request failed: ${code}` : "webhook request failed",
-  });
+  return errors.badGateway(
+    REASON_UNREACHABLE,
+    code ? `webhook request failed: ${code}` : "webhook request failed",
+  );
 }
 
 const TIMEOUT_CODES = new Set([
@@ -468,7 +465,7 @@ function errorCode(err: unknown): string | undefined {
 }
 
 function improper(message: string): HttpError {
-  return new HttpError(502, { reason: REASON_IMPROPER, message });
+  return errors.badGateway(REASON_IMPROPER, message);
 }
 
 function unreadable(): HttpError {
@@ -480,7 +477,7 @@ function tooLarge(): HttpError {
 }
 
 function misconfigured(reason: string): HttpError {
-  return new HttpError(500, { reason });
+  return errors.internal(reason);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

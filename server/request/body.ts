@@ -1,6 +1,6 @@
 import { type FormValues, formDataToValues, parseFormBody } from "../decoding/form-values.ts";
 import { jsonTextBoundsError, MAX_JSON_KEYS } from "../decoding/json-bounds.ts";
-import { errors, HttpError } from "./errors.ts";
+import { errors, type HttpError } from "./errors.ts";
 
 /** Kratos caps request bodies at 5 MiB (contract §0.3). */
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -159,15 +159,15 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Pa
     type === "multipart/form-data";
   if (!known) {
     const header = req.headers.get("content-type") ?? "";
-    throw new HttpError(400, {
-      reason: `HTTP ${req.method} Request used unknown HTTP Header "Content-Type: ${header}", only ${SUPPORTED} are supported.`,
-    });
+    throw errors.badRequest(
+      `HTTP ${req.method} Request used unknown HTTP Header "Content-Type: ${header}", only ${SUPPORTED} are supported.`,
+    );
   }
   const bytes = await readLimited(req, limit);
   if (bytes.byteLength === 0) {
-    throw new HttpError(400, {
-      reason: 'Unable to decode HTTP Request Body because its HTTP Header "Content-Length" is zero.',
-    });
+    throw errors.badRequest(
+      'Unable to decode HTTP Request Body because its HTTP Header "Content-Length" is zero.',
+    );
   }
   if (type === "application/json") {
     return { kind: "json", value: parseBoundedJson(new TextDecoder().decode(bytes)) };
@@ -192,9 +192,9 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Pa
 /** Reads a strict JSON body for admin APIs: only application/json is accepted. */
 export async function readJsonBody(req: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
   if (mediaType(req) !== "application/json") {
-    throw new HttpError(400, {
-      reason: `Unable to decode body because the Content-Type "${req.headers.get("content-type") ?? ""}" is not application/json.`,
-    });
+    throw errors.badRequest(
+      `Unable to decode body because the Content-Type "${req.headers.get("content-type") ?? ""}" is not application/json.`,
+    );
   }
   const body = await readBody(req, limit);
   return body.kind === "json" ? body.value : undefined;

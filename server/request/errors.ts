@@ -165,6 +165,12 @@ export const errors = {
   /** 400 for an identity naming a schema id the registry does not know (Kratos has no id for it). */
   unknownSchemaId: (schemaId: string) =>
     new HttpError(400, { reason: `Unable to find JSON Schema ID: ${schemaId}` }),
+  /** 502 without an id: a dependency answered badly or not at all (web hooks). */
+  badGateway: (reason: string, message?: string) =>
+    new HttpError(502, { reason, ...(message ? { message } : {}) }),
+  /** 504: a dependency did not answer in time. */
+  gatewayTimeout: (reason: string, message?: string) =>
+    new HttpError(504, { reason, ...(message ? { message } : {}) }),
   /** 502 `upstream_error` (a dependency such as the breached-password API failed). */
   upstream: (reason: string, message = "Upstream error") =>
     new HttpError(502, { id: "upstream_error", reason, message }),
