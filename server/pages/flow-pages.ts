@@ -1,5 +1,5 @@
-import type { SettingsFlowJson } from "../../shared/flows.ts";
 import type { UiContainer } from "../../shared/ui.ts";
+import { uiOf } from "../flows/kit/record.ts";
 import { getLoginFlow, loginFlowJson } from "../flows/login/service.ts";
 import { getRegistrationFlow, registrationFlowJson } from "../flows/registration/service.ts";
 import { fetchSettingsFlow } from "../flows/settings/service.ts";
@@ -151,12 +151,10 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
   }
   let ui: UiContainer;
   try {
+    // Signed in, so the fetch answers with the flow or throws; it never redirects.
     const outcome = await fetchSettingsFlow(ctx.deps, ctx, id, true);
-    ui = (outcome.kind === "form" ? (outcome.body as SettingsFlowJson) : undefined)?.ui ?? {
-      action: "",
-      method: "POST",
-      nodes: [],
-    };
+    if (outcome.kind !== "form") return redirect(ctx, initUrl(ctx, "settings", FORWARD.settings));
+    ui = uiOf(outcome.flow);
   } catch (err) {
     return flowFailure(ctx, "settings", err);
   }
