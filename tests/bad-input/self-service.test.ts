@@ -58,6 +58,33 @@ test("malformed JSON on a registration submission: 400 flow with 4000001, nothin
   assert.equal(await identityCount(s), 0);
 });
 
+test("a JSON body that is not an object names no method: login 4010002, registration 4010003 (§16.1 step 4)", async (t) => {
+  const s = await server(t);
+  const ids = (flow: unknown) =>
+    ((flow as { ui: { messages?: { id: number }[] } }).ui.messages ?? []).map((m) => m.id);
+  for (const [kind, expected] of [
+    ["login", 4010002],
+    ["registration", 4010003],
+  ] as const) {
+    const flow =
+      kind === "login"
+        ? await frontend(s).createNativeLoginFlow()
+        : await frontend(s).createNativeRegistrationFlow();
+    for (const body of ["[]", '"password"', "42", "null"]) {
+      const res = await fetch(url(s, `/self-service/${kind}?flow=${flow.id}`), {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body,
+      });
+      assert.equal(res.status, 400, `${kind} ${body}`);
+      const answer = await bodyOf(res);
+      assertSchema(kind === "login" ? "loginFlow" : "registrationFlow", answer);
+      assert.deepEqual(ids(answer), [expected], `${kind} ${body}`);
+    }
+  }
+  assert.equal(await identityCount(s), 0);
+});
+
 test("malformed JSON where no flow can hold it (native logout): 400 error JSON", async (t) => {
   const s = await server(t);
   const res = await fetch(url(s, "/self-service/logout/api"), {

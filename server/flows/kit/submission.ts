@@ -9,6 +9,10 @@ import { checkCsrf } from "./csrf.ts";
 import { type FlowIssue, reasonMessage, toFormValues } from "./form.ts";
 import type { Caller, FlowOutcome, SubmitInput } from "./outcome.ts";
 
+function isJsonObject(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** A step that either produced its value or already knows the answer. */
 export type Step<T> = { ok: true; value: T } | { ok: false; outcome: FlowOutcome };
 
@@ -37,11 +41,18 @@ export abstract class FlowSubmission {
     return this.fail([{ path: "", message: text }]);
   }
 
-  /** The body as form values; a body that cannot be read is a 400 shown as message 4000001. */
-  async readValues(input: SubmitInput): Promise<Step<FormValues>> {
+  /**
+   * The body as form values; a body that cannot be read is a 400 shown as message 4000001. Login and
+   * registration pick the method before decoding (contract §16.1 step 4), so for them a JSON body
+   * that is not an object names no method (`methodFirst`) instead of failing to decode.
+   */
+  async readValues(input: SubmitInput, opts: { methodFirst?: boolean } = {}): Promise<Step<FormValues>> {
     try {
       if (!input.readPayload) throw errors.badRequest("The request body is missing.");
-      return { ok: true, value: toFormValues(await input.readPayload()) };
+      const body = await input.readPayload();
+      if (opts.methodFirst && body.kind === "json" && !isJsonObject(body.value))
+        return { ok: true, value: new Map() };
+      return { ok: true, value: toFormValues(body) };
     } catch (err) {
       if (err instanceof HttpError && err.code === 400) {
         return { ok: false, outcome: await this.failGlobal(reasonMessage(err)) };

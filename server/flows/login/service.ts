@@ -186,7 +186,7 @@ class LoginSubmission extends FlowSubmission {
     }
     if (isExpired(deps, flow)) return this.replaceExpired(refresh ? active : undefined);
 
-    const values = await this.readValues(input);
+    const values = await this.readValues(input, { methodFirst: true });
     if (!values.ok) return values.outcome;
     if (isUsed(flow)) return this.failGlobal(message(4010002));
     const strategy = await this.pick("login", values.value, message(4010002));

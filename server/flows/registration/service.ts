@@ -148,7 +148,7 @@ class RegistrationSubmission extends FlowSubmission {
     }
     if (isExpired(deps, flow)) return this.replaceExpired();
 
-    const values = await this.readValues(input);
+    const values = await this.readValues(input, { methodFirst: true });
     if (!values.ok) return values.outcome;
     if (isUsed(flow)) return this.failGlobal(message(4010003));
     const strategy = await this.pick("registration", values.value, message(4010003));
