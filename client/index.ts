@@ -14,10 +14,10 @@ import {
   TRPCClientError,
 } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { ErrorEnvelope } from "#shared/errors.ts";
 import type { AdminRouter } from "../server/trpc/admin.ts";
 import type { TesseraErrorData } from "../server/trpc/outcome.ts";
 import type { PublicRouter } from "../server/trpc/public.ts";
-import type { ErrorEnvelope } from "../shared/errors.ts";
 
 export type { AdminRouter, PublicRouter, TesseraErrorData };
 export type PublicInputs = inferRouterInputs<PublicRouter>;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { settingsOidcBody, settingsPasswordBody, settingsProfileBody } from "../../shared/bodies.ts";
+import { settingsOidcBody, settingsPasswordBody, settingsProfileBody } from "#shared/bodies.ts";
 import { formatJson, isMain, writeGenerated } from "./format-json.ts";
 
 /**

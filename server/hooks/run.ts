@@ -1,5 +1,5 @@
+import type { ContinueWith } from "#shared/flows.ts";
 import type { FullIdentity, SessionRecord } from "../../db/store.ts";
-import type { ContinueWith } from "../../shared/flows.ts";
 import type { HookConfig } from "../config/schema.ts";
 import type { AppDeps } from "../deps.ts";
 import { identityToJson } from "../identity/serialize.ts";

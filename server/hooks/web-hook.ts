@@ -1,4 +1,4 @@
-import type { UiText } from "../../shared/ui.ts";
+import type { UiText } from "#shared/ui.ts";
 import type { HookConfig } from "../config/schema.ts";
 import { jsonTextBoundsError } from "../decoding/json-bounds.ts";
 import { errors, HttpError } from "../request/errors.ts";

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
+import type { UiText } from "#shared/ui.ts";
 import type { CredentialRecord, FullIdentity } from "../../db/store.ts";
-import type { UiText } from "../../shared/ui.ts";
 import type { AppDeps } from "../deps.ts";
 
 /**

@@ -1,5 +1,5 @@
+import type { UiText } from "#shared/ui.ts";
 import type { CredentialType } from "../../db/store.ts";
-import type { UiText } from "../../shared/ui.ts";
 import { message, reasonMessage } from "../ui/messages.ts";
 import { isEmail } from "./email.ts";
 import type { AddressVia, ExtensionPlan, ExtensionSite } from "./extension-plan.ts";

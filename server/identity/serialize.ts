@@ -1,5 +1,5 @@
+import type { IdentityJson } from "#shared/identity.ts";
 import type { CredentialRecord, FullIdentity } from "../../db/store.ts";
-import type { IdentityJson } from "../../shared/identity.ts";
 import { truncateDeepJson } from "../decoding/json-bounds.ts";
 import { toRfc3339 } from "../time.ts";
 import { schemaUrlId } from "./registry.ts";

@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
-import type { UiText } from "../../shared/ui.ts";
+import type { UiText } from "#shared/ui.ts";
 import { message, reasonMessage } from "../ui/messages.ts";
 import { goNumber, goQuote, goSyntax } from "./go-format.ts";
 

@@ -1,4 +1,4 @@
-import type { UiContainer } from "../../shared/ui.ts";
+import type { UiContainer } from "#shared/ui.ts";
 import { uiOf } from "../flows/kit/record.ts";
 import { getLoginFlow, loginFlowJson } from "../flows/login/service.ts";
 import { getRegistrationFlow, registrationFlowJson } from "../flows/registration/service.ts";

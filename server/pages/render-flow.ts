@@ -1,4 +1,4 @@
-import type { UiContainer, UiNode, UiText } from "../../shared/ui.ts";
+import type { UiContainer, UiNode, UiText } from "#shared/ui.ts";
 import { attr, escapeHtml, safeUrl } from "./html.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { GenericError } from "../../shared/errors.ts";
+import type { GenericError } from "#shared/errors.ts";
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",

@@ -1,5 +1,5 @@
+import type { SessionJson } from "#shared/session.ts";
 import type { FullIdentity, SessionRecord } from "../../db/store.ts";
-import type { SessionJson } from "../../shared/session.ts";
 import type { AppDeps } from "../deps.ts";
 import { isUuid, loadIdentity, notFound, pageSizeOf } from "../identity/admin/shared.ts";
 import { errors } from "../request/errors.ts";

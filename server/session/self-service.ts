@@ -1,4 +1,4 @@
-import type { SessionJson } from "../../shared/session.ts";
+import type { SessionJson } from "#shared/session.ts";
 import type { AppDeps } from "../deps.ts";
 import type { RequestContext } from "../request/context.ts";
 import { errors, type HttpError } from "../request/errors.ts";

@@ -1,6 +1,6 @@
 import { generateId, type Lucia } from "lucia";
+import type { SessionJson } from "#shared/session.ts";
 import type { AuthenticationMethodRecord, FullIdentity, SessionRecord } from "../../db/store.ts";
-import type { SessionJson } from "../../shared/session.ts";
 import type { AppDeps } from "../deps.ts";
 import { identityToJson } from "../identity/serialize.ts";
 import type { RequestContext } from "../request/context.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { CreateIdentityBody, JsonPatchOperation, UpdateIdentityBody } from "../../shared/admin.ts";
-import type { IdentityJson } from "../../shared/identity.ts";
-import type { SessionJson } from "../../shared/session.ts";
+import type { CreateIdentityBody, JsonPatchOperation, UpdateIdentityBody } from "#shared/admin.ts";
+import type { IdentityJson } from "#shared/identity.ts";
+import type { SessionJson } from "#shared/session.ts";
 import {
   createIdentity,
   deleteIdentity,

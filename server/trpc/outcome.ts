@@ -7,7 +7,7 @@ import {
 } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
-import type { ErrorEnvelope } from "../../shared/errors.ts";
+import type { ErrorEnvelope } from "#shared/errors.ts";
 import type { FlowOutcome, SubmitInput } from "../flows/kit/outcome.ts";
 import { errors, HttpError } from "../request/errors.ts";
 import type { TrpcContext } from "./context.ts";

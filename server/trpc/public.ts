@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { LoginFlowJson, RegistrationFlowJson } from "../../shared/flows.ts";
-import type { SessionJson } from "../../shared/session.ts";
+import type { LoginFlowJson, RegistrationFlowJson } from "#shared/flows.ts";
+import type { SessionJson } from "#shared/session.ts";
 import type { Caller } from "../flows/kit/outcome.ts";
 import { createLoginFlow, getLoginFlow, loginFlowJson, submitLogin } from "../flows/login/service.ts";
 import {

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { settingsBody } from "../../shared/bodies.ts";
-import type { SettingsFlowJson } from "../../shared/flows.ts";
+import { settingsBody } from "#shared/bodies.ts";
+import type { SettingsFlowJson } from "#shared/flows.ts";
 import type { Caller } from "../flows/kit/outcome.ts";
 import { createSettingsFlow, fetchSettingsFlow, submitSettings } from "../flows/settings/service.ts";
 import { procedure, router } from "./init.ts";
@@ -12,7 +12,7 @@ export {
   settingsBody,
   settingsPasswordBody,
   settingsProfileBody,
-} from "../../shared/bodies.ts";
+} from "#shared/bodies.ts";
 
 /**
  * The settings flow (contract §4) over server/flows/settings/service.ts, the functions the REST

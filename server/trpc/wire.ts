@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { continueWith } from "../../shared/flows.ts";
-import { identity } from "../../shared/identity.ts";
-import { session } from "../../shared/session.ts";
+import { continueWith } from "#shared/flows.ts";
+import { identity } from "#shared/identity.ts";
+import { session } from "#shared/session.ts";
 
 /**
  * Success bodies of the self-service flows, built from the shared wire types (Kratos's
@@ -52,5 +52,5 @@ export {
   registrationPasswordBody,
   traits,
   transientPayload,
-} from "../../shared/bodies.ts";
+} from "#shared/bodies.ts";
 export { flowTypeInput };

@@ -1,4 +1,4 @@
-import type { UiText } from "../../shared/ui.ts";
+import type { UiText } from "#shared/ui.ts";
 import { catalog, type MessageId } from "./catalog.ts";
 
 /** Fills Go-style verbs (%s %d %v %q %.2f) in order, the way Kratos formats its catalog texts. */

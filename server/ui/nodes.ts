@@ -1,4 +1,4 @@
-import type { InputAttributes, InputNode, NodeGroup, UiText } from "../../shared/ui.ts";
+import type { InputAttributes, InputNode, NodeGroup, UiText } from "#shared/ui.ts";
 
 export interface InputOptions {
   value?: unknown;

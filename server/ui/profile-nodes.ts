@@ -5,7 +5,7 @@
  * `profileNodes` only copies the precomputed fields and writes the identity's trait values in.
  */
 
-import type { InputNode, UiText } from "../../shared/ui.ts";
+import type { InputNode, UiText } from "#shared/ui.ts";
 import { listSchemaPaths, type PathKind, type SchemaPath } from "../decoding/schema-paths.ts";
 import { message } from "./messages.ts";
 import { type InputOptions, inputNode } from "./nodes.ts";

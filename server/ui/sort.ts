@@ -5,7 +5,7 @@
  * first key that is a string prefix of the node's name, the `method` button last); ties by the
  * node value's Go-style text. The sort is stable, so anything still equal keeps its order.
  */
-import type { UiNode } from "../../shared/ui.ts";
+import type { UiNode } from "#shared/ui.ts";
 
 /** Groups in display order; a group not listed ranks -1 and so comes before `default`. */
 const GROUP_ORDER: readonly string[] = [

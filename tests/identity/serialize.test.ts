@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { identity as identityWire } from "#shared/identity.ts";
 import { identityToJson } from "../../server/identity/serialize.ts";
 import { toRfc3339 } from "../../server/time.ts";
-import { identity as identityWire } from "../../shared/identity.ts";
 import { validateAgainstOpenApi } from "../helpers/openapi.ts";
 import { sampleIdentity, T0, T1 } from "./fixtures.ts";
 

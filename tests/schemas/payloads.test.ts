@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import { settingsPasswordBody, settingsProfileBody } from "#shared/bodies.ts";
 import { renderPayloadSchemas } from "../../schemas/generate/payload-schemas.ts";
 import {
   compilePayloadDecoder,
   passwordPayloadSchema,
   profilePayloadSchema,
 } from "../../server/decoding/payload.ts";
-import { settingsPasswordBody, settingsProfileBody } from "../../shared/bodies.ts";
 
 const committed = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), "utf8");
 

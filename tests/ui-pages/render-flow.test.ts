@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { UiContainer, UiNode } from "#shared/ui.ts";
 import { escapeHtml } from "../../server/pages/html.ts";
 import { htmlPattern, renderFlow, renderGlobalMessages } from "../../server/pages/render-flow.ts";
-import type { UiContainer, UiNode } from "../../shared/ui.ts";
 import { attributes, forms, headings, inputs, labels, regions, selects } from "./html.ts";
 import { Browser, onlyForm, path, server } from "./support.ts";
 

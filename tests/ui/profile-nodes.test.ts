@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
+import type { InputNode, UiNode } from "#shared/ui.ts";
 import defaultSchema from "../../schemas/default.identity.schema.json" with { type: "json" };
 import { message } from "../../server/ui/messages.ts";
 import { csrfNode, inputNode } from "../../server/ui/nodes.ts";
 import { compileProfileNodes, profileNodes, schemaKeyOrder } from "../../server/ui/profile-nodes.ts";
 import { sortNodes } from "../../server/ui/sort.ts";
-import type { InputNode, UiNode } from "../../shared/ui.ts";
 
 /** Kratos's identity schemas, copied under tests/fixtures (see its NOTICE.md). */
 function referenceSchema(name: string): object {

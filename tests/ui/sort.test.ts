@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { UiNode } from "#shared/ui.ts";
 import { message } from "../../server/ui/messages.ts";
 import { csrfNode, inputNode } from "../../server/ui/nodes.ts";
 import { sortNodes } from "../../server/ui/sort.ts";
-import type { UiNode } from "../../shared/ui.ts";
 
 const KEYS = ["traits.email", "traits.name.first", "traits.name.last"];
 

@@ -1,5 +1,5 @@
+import type { UiContainer, UiText } from "#shared/ui.ts";
 import type { FlowRecord } from "../../../db/store.ts";
-import type { UiContainer, UiText } from "../../../shared/ui.ts";
 import { isDecodeError, jsonToFormValues } from "../../decoding/form-values.ts";
 import type { FormValues, ParsedBody } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";

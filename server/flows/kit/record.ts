@@ -1,5 +1,5 @@
+import type { UiContainer, UiNode, UiText } from "#shared/ui.ts";
 import type { FlowKind, FlowRecord } from "../../../db/store.ts";
-import type { UiContainer, UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { assertCsrf } from "../../request/csrf.ts";

@@ -1,5 +1,5 @@
+import type { UiText } from "#shared/ui.ts";
 import type { FlowRecord } from "../../../db/store.ts";
-import type { UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";

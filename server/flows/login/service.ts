@@ -1,6 +1,6 @@
+import type { LoginFlowJson } from "#shared/flows.ts";
+import type { UiNode, UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity, SessionRecord } from "../../../db/store.ts";
-import type { LoginFlowJson } from "../../../shared/flows.ts";
-import type { UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks, unverifiedLogin } from "../../hooks/run.ts";
 import type { FormValues } from "../../request/body.ts";

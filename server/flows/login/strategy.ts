@@ -1,5 +1,5 @@
+import type { UiNode } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
-import type { UiNode } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";

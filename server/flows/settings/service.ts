@@ -1,6 +1,6 @@
+import type { ContinueWith, SettingsFlowJson } from "#shared/flows.ts";
+import type { UiNode, UiText } from "#shared/ui.ts";
 import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
-import type { ContinueWith, SettingsFlowJson } from "../../../shared/flows.ts";
-import type { UiNode, UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";

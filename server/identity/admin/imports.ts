@@ -1,5 +1,5 @@
+import type { CredentialsImport, VerifiableAddressImport } from "#shared/admin.ts";
 import type { CredentialRecord, FullIdentity } from "../../../db/store.ts";
-import type { CredentialsImport, VerifiableAddressImport } from "../../../shared/admin.ts";
 import type { AppDeps } from "../../deps.ts";
 import { isSupportedHash } from "../../methods/password/hasher.ts";
 import { checkMaxLength } from "../../methods/password/policy.ts";

@@ -1,5 +1,5 @@
+import type { IdentityJson } from "#shared/identity.ts";
 import type { FullIdentity } from "../../../db/store.ts";
-import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
 import { errors } from "../../request/errors.ts";
 import { normalizeIdentifier } from "../normalize.ts";

@@ -1,11 +1,7 @@
 import jsonpatch, { type Operation } from "fast-json-patch";
+import { jsonPatchDocumentSchema, type PatchedIdentity, patchedIdentitySchema } from "#shared/admin.ts";
+import type { IdentityJson } from "#shared/identity.ts";
 import type { FullIdentity, RecoveryAddressRecord, VerifiableAddressRecord } from "../../../db/store.ts";
-import {
-  jsonPatchDocumentSchema,
-  type PatchedIdentity,
-  patchedIdentitySchema,
-} from "../../../shared/admin.ts";
-import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
 import { errors } from "../../request/errors.ts";
 import { verifiedAtOf } from "./imports.ts";

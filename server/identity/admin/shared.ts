@@ -1,7 +1,7 @@
 import type { z } from "zod";
+import { credentialTypeSchema } from "#shared/admin.ts";
+import type { IdentityJson } from "#shared/identity.ts";
 import { ConflictError, type FullIdentity } from "../../../db/store.ts";
-import { credentialTypeSchema } from "../../../shared/admin.ts";
-import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
 import { errors, type HttpError } from "../../request/errors.ts";
 import { type AppliedChange, type CommitResult, commitIdentityChange, type IdentityPart } from "../commit.ts";

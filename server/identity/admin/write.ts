@@ -1,11 +1,11 @@
+import { createIdentityBodySchema, updateIdentityBodySchema } from "#shared/admin.ts";
+import type { IdentityJson } from "#shared/identity.ts";
 import type {
   FullIdentity,
   IdentityState,
   RecoveryAddressRecord,
   VerifiableAddressRecord,
 } from "../../../db/store.ts";
-import { createIdentityBodySchema, updateIdentityBodySchema } from "../../../shared/admin.ts";
-import type { IdentityJson } from "../../../shared/identity.ts";
 import type { AppDeps } from "../../deps.ts";
 import { errors } from "../../request/errors.ts";
 import type { AppliedChange } from "../commit.ts";

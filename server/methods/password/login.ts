@@ -1,5 +1,5 @@
+import type { UiText } from "#shared/ui.ts";
 import type { FullIdentity } from "../../../db/store.ts";
-import type { UiText } from "../../../shared/ui.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { FlowIssue } from "../../flows/kit/form.ts";
 import type { LoginStrategy } from "../../flows/login/strategy.ts";

@@ -4,7 +4,7 @@
  * first failing message, ready to attach to the `password` node, or undefined when it passes.
  */
 
-import type { UiText } from "../../../shared/ui.ts";
+import type { UiText } from "#shared/ui.ts";
 import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config/schema.ts";
 import { message } from "../../ui/messages.ts";
