@@ -1,6 +1,7 @@
 import type { Store } from "../db/store.ts";
 import type { Clock } from "./clock.ts";
 import type { ResolvedConfig } from "./config/resolve.ts";
+import type { Courier } from "./courier/courier.ts";
 import type { ReturnToPolicy } from "./flows/kit/return-to.ts";
 import type { MethodRegistry } from "./flows/methods.ts";
 import type { SchemaForms } from "./identity/forms.ts";
@@ -25,6 +26,8 @@ export interface AppDeps {
   policy: PasswordPolicy;
   sessions: SessionService;
   returnTo: ReturnToPolicy;
+  /** Queues mail (verification, recovery); a dispatcher sends it. */
+  courier: Courier;
   /** Outbound HTTP (web hooks); injectable for tests. */
   fetch: typeof fetch;
   /** `csrf_token_<sha256 hex of the public base URL>` (contract §9.1). */
