@@ -10,6 +10,7 @@ import type { MethodRegistry } from "./flows/methods.ts";
 import { withCors } from "./http/cors.ts";
 import { adminRestRoutes, publicRestRoutes, withoutAdminPrefix } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";
+import { legacyAdminRoutes, legacyPublicRoutes } from "./legacy/routes.ts";
 import { SchemaRegistry } from "./identity/registry.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createHasher, type PasswordHasher } from "./methods/password/hasher.ts";
@@ -83,13 +84,24 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     fetch: options.fetch ?? globalThis.fetch,
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
   };
+  // The v0.1/v0.2 APIs (contract §19) are one more door over the same services, on unless switched off.
+  const legacy = rawConfig.legacy.enabled;
   return {
     // Three doors over the same flow services: REST (Kratos's API), tRPC and the built-in pages.
     public: withCors(
       rawConfig.serve.public.cors,
-      serveRoutes(deps, [...publicRestRoutes(), ...trpcRoutes(publicRouter), ...pageRoutes]),
+      serveRoutes(deps, [
+        ...publicRestRoutes(),
+        ...(legacy ? legacyPublicRoutes() : []),
+        ...trpcRoutes(publicRouter),
+        ...pageRoutes,
+      ]),
     ),
-    admin: serveRoutes(deps, [...adminRestRoutes(), ...trpcRoutes(adminRouter)], withoutAdminPrefix),
+    admin: serveRoutes(
+      deps,
+      [...adminRestRoutes(), ...(legacy ? legacyAdminRoutes() : []), ...trpcRoutes(adminRouter)],
+      withoutAdminPrefix,
+    ),
     deps,
   };
 }

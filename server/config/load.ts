@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { envOverrides, knownKeysAt } from "./env.ts";
 import { ConfigError, configErrorFromIssues, type KeyPath } from "./errors.ts";
+import { translateLegacyKeys } from "./legacy-aliases.ts";
 import { type Config, type ConfigInput, configSchema } from "./schema.ts";
 
 export { ConfigError } from "./errors.ts";
@@ -29,9 +30,13 @@ export interface LoadConfigOptions {
  * The returned object is a fresh copy: callers may change it without affecting other loads.
  */
 export function loadConfig(options: LoadConfigOptions = {}): Config {
-  const fromFile = options.file === undefined ? {} : readConfigFile(options.file);
+  // v0.1/v0.2 key names become today's in each source before anything else (legacy-aliases.ts).
+  const fromFile =
+    options.file === undefined
+      ? {}
+      : translateLegacyKeys(readConfigFile(options.file), dirname(resolve(options.file)));
   const fromEnv = envOverrides(options.env ?? process.env);
-  const overrides = (options.overrides ?? {}) as Record<string, unknown>;
+  const overrides = translateLegacyKeys((options.overrides ?? {}) as Record<string, unknown>);
   const input = merge(merge(fromFile, fromEnv.values), overrides);
 
   const result = configSchema.safeParse(input);

@@ -320,6 +320,8 @@ export const configSchema = z.strictObject({
       leak_sensitive_values: z.boolean().default(false),
     })
     .prefault({}),
+  /** Tessera: serve the v0.1 profile and v0.2 settings APIs (contract §19, server/legacy/). */
+  legacy: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   feature_flags: z
     .strictObject({
       cacheable_sessions: z.boolean().default(false),

@@ -173,21 +173,36 @@ export async function fetchSettingsFlow(
       "The request was made for another identity and has been blocked for security reasons.",
     );
   }
-  if (isExpired(deps, flow)) {
-    const browser = flow.type === "browser";
-    throw errors.gone({
-      reason: browser
-        ? "The settings flow has expired. Redirect the user to the settings flow init endpoint to initialize a new settings flow."
-        : "The settings flow has expired. Call the settings flow init API endpoint to initialize a new settings flow.",
-      details: browser
-        ? {
-            redirect_to: flowInitUrl(deps, "settings", "browser", flow.returnTo),
-            ...(flow.returnTo ? { return_to: flow.returnTo } : {}),
-          }
-        : { api: flowInitUrl(deps, "settings", "api") },
-    });
-  }
+  if (isExpired(deps, flow)) throw expiredFetch(deps, flow);
   return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 200 };
+}
+
+/** The 410 for fetching an expired settings flow (contract §4.3). */
+function expiredFetch(deps: AppDeps, flow: FlowRecord): HttpError {
+  const browser = flow.type === "browser";
+  return errors.gone({
+    reason: browser
+      ? "The settings flow has expired. Redirect the user to the settings flow init endpoint to initialize a new settings flow."
+      : "The settings flow has expired. Call the settings flow init API endpoint to initialize a new settings flow.",
+    details: browser
+      ? {
+          redirect_to: flowInitUrl(deps, "settings", "browser", flow.returnTo),
+          ...(flow.returnTo ? { return_to: flow.returnTo } : {}),
+        }
+      : { api: flowInitUrl(deps, "settings", "api") },
+  });
+}
+
+/**
+ * A settings flow read by id on the admin listener, without a session or owner check: the v0.1/v0.2
+ * request endpoints offered that to server-side UIs (contract §19). Same expiry rule as §4.3.
+ */
+export async function readSettingsFlowAsAdmin(deps: AppDeps, id: string | null): Promise<FlowOutcome> {
+  const flow = await loadFlow(deps, "settings", id);
+  const identity = flow.identityId ? await deps.store.getIdentity(flow.identityId) : undefined;
+  if (!identity) throw errors.notFound();
+  if (isExpired(deps, flow)) throw expiredFetch(deps, flow);
+  return { kind: "form", flow, body: settingsFlowJson(deps, flow, identity), status: 200 };
 }
 
 /**
