@@ -70,6 +70,15 @@ function identityOf(flow: SettingsFlowJson): LegacyIdentity {
   return { id, traits_schema_id: schema_id, traits_schema_url: schema_url, traits };
 }
 
+/**
+ * "Done will stay true when repeatedly checking … and revert back to false only when a request with
+ * invalid data was sent" (v0.1 request model). Today's flow stays `success` and shows the errors.
+ */
+function updateSuccessful(flow: SettingsFlowJson): boolean {
+  const hasError = (messages: readonly UiText[] | undefined) => (messages ?? []).some((m) => m.type === "error");
+  return flow.state === "success" && !hasError(flow.ui.messages) && !flow.ui.nodes.some((n) => hasError(n.messages));
+}
+
 function common(flow: SettingsFlowJson) {
   return {
     id: flow.id,
@@ -85,7 +94,7 @@ export function profileRequest(publicBase: string, flow: SettingsFlowJson): Lega
     ...common(flow),
     form: formOf(flow, legacyPaths(publicBase).profileUpdate(flow.id), ["default", "profile"]),
     identity: identityOf(flow),
-    update_successful: flow.state === "success",
+    update_successful: updateSuccessful(flow),
   };
 }
 
@@ -116,6 +125,6 @@ export function settingsRequest(publicBase: string, flow: SettingsFlowJson): Leg
     methods,
     form: formOf(flow, paths.strategy("profile", flow.id), ["default", "profile"]),
     identity: identityOf(flow),
-    update_successful: flow.state === "success",
+    update_successful: updateSuccessful(flow),
   };
 }
