@@ -98,7 +98,10 @@ const SIMPLE: [old: string, now: string][] = [
   ["urls.self.admin", "serve.admin.base_url"],
   ["selfservice.profile.request_lifespan", "selfservice.flows.settings.lifespan"],
   ["selfservice.settings.request_lifespan", "selfservice.flows.settings.lifespan"],
-  ["selfservice.settings.privileged_session_max_age", "selfservice.flows.settings.privileged_session_max_age"],
+  [
+    "selfservice.settings.privileged_session_max_age",
+    "selfservice.flows.settings.privileged_session_max_age",
+  ],
   ["selfservice.login.request_lifespan", "selfservice.flows.login.lifespan"],
   ["selfservice.registration.request_lifespan", "selfservice.flows.registration.lifespan"],
   ["selfservice.verify.request_lifespan", "selfservice.flows.verification.lifespan"],
@@ -238,7 +241,8 @@ function moveTraitsSchemas(w: Writer, baseDir: string): void {
   if (defaultUrl === undefined && others === undefined) return;
   const key = defaultUrl !== undefined ? "identity.traits.default_schema_url" : "identity.traits.schemas";
   const entries: unknown[] = [];
-  if (typeof defaultUrl === "string") entries.push({ id: "default", url: asIdentitySchemaUrl(defaultUrl, baseDir) });
+  if (typeof defaultUrl === "string")
+    entries.push({ id: "default", url: asIdentitySchemaUrl(defaultUrl, baseDir) });
   if (Array.isArray(others)) {
     for (const entry of others) {
       entries.push(
@@ -262,7 +266,8 @@ export function translateLegacyKeys(input: Tree, baseDir = process.cwd()): Tree 
   for (const [old, now] of SIMPLE) w.move(split(old), split(now));
   // The v0.1 argon2 memory was a number of KiB; today it is a size such as "64MB".
   const memory = get(w.tree, ["hashers", "argon2", "memory"]);
-  if (typeof memory === "number") w.move(["hashers", "argon2", "memory"], ["hashers", "argon2", "memory"], (v) => `${v}KB`);
+  if (typeof memory === "number")
+    w.move(["hashers", "argon2", "memory"], ["hashers", "argon2", "memory"], (v) => `${v}KB`);
   for (const key of DROPPED) take(w.tree, split(key));
   moveStrategies(w);
   moveFlowHooks(w, "login", "login");

@@ -1,3 +1,4 @@
+import type { SettingsFlowJson } from "#shared/flows.ts";
 import type {
   LegacyError,
   LegacyField,
@@ -6,7 +7,6 @@ import type {
   LegacyProfileRequest,
   LegacySettingsRequest,
 } from "#shared/legacy.ts";
-import type { SettingsFlowJson } from "#shared/flows.ts";
 import type { UiNode, UiText } from "#shared/ui.ts";
 import { legacyPaths } from "./paths.ts";
 
@@ -75,8 +75,13 @@ function identityOf(flow: SettingsFlowJson): LegacyIdentity {
  * invalid data was sent" (v0.1 request model). Today's flow stays `success` and shows the errors.
  */
 function updateSuccessful(flow: SettingsFlowJson): boolean {
-  const hasError = (messages: readonly UiText[] | undefined) => (messages ?? []).some((m) => m.type === "error");
-  return flow.state === "success" && !hasError(flow.ui.messages) && !flow.ui.nodes.some((n) => hasError(n.messages));
+  const hasError = (messages: readonly UiText[] | undefined) =>
+    (messages ?? []).some((m) => m.type === "error");
+  return (
+    flow.state === "success" &&
+    !hasError(flow.ui.messages) &&
+    !flow.ui.nodes.some((n) => hasError(n.messages))
+  );
 }
 
 function common(flow: SettingsFlowJson) {
@@ -107,7 +112,9 @@ function methodsOf(flow: SettingsFlowJson): string[] {
 
 /** The method the last submission went to, as far as the flow shows it: the one with an error. */
 function activeOf(flow: SettingsFlowJson): string | undefined {
-  const failed = flow.ui.nodes.find((n) => n.group !== "default" && n.messages.some((m) => m.type === "error"));
+  const failed = flow.ui.nodes.find(
+    (n) => n.group !== "default" && n.messages.some((m) => m.type === "error"),
+  );
   return failed?.group;
 }
 

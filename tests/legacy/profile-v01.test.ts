@@ -1,20 +1,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  assertUnchanged,
+  browserFlow,
   CookieJar,
   csrfOf,
   fetchFlow,
   HOUR,
   JSON_ACCEPT,
+  type Json,
   MINUTE,
   registerBrowser,
   server,
   snapshot,
-  assertUnchanged,
-  storedTraits,
   storedErrorOf,
-  browserFlow,
-  type Json,
+  storedTraits,
 } from "../settings/helpers.ts";
 import {
   adminProfileRequest,
@@ -125,9 +125,15 @@ test("v0.1: invalid data after a success turns update_successful off again and k
   const user = await registerSeedUser(s);
   const id = await initLegacy(s, user.jar, "profile");
   const request = await publicProfileRequest(s, user.jar, id);
-  await postForm(user.jar, request.form.action, { ...valuesOf(request.form.fields), "traits.name.first": "Barbara" });
+  await postForm(user.jar, request.form.action, {
+    ...valuesOf(request.form.fields),
+    "traits.name.first": "Barbara",
+  });
   const again = await publicProfileRequest(s, user.jar, id);
-  const res = await postForm(user.jar, again.form.action, { ...valuesOf(again.form.fields), "traits.name.first": "x" });
+  const res = await postForm(user.jar, again.form.action, {
+    ...valuesOf(again.form.fields),
+    "traits.name.first": "x",
+  });
   assert.equal(requestIdFromUiRedirect(s, res), id);
   const shown = await publicProfileRequest(s, user.jar, id);
   assert.equal(shown.update_successful, false);
@@ -222,14 +228,22 @@ test("v0.1: unknown, malformed and missing request ids", async (t) => {
   }
 
   const before = await snapshot(s, user.identityId);
-  const notFound = await postForm(user.jar, url(s, `/self-service/browser/flows/profile/update?request=${unknown}`), {
-    "traits.email": "foobar@ory.sh",
-  });
+  const notFound = await postForm(
+    user.jar,
+    url(s, `/self-service/browser/flows/profile/update?request=${unknown}`),
+    {
+      "traits.email": "foobar@ory.sh",
+    },
+  );
   assert.equal((await storedErrorOf(s, notFound)).code, 404);
   for (const id of ["not-a-uuid", ""]) {
-    const malformed = await postForm(user.jar, url(s, `/self-service/browser/flows/profile/update?request=${id}`), {
-      "traits.email": "foobar@ory.sh",
-    });
+    const malformed = await postForm(
+      user.jar,
+      url(s, `/self-service/browser/flows/profile/update?request=${id}`),
+      {
+        "traits.email": "foobar@ory.sh",
+      },
+    );
     assert.equal((await storedErrorOf(s, malformed)).code, 400, `request=${id}`);
   }
   await assertUnchanged(s, before);
@@ -286,7 +300,9 @@ test("v0.1 ⇄ today: a request made through the old route is today's flow, and 
     ((now.ui as Json).messages as Json[]).map((m) => m.id),
     [1050001],
   );
-  const res2 = await user.jar.fetch(url(s, `/self-service/settings/flows?id=${oldId}`), { headers: JSON_ACCEPT });
+  const res2 = await user.jar.fetch(url(s, `/self-service/settings/flows?id=${oldId}`), {
+    headers: JSON_ACCEPT,
+  });
   assert.equal(res2.status, 200);
 });
 
@@ -303,7 +319,10 @@ test("the legacy door can be switched off", async (t) => {
     await res.body?.cancel();
   }
   const admin = await fetch(
-    new URL("self-service/browser/flows/requests/settings?request=a0b1c2d3-0000-4000-8000-000000000000", s.adminUrl),
+    new URL(
+      "self-service/browser/flows/requests/settings?request=a0b1c2d3-0000-4000-8000-000000000000",
+      s.adminUrl,
+    ),
   );
   assert.equal(admin.status, 404);
   await admin.body?.cancel();

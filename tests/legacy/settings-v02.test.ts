@@ -14,8 +14,8 @@ import {
   globalMessageIds,
   HOUR,
   hasContinuityCookie,
-  type Json,
   JSON_ACCEPT,
+  type Json,
   MINUTE,
   NEW_PASSWORD,
   nodeOf,
@@ -101,7 +101,10 @@ test("seed 000 example through the profile strategy: too short is an error on na
   const request = await publicSettingsRequest(s, user.jar, id);
   const profile = request.methods.profile!.config;
 
-  const bad = await postForm(user.jar, profile.action, { ...valuesOf(profile.fields), "traits.name.first": "abc" });
+  const bad = await postForm(user.jar, profile.action, {
+    ...valuesOf(profile.fields),
+    "traits.name.first": "abc",
+  });
   assert.equal(requestIdFromUiRedirect(s, bad), id);
   await assertUnchanged(s, before);
   const shown = await publicSettingsRequest(s, user.jar, id);
@@ -136,7 +139,10 @@ test("v0.2 password strategy on a fresh session changes the password", async (t)
   const user = await registerSeedUser(s);
   const id = await initLegacy(s, user.jar, "settings");
   const password = (await publicSettingsRequest(s, user.jar, id)).methods.password!.config;
-  const res = await postForm(user.jar, password.action, { ...valuesOf(password.fields), password: NEW_PASSWORD });
+  const res = await postForm(user.jar, password.action, {
+    ...valuesOf(password.fields),
+    password: NEW_PASSWORD,
+  });
   assert.equal(requestIdFromUiRedirect(s, res), id);
   assert.equal((await publicSettingsRequest(s, user.jar, id)).update_successful, true);
   assert.equal(await canLogin(s, user.email, NEW_PASSWORD), true);
@@ -150,7 +156,10 @@ test("v0.2 password change on an old session: old login route with prompt=login,
   const id = await initLegacy(s, user.jar, "settings");
   const password = (await publicSettingsRequest(s, user.jar, id)).methods.password!.config;
 
-  const paused = await postForm(user.jar, password.action, { ...valuesOf(password.fields), password: NEW_PASSWORD });
+  const paused = await postForm(user.jar, password.action, {
+    ...valuesOf(password.fields),
+    password: NEW_PASSWORD,
+  });
   assert.equal(paused.status, 302);
   const reauth = new URL(paused.headers.get("location")!);
   assert.equal(`${reauth.origin}${reauth.pathname}`, url(s, "/self-service/browser/flows/login"));
@@ -184,15 +193,20 @@ test("v0.2 e-mail change on an old session goes through re-auth too (protected s
   assert.equal(paused.status, 302);
   const reauth = paused.headers.get("location")!;
   assert.equal(new URL(reauth).searchParams.get("return_to"), strategyUrl(s, "profile", id));
-  assert.equal((await storedTraits(s, user.identityId) as Json).email, "foobar@ory.sh");
+  assert.equal(((await storedTraits(s, user.identityId)) as Json).email, "foobar@ory.sh");
   const resumeAt = await refreshLogin(s, user.jar, reauth, strategyUrl(s, "profile", id));
   const resumed = await user.jar.fetch(resumeAt);
   assert.equal(requestIdFromUiRedirect(s, resumed), id);
-  assert.equal((await storedTraits(s, user.identityId) as Json).email, "new@ory.sh");
+  assert.equal(((await storedTraits(s, user.identityId)) as Json).email, "new@ory.sh");
 });
 
 /** Follows the old login route to today's refresh login, signs in again; returns where login sends the browser. */
-async function refreshLogin(s: TestServer, jar: CookieJar, oldLoginUrl: string, returnTo: string): Promise<string> {
+async function refreshLogin(
+  s: TestServer,
+  jar: CookieJar,
+  oldLoginUrl: string,
+  returnTo: string,
+): Promise<string> {
   const forwarded = await jar.fetch(oldLoginUrl);
   assert.equal(forwarded.status, 302);
   const init = await jar.fetch(forwarded.headers.get("location")!);
@@ -291,7 +305,11 @@ test("v0.2: another identity's request, expired requests, unknown ids and strate
 
   // An unknown strategy name is "no method" (4010004), shown on the request.
   const profile = request.methods.profile!.config;
-  const unknownMethod = await postForm(owner.jar, strategyUrl(s, "carrier-pigeon", id), valuesOf(profile.fields));
+  const unknownMethod = await postForm(
+    owner.jar,
+    strategyUrl(s, "carrier-pigeon", id),
+    valuesOf(profile.fields),
+  );
   assert.equal(requestIdFromUiRedirect(s, unknownMethod), id);
   assert.equal((await adminSettingsRequest(s, id)).form.errors?.length, 1);
 
@@ -316,7 +334,10 @@ test("v0.2: another identity's request, expired requests, unknown ids and strate
   });
   const replacement = requestIdFromUiRedirect(s, expired);
   assert.notEqual(replacement, id);
-  assert.match((await publicSettingsRequest(s, owner.jar, replacement)).form.errors?.[0]?.message ?? "", /expired/);
+  assert.match(
+    (await publicSettingsRequest(s, owner.jar, replacement)).form.errors?.[0]?.message ?? "",
+    /expired/,
+  );
   await assertUnchanged(s, before);
 });
 
@@ -330,7 +351,10 @@ test("v0.2 ⇄ today: the same flow through either door", async (t) => {
   const today = await browserFlow(s, user.jar);
   const asOld = await publicSettingsRequest(s, user.jar, String(today.id));
   const profile = asOld.methods.profile!.config;
-  const res = await postForm(user.jar, profile.action, { ...valuesOf(profile.fields), "traits.name.first": "Either" });
+  const res = await postForm(user.jar, profile.action, {
+    ...valuesOf(profile.fields),
+    "traits.name.first": "Either",
+  });
   assert.equal(requestIdFromUiRedirect(s, res), today.id);
   const now = await fetchFlow(s, user.jar, String(today.id));
   assert.equal(now.state, "success");

@@ -6,8 +6,8 @@ import {
   legacyProfileRequest,
   legacySettingsRequest,
 } from "#shared/legacy.ts";
-import { assertSchema } from "../helpers/openapi.ts";
 import type { ConfigInput } from "../../server/config/schema.ts";
+import { assertSchema } from "../helpers/openapi.ts";
 import {
   bodyOf,
   type CookieJar,
@@ -59,7 +59,11 @@ export function requestIdFromUiRedirect(s: TestServer, res: Response): string {
 }
 
 /** `GET /self-service/browser/flows/{profile,settings}` with the browser's cookies; the request id. */
-export async function initLegacy(s: TestServer, jar: CookieJar, era: "profile" | "settings"): Promise<string> {
+export async function initLegacy(
+  s: TestServer,
+  jar: CookieJar,
+  era: "profile" | "settings",
+): Promise<string> {
   const res = await jar.fetch(url(s, `/self-service/browser/flows/${era}`));
   return requestIdFromUiRedirect(s, res);
 }
@@ -76,7 +80,11 @@ export async function adminProfileRequest(s: TestServer, id: string): Promise<Le
 }
 
 /** Fetches a v0.1 request on the public listener with the browser's cookies (client-side UIs). */
-export async function publicProfileRequest(s: TestServer, jar: CookieJar, id: string): Promise<LegacyProfileRequest> {
+export async function publicProfileRequest(
+  s: TestServer,
+  jar: CookieJar,
+  id: string,
+): Promise<LegacyProfileRequest> {
   const res = await jar.fetch(url(s, `/self-service/browser/flows/requests/profile?request=${id}`));
   assert.equal(res.status, 200, await res.clone().text());
   return legacyProfileRequest.parse(await bodyOf(res));
@@ -116,7 +124,8 @@ export function postForm(jar: CookieJar, action: string, values: Record<string, 
 /** The form fields' values by name, as a UI would fill its inputs from them. */
 export function valuesOf(fields: Record<string, { value?: unknown }>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, field] of Object.entries(fields)) if (field.value !== undefined) out[name] = String(field.value);
+  for (const [name, field] of Object.entries(fields))
+    if (field.value !== undefined) out[name] = String(field.value);
   return out;
 }
 
