@@ -6,7 +6,7 @@ import {
   readSettingsFlowAsAdmin,
   submitSettings,
 } from "../flows/settings/service.ts";
-import { deliverError, errorJson, errorRedirect, json, redirect, toHttpError } from "../http/respond.ts";
+import { errorJson, errorRedirect, json, redirect, toHttpError } from "../http/respond.ts";
 import { type Params, type Route, route } from "../http/router.ts";
 import { type ParsedBody, readBody } from "../request/body.ts";
 import type { RequestContext } from "../request/context.ts";
@@ -48,6 +48,23 @@ function reauthUrl(ctx: RequestContext, returnTo: string): string {
   return login.toString();
 }
 
+/**
+ * The error container the old way: `302` to the error UI with `?error=<id>` (v0.1/v0.2), keeping
+ * today's `?id=` beside it; `GET /self-service/errors` answers either parameter.
+ */
+async function errorUi(ctx: RequestContext, err: unknown): Promise<Response> {
+  const stored = await errorRedirect(ctx, toHttpError(ctx, err));
+  const location = new URL(stored.headers.get("location")!, ctx.deps.config.publicBase);
+  const id = location.searchParams.get("id");
+  if (id) location.searchParams.set("error", id);
+  return redirect(ctx, location.toString(), 302);
+}
+
+/** JSON callers get the error as JSON, browsers the error UI. */
+function deliver(ctx: RequestContext, err: unknown, asJson: boolean): Promise<Response> | Response {
+  return asJson ? errorJson(ctx, toHttpError(ctx, err)) : errorUi(ctx, err);
+}
+
 /** GET `/self-service/browser/flows/{profile,settings}`: a new flow, then its UI with `?request=`. */
 const init = async (ctx: RequestContext) => {
   try {
@@ -58,7 +75,7 @@ const init = async (ctx: RequestContext) => {
     if (outcome.kind === "redirect") return redirect(ctx, ctx.deps.config.ui.login, 302);
     throw new Error(`a legacy init ended in "${outcome.kind}"`);
   } catch (err) {
-    return deliverError(ctx, err, false);
+    return deliver(ctx, err, false);
   }
 };
 
@@ -128,7 +145,7 @@ async function sendLegacy(
       if (!asJson) return redirect(ctx, outcome.redirectTo, 302);
       return errorJson(ctx, errors.browserLocationChangeRequired(outcome.redirectTo));
     case "error":
-      return asJson ? errorJson(ctx, outcome.error) : errorRedirect(ctx, outcome.error);
+      return deliver(ctx, outcome.error, asJson);
   }
 }
 
@@ -152,7 +169,7 @@ const submit =
       });
       return await sendLegacy(ctx, era, outcome, caller, resumeUrl);
     } catch (err) {
-      return deliverError(ctx, err, asJson);
+      return deliver(ctx, err, asJson);
     }
   };
 

@@ -13,13 +13,13 @@ import {
   registerBrowser,
   server,
   snapshot,
-  storedErrorOf,
   storedTraits,
 } from "../settings/helpers.ts";
 import {
   adminProfileRequest,
   initLegacy,
   legacyError,
+  legacyStoredError,
   postForm,
   publicProfileRequest,
   registerSeedUser,
@@ -178,7 +178,7 @@ test("v0.1: missing CSRF token is refused and nothing is saved", async (t) => {
   const { csrf_token: _token, ...values } = valuesOf(request.form.fields);
 
   const res = await postForm(user.jar, request.form.action, { ...values, "traits.name.first": "Changed" });
-  const error = await storedErrorOf(s, res);
+  const error = await legacyStoredError(s, res);
   assert.equal(error.id, "security_csrf_violation");
   assert.equal(error.code, 403);
   await assertUnchanged(s, before);
@@ -205,7 +205,7 @@ test("v0.1: another identity's request can be neither read nor submitted", async
     csrf_token: csrfOf(ownFlow as never),
     "traits.name.first": "Mallory",
   });
-  const error = await storedErrorOf(s, res);
+  const error = await legacyStoredError(s, res);
   assert.equal(error.id, "security_identity_mismatch");
   await assertUnchanged(s, before);
 });
@@ -235,7 +235,7 @@ test("v0.1: unknown, malformed and missing request ids", async (t) => {
       "traits.email": "foobar@ory.sh",
     },
   );
-  assert.equal((await storedErrorOf(s, notFound)).code, 404);
+  assert.equal((await legacyStoredError(s, notFound)).code, 404);
   for (const id of ["not-a-uuid", ""]) {
     const malformed = await postForm(
       user.jar,
@@ -244,7 +244,7 @@ test("v0.1: unknown, malformed and missing request ids", async (t) => {
         "traits.email": "foobar@ory.sh",
       },
     );
-    assert.equal((await storedErrorOf(s, malformed)).code, 400, `request=${id}`);
+    assert.equal((await legacyStoredError(s, malformed)).code, 400, `request=${id}`);
   }
   await assertUnchanged(s, before);
 });

@@ -22,7 +22,6 @@ import {
   PASSWORD,
   server,
   snapshot,
-  storedErrorOf,
   storedTraits,
   type TestServer,
 } from "../settings/helpers.ts";
@@ -30,6 +29,7 @@ import {
   adminSettingsRequest,
   initLegacy,
   legacyError,
+  legacyStoredError,
   postForm,
   publicSettingsRequest,
   registerSeedUser,
@@ -277,7 +277,7 @@ test("v0.2: missing CSRF token on a strategy is refused; nothing saved", async (
   const id = await initLegacy(s, user.jar, "settings");
   const password = (await publicSettingsRequest(s, user.jar, id)).methods.password!.config;
   const res = await postForm(user.jar, password.action, { password: NEW_PASSWORD });
-  const error = await storedErrorOf(s, res);
+  const error = await legacyStoredError(s, res);
   assert.equal(error.id, "security_csrf_violation");
   await assertUnchanged(s, before);
 });
@@ -300,7 +300,7 @@ test("v0.2: another identity's request, expired requests, unknown ids and strate
     csrf_token: csrfOf(ownFlow as never),
     password: NEW_PASSWORD,
   });
-  assert.equal((await storedErrorOf(s, stolen)).id, "security_identity_mismatch");
+  assert.equal((await legacyStoredError(s, stolen)).id, "security_identity_mismatch");
   await assertUnchanged(s, before);
 
   // An unknown strategy name is "no method" (4010004), shown on the request.
@@ -373,6 +373,6 @@ test("v0.2: a strategy switched off (selfservice.strategies.<name>.enabled: fals
     "traits.email": "foobar@ory.sh",
     "traits.name.first": "Changed",
   });
-  assert.equal((await storedErrorOf(s, res)).code, 404);
+  assert.equal((await legacyStoredError(s, res)).code, 404);
   await assertUnchanged(s, before);
 });

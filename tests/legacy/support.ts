@@ -130,3 +130,22 @@ export function valuesOf(fields: Record<string, { value?: unknown }>): Record<st
 }
 
 export { url };
+
+/**
+ * Follows a legacy error redirect: `302` to the error UI with `?error=<id>` (and today's `?id=`),
+ * then reads the error the way a v0.1/v0.2 UI did, `GET /self-service/errors?error=<id>`.
+ */
+export async function legacyStoredError(
+  s: TestServer,
+  res: Response,
+): Promise<Json & { id?: string; code?: number }> {
+  assert.equal(res.status, 302, `expected a 302 to the error UI, got ${res.status}`);
+  const location = new URL(res.headers.get("location")!, s.publicUrl);
+  assert.equal(`${location.origin}${location.pathname}`, url(s, "/ui/error"), location.toString());
+  const id = location.searchParams.get("error");
+  assert.ok(id, "Location carries ?error=");
+  assert.equal(location.searchParams.get("id"), id);
+  const container = await bodyOf(await fetch(url(s, `/self-service/errors?error=${id}`)));
+  assertSchema("flowError", container);
+  return container.error as Json & { id?: string; code?: number };
+}
