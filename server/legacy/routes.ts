@@ -81,7 +81,7 @@ const init = async (ctx: RequestContext) => {
 
 /** Errors the old public request endpoints hid behind a 403, to prevent scanning (v0.2 handler). */
 function hiddenOnPublic(err: unknown): unknown {
-  if (!(err instanceof HttpError) || (err.code !== 404 && err.code !== 401)) return err;
+  if (!(err instanceof HttpError) || err.code !== 404) return err;
   return errors.forbidden({
     reason: "Access privileges are missing, invalid, or not sufficient to access this endpoint.",
   });
@@ -91,10 +91,12 @@ function hiddenOnPublic(err: unknown): unknown {
 const fetchRequest = (era: Era, listener: "public" | "admin") => async (ctx: RequestContext) => {
   const id = ctx.url.searchParams.get("request");
   try {
+    // Without a session the public route sent the browser to sign in (v0.1/v0.2 `IsAuthenticated`).
     const outcome =
       listener === "admin"
         ? await readSettingsFlowAsAdmin(ctx.deps, id)
-        : await fetchSettingsFlow(ctx.deps, ctx, id, true);
+        : await fetchSettingsFlow(ctx.deps, ctx, id, false);
+    if (outcome.kind === "redirect") return redirect(ctx, ctx.deps.config.ui.login, 302);
     if (outcome.kind !== "form") throw new Error(`a legacy fetch ended in "${outcome.kind}"`);
     return json(ctx, 200, shapeFor(era, ctx, outcome.body));
   } catch (err) {
