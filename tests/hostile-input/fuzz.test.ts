@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { adminRestRoutes, publicRestRoutes } from "../../server/http/handlers.ts";
+import { legacyAdminRoutes, legacyPublicRoutes } from "../../server/legacy/routes.ts";
 import { pageRoutes } from "../../server/pages/routes.ts";
 import { adminRouter } from "../../server/trpc/admin.ts";
 import { publicRouter } from "../../server/trpc/public.ts";
@@ -35,8 +36,8 @@ function procedures(router: { _def: { procedures: object } }): string[] {
 
 /** Every route of both listeners (the route tables handlers.ts mounts), the admin ones with and without /admin. */
 const ENDPOINTS: Endpoint[] = [
-  ...routes("public", [...publicRestRoutes(), ...pageRoutes]),
-  ...routes("admin", adminRestRoutes()),
+  ...routes("public", [...publicRestRoutes(), ...pageRoutes, ...legacyPublicRoutes()]),
+  ...routes("admin", [...adminRestRoutes(), ...legacyAdminRoutes()]),
   ...routes("admin", adminRestRoutes()).map((e) => ({ ...e, path: `/admin${e.path}` })),
   ...procedures(publicRouter).map((p) => ({
     listener: "public" as const,
