@@ -37,9 +37,10 @@ async function buildJs(): Promise<void> {
   });
 }
 
-async function buildDts(name: string, input: string): Promise<void> {
+/** One declaration file per entry point (one TypeScript program for both). */
+async function buildDts(): Promise<void> {
   const bundle = await rollup({
-    input: join(CLIENT_DIR, input),
+    input: Object.fromEntries(Object.entries(ENTRIES).map(([name, src]) => [name, join(CLIENT_DIR, src)])),
     external: (id) => EXTERNAL.some((re) => re.test(id)),
     plugins: [
       dts({
@@ -48,11 +49,14 @@ async function buildDts(name: string, input: string): Promise<void> {
       }),
     ],
     onwarn: (warning) => {
-      throw new Error(`bundling ${input}'s declarations: ${warning.message}`);
+      throw new Error(`bundling the declarations: ${warning.message}`);
     },
   });
-  await bundle.write({ file: join(DIST, `${name}.d.ts`), format: "es" });
+  // react.ts imports the main entry by package name (external), so the two share no chunk.
+  const { output } = await bundle.write({ dir: DIST, format: "es", entryFileNames: "[name].d.ts" });
   await bundle.close();
+  const extra = output.filter((o) => !Object.keys(ENTRIES).some((n) => o.fileName === `${n}.d.ts`));
+  if (extra.length > 0) throw new Error(`unexpected declaration chunks: ${extra.map((o) => o.fileName)}`);
 }
 
 /** The module specifiers a declaration file imports or re-exports from. */
@@ -77,7 +81,7 @@ function checkDeclarations(): void {
 export async function buildClient(): Promise<string> {
   rmSync(DIST, { recursive: true, force: true });
   await buildJs();
-  for (const [name, input] of Object.entries(ENTRIES)) await buildDts(name, input);
+  await buildDts();
   checkDeclarations();
   return DIST;
 }

@@ -101,8 +101,11 @@ function tsOfType(type: string, node: Json, root: Json, indent: string, seen: re
       const inner = `${indent}  `;
       const lines = Object.entries(props).map(([name, sub]) => {
         const s = isObject(sub) ? sub : {};
-        const optional = required.has(name) ? "" : "?";
-        return `${docOf(s, inner)}${inner}${key(name)}${optional}: ${tsOf(s, root, inner, seen)};`;
+        // `| undefined` on optional traits: what zod's `.optional()` parses to, also under
+        // `exactOptionalPropertyTypes`.
+        const type = tsOf(s, root, inner, seen);
+        const member = required.has(name) ? `: ${type}` : `?: ${type} | undefined`;
+        return `${docOf(s, inner)}${inner}${key(name)}${member};`;
       });
       return lines.length === 0 ? "Record<string, unknown>" : `{\n${lines.join("\n")}\n${indent}}`;
     }
