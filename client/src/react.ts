@@ -142,12 +142,17 @@ export function useSettingsFlow<T extends object = Traits>(
         return outcome;
       } catch (err) {
         setError(err);
+        // An expired flow: show the replacement Tessera made (it says why) so the person can retry.
+        const expired = err as { id?: unknown; useFlowId?: unknown };
+        if (expired.id === "self_service_flow_expired" && typeof expired.useFlowId === "string") {
+          await client.settings.get(expired.useFlowId).then(show, () => undefined);
+        }
         return undefined;
       } finally {
         setSubmitting(false);
       }
     },
-    [flow, show],
+    [client, flow, show],
   );
 
   return {
