@@ -50,7 +50,7 @@ const customer = {
 };
 
 test("npm run types writes a type and a zod schema per configured identity schema", {
-  timeout: 60_000,
+  timeout: 180_000,
 }, async (t) => {
   // Inside the repository, so the written files can import zod from its node_modules.
   const dir = join(ROOT, "test-output", "typegen");
