@@ -6,10 +6,10 @@
 
 /** Some of the traits: nested objects may be partial too; arrays are replaced as a whole. */
 export type TraitsPatch<T> = {
-  [K in keyof T]?: T[K] extends readonly unknown[]
+  [K in keyof T]?: NonNullable<T[K]> extends readonly unknown[]
     ? T[K]
-    : T[K] extends Record<string, unknown>
-      ? TraitsPatch<T[K]>
+    : NonNullable<T[K]> extends object
+      ? TraitsPatch<NonNullable<T[K]>> | Extract<T[K], undefined>
       : T[K];
 };
 
@@ -26,7 +26,10 @@ export function mergeTraits<T extends object>(current: T, patch: TraitsPatch<T>)
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (value === undefined) delete out[key];
     else if (isPlainObject(value) && isPlainObject(out[key])) {
-      out[key] = mergeTraits(out[key] as Record<string, unknown>, value);
+      out[key] = mergeTraits(
+        out[key] as Record<string, unknown>,
+        value as TraitsPatch<Record<string, unknown>>,
+      );
     } else out[key] = value;
   }
   return out as T;
