@@ -4,22 +4,17 @@
  * - On load: `settings.get` for `?flow=` (how Tessera sends the browser back here, e.g. after a
  *   refresh login), else `settings.create({ type: "browser" })`; no session sends the browser to
  *   Tessera's built-in sign-in page with `return_to` pointing back here.
- * - Submit: `settings.submit` with the CSRF token from the flow's `csrf_token` node. A `form` result
- *   re-renders the flow with its field messages; a `success` result shows "Your changes have been
- *   saved!"; `session_refresh_required` sends the browser to `redirect_browser_to` (the refresh
- *   login), after which Tessera applies the change and comes back to this page with `?flow=`.
+ * - Submit: `settings.submit` (the client adds the flow's CSRF token). A `form` result re-renders
+ *   the flow with its field messages; `success` shows "Your changes have been saved!";
+ *   `refreshRequired` sends the browser to the refresh login, after which Tessera applies the change
+ *   and comes back to this page with `?flow=`.
  *
- * Cookies (session, CSRF) travel because the client sends `credentials: "include"` and Tessera's
- * CORS allows this origin with credentials; the app and Tessera must share a host name.
+ * The client is `@tessera/client` as a front end installs it (`npm install @tessera/client`); in this
+ * repository the name resolves to client/src through tsconfig.json's `paths`. Cookies (session,
+ * CSRF) travel because the client is in cookie mode (`credentials: "include"`) and Tessera's CORS
+ * allows this origin with credentials; the app and Tessera must share a host name.
  */
-import {
-  createTesseraClient,
-  csrfTokenOf,
-  expiredFlowOf,
-  isRefreshRequired,
-  isTesseraError,
-  kratosErrorOf,
-} from "../../../client/index.ts";
+import { createTesseraClient, isTesseraError } from "@tessera/client";
 import {
   el,
   notice,
@@ -32,7 +27,7 @@ import {
 const publicUrl =
   document.querySelector<HTMLMetaElement>('meta[name="tessera-public-url"]')?.content ||
   "http://127.0.0.1:4433/";
-const trpc = createTesseraClient({ url: publicUrl });
+const tessera = createTesseraClient({ url: publicUrl, session: "cookie" });
 /** This page without its query: where Tessera should send the browser back to. */
 const appUrl = `${location.origin}${location.pathname}`;
 
@@ -83,15 +78,8 @@ function showProblem(text: string, action?: { label: string; href: string }): vo
   main.setAttribute("aria-busy", "false");
 }
 
-/** Shows a failed call, or navigates away (sign-in, refresh login), or loads a replacement flow. */
+/** Shows a failed call, or navigates away (sign-in), or loads a replacement flow. */
 async function handleError(err: unknown): Promise<void> {
-  const refresh = isRefreshRequired(err);
-  if (refresh?.redirectBrowserTo) {
-    // Tessera kept the submission; after the refresh login it applies it and sends the browser to
-    // the settings ui_url (this page) with ?flow=, where settings.get shows the saved state.
-    window.location.href = refresh.redirectBrowserTo;
-    return;
-  }
   if (!isTesseraError(err)) {
     showProblem(`Tessera at ${publicUrl} could not be reached. Is it running?`, {
       label: "Try again",
@@ -99,27 +87,24 @@ async function handleError(err: unknown): Promise<void> {
     });
     return;
   }
-  const envelope = kratosErrorOf(err)!;
-  const id = envelope.error.id;
-  if (id === "session_inactive" || envelope.error.code === 401) {
+  if (err.id === "session_inactive" || err.status === 401) {
     window.location.href = signInUrl();
     return;
   }
-  const expired = expiredFlowOf(err);
-  if (expired) {
+  if (isTesseraError(err, "self_service_flow_expired")) {
     // Tessera made a replacement flow carrying the "expired" message; show that one.
-    setFlowInUrl(expired.useFlowId);
+    setFlowInUrl(err.useFlowId);
     await load();
     return;
   }
-  if (id === "security_csrf_violation") {
+  if (err.id === "security_csrf_violation") {
     showProblem("This form was opened in another browser session or your cookies were cleared.", {
       label: "Start again",
       href: appUrl,
     });
     return;
   }
-  showProblem(envelope.error.reason ?? envelope.error.message, { label: "Start again", href: appUrl });
+  showProblem(err.error.reason ?? err.error.message, { label: "Start again", href: appUrl });
 }
 
 async function load(): Promise<void> {
@@ -127,18 +112,19 @@ async function load(): Promise<void> {
   const id = new URLSearchParams(location.search).get("flow");
   if (id) {
     try {
-      show(await trpc.settings.get.query({ id }));
+      show(await tessera.settings.get(id));
       return;
     } catch (err) {
-      const code = kratosErrorOf(err)?.error.code;
-      const reason = kratosErrorOf(err)?.error.id;
       // Unknown, expired or someone else's flow: start a fresh one instead.
-      if (code !== 404 && code !== 410 && reason !== "security_identity_mismatch") return handleError(err);
+      const fresh =
+        isTesseraError(err) &&
+        (err.status === 404 || err.status === 410 || err.id === "security_identity_mismatch");
+      if (!fresh) return handleError(err);
       setFlowInUrl(undefined);
     }
   }
   try {
-    const flow = await trpc.settings.create.mutate({ type: "browser" });
+    const flow = await tessera.settings.create();
     setFlowInUrl(flow.id);
     show(flow);
   } catch (err) {
@@ -158,27 +144,29 @@ async function onSubmit(event: SubmitEvent): Promise<void> {
   if (!flow) return;
   const submitter = event.submitter as HTMLButtonElement | null;
   const method = submitter?.value || form.dataset.group;
-  const csrf_token = csrfTokenOf(flow) ?? "";
-  let body: Parameters<typeof trpc.settings.submit.mutate>[0]["body"];
-  if (method === "profile") {
-    body = { method, traits: traitsFromForm(form, flow), csrf_token };
-  } else if (method === "password") {
-    const password = (form.elements.namedItem("password") as HTMLInputElement | null)?.value ?? "";
-    body = { method, password, csrf_token };
-  } else {
-    return;
-  }
   setBusy(form, true);
   try {
-    const result = await trpc.settings.submit.mutate({ flow: flow.id, body });
-    if (result.status === "form") {
-      // 400: the same flow with messages under the fields; profile values are the ones just sent.
-      show(result.flow);
-    } else {
-      // Saved: the flow in state "success" carrying message 1050001.
-      const { status: _status, ...saved } = result;
-      show(saved);
+    // The profile form holds every trait, so it is sent whole (an emptied field clears its trait);
+    // the client adds the flow's CSRF token.
+    const result =
+      method === "profile"
+        ? await tessera.settings.submit(flow, { method, traits: traitsFromForm(form, flow) })
+        : method === "password"
+          ? await tessera.settings.changePassword(
+              flow,
+              (form.elements.namedItem("password") as HTMLInputElement | null)?.value ?? "",
+            )
+          : undefined;
+    if (!result) return setBusy(form, false);
+    if (result.status === "refreshRequired") {
+      // Tessera kept the submission; after the refresh login it applies it and sends the browser to
+      // the settings ui_url (this page) with ?flow=, where settings.get shows the saved state.
+      window.location.href = result.redirectTo;
+      return;
     }
+    // `form` (400): the same flow with messages under the fields, holding the values just sent;
+    // `success`: the flow in state "success" carrying message 1050001.
+    show(result.flow);
     // Move focus to the first problem, or to the message, so keyboard and screen-reader users learn the result.
     const problem = main.querySelector<HTMLElement>('[aria-invalid="true"]');
     const message = main.querySelector<HTMLElement>(".global-messages [role]");
@@ -196,10 +184,10 @@ async function onSubmit(event: SubmitEvent): Promise<void> {
 signOut.addEventListener("click", async () => {
   signOut.disabled = true;
   try {
-    await trpc.session.logout.mutate();
+    await tessera.session.logout();
   } catch (err) {
     // Already signed out is fine; anything else is shown.
-    if (kratosErrorOf(err)?.error.code !== 401) {
+    if (!isTesseraError(err, "session_inactive") && !(isTesseraError(err) && err.status === 401)) {
       signOut.disabled = false;
       return handleError(err);
     }

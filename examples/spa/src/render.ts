@@ -3,11 +3,9 @@
  * sends is ever parsed as markup). Like any Kratos UI it knows nothing about the identity schema:
  * every input node becomes a labelled field, so a new trait shows up without code changes.
  */
-import type { PublicOutputs } from "../../../client/index.ts";
+import type { SettingsFlow, UiNode, UiText } from "@tessera/client";
 
-export type SettingsFlow = PublicOutputs["settings"]["get"];
-export type UiNode = SettingsFlow["ui"]["nodes"][number];
-export type UiText = UiNode["messages"][number];
+export type { SettingsFlow, UiNode, UiText };
 
 interface InputAttrs {
   node_type: "input";

@@ -1,0 +1,284 @@
+/**
+ * The wire types a front end sees, written out as plain TypeScript (no zod, no server modules) so the
+ * package's declarations type-check in any project: `strict` on or off, with or without
+ * `DOM.Iterable`, without the server's libraries installed. They mirror the zod schemas in the
+ * repository's `shared/` folder; tests/client/wire-types.test.ts fails when the two drift apart.
+ *
+ * Everything that carries identity traits is generic over them (`T`): pass the type that
+ * `npm run types` generates from your identity schema to get `flow.identity.traits.name.first`
+ * typed, and a misspelt trait rejected by the compiler.
+ */
+
+/** Traits when no schema type is given: any JSON object. */
+export type Traits = Record<string, unknown>;
+
+/** A user-facing message: numeric id from Kratos's catalog, its text, type and context. */
+export interface UiText {
+  id: number;
+  text: string;
+  type: "info" | "error" | "success";
+  context?: Record<string, unknown>;
+}
+
+export type NodeGroup =
+  | "default"
+  | "password"
+  | "oidc"
+  | "profile"
+  | "link"
+  | "code"
+  | "totp"
+  | "lookup_secret"
+  | "webauthn"
+  | "passkey"
+  | "identifier_first"
+  | "captcha"
+  | "saml"
+  | "deviceauthn";
+
+export interface InputAttributes {
+  name: string;
+  type: string;
+  value?: unknown;
+  required?: boolean;
+  autocomplete?: string;
+  label?: UiText;
+  pattern?: string;
+  disabled: boolean;
+  maxlength?: number;
+  options?: { value?: unknown }[];
+  onclickTrigger?: string;
+  onloadTrigger?: string;
+  node_type: "input";
+}
+
+export interface TextAttributes {
+  text: UiText;
+  id: string;
+  node_type: "text";
+}
+
+export interface ImageAttributes {
+  src: string;
+  id: string;
+  width: number;
+  height: number;
+  node_type: "img";
+}
+
+export interface AnchorAttributes {
+  href: string;
+  title: UiText;
+  id: string;
+  node_type: "a";
+}
+
+export type NodeAttributes = InputAttributes | TextAttributes | ImageAttributes | AnchorAttributes;
+
+export interface UiNode {
+  type: "input" | "text" | "img" | "a" | "script" | "div";
+  group: NodeGroup;
+  attributes: NodeAttributes;
+  messages: UiText[];
+  meta: { label?: UiText };
+}
+
+export interface UiContainer {
+  action: string;
+  method: string;
+  nodes: UiNode[];
+  messages?: UiText[];
+}
+
+export interface VerifiableAddress {
+  id: string;
+  value: string;
+  verified: boolean;
+  via: string;
+  status: string;
+  verified_at?: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecoveryAddress {
+  id: string;
+  value: string;
+  via: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Credential {
+  type: string;
+  identifiers: string[];
+  config?: unknown;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The identity as Kratos serialises it; `traits` follow the identity schema. */
+export interface Identity<T extends object = Traits> {
+  id: string;
+  schema_id: string;
+  schema_url: string;
+  state: "active" | "inactive";
+  state_changed_at?: string;
+  traits: T;
+  verifiable_addresses?: VerifiableAddress[];
+  recovery_addresses?: RecoveryAddress[];
+  metadata_public?: unknown;
+  metadata_admin?: unknown;
+  credentials?: Record<string, Credential>;
+  external_id?: string;
+  created_at: string;
+  updated_at: string;
+  organization_id: string | null;
+}
+
+export type AuthenticatorAssuranceLevel = "aal0" | "aal1" | "aal2" | "aal3";
+
+export interface AuthenticationMethod {
+  method: string;
+  aal: AuthenticatorAssuranceLevel;
+  completed_at: string;
+  provider?: string;
+  organization?: string;
+}
+
+export interface SessionDevice {
+  id: string;
+  ip_address?: string;
+  user_agent?: string;
+  location?: string;
+}
+
+/** A session (`whoami`, login). */
+export interface Session<T extends object = Traits> {
+  id: string;
+  active: boolean;
+  expires_at: string;
+  authenticated_at: string;
+  issued_at: string;
+  authenticator_assurance_level: AuthenticatorAssuranceLevel;
+  authentication_methods: AuthenticationMethod[];
+  identity: Identity<T>;
+  devices: SessionDevice[];
+}
+
+export type FlowType = "browser" | "api";
+
+/** What to do after a flow finished (Kratos's `continue_with`). */
+export type ContinueWith =
+  | { action: "redirect_browser_to"; redirect_browser_to: string }
+  | { action: "set_ory_session_token"; ory_session_token: string }
+  | { action: "show_verification_ui"; flow: { id: string; verifiable_address: string; url?: string } }
+  | { action: "show_settings_ui"; flow: { id: string; url?: string } };
+
+interface FlowCommon {
+  id: string;
+  type: FlowType;
+  expires_at: string;
+  issued_at: string;
+  request_url: string;
+  return_to?: string;
+  active?: string;
+  ui: UiContainer;
+  transient_payload?: Record<string, unknown>;
+}
+
+/** The settings flow of the signed-in identity. */
+export interface SettingsFlow<T extends object = Traits> extends FlowCommon {
+  identity: Identity<T>;
+  state: "show_form" | "success";
+  organization_id: string | null;
+  continue_with?: ContinueWith[];
+}
+
+export interface LoginFlow extends FlowCommon {
+  created_at: string;
+  updated_at: string;
+  refresh: boolean;
+  requested_aal: "aal1" | "aal2";
+  state: string;
+  organization_id?: string | null;
+}
+
+export interface RegistrationFlow extends FlowCommon {
+  state: string;
+  organization_id?: string | null;
+}
+
+/** The inner error object of Kratos's error envelope. */
+export interface GenericError {
+  id?: string;
+  code?: number;
+  status?: string;
+  request?: string;
+  reason?: string;
+  details?: Record<string, unknown>;
+  message: string;
+}
+
+/** `{ error: {...}, redirect_browser_to?, use_flow_id?, ... }`: what the REST API answers on errors. */
+export interface ErrorEnvelope {
+  error: GenericError;
+  redirect_browser_to?: string;
+  use_flow_id?: string;
+  expired_at?: string;
+  since?: number;
+  [key: string]: unknown;
+}
+
+// --- submission bodies ----------------------------------------------------------------------
+
+export interface SettingsProfileBody<T extends object = Traits> {
+  method: "profile";
+  traits: T;
+  csrf_token?: string;
+  transient_payload?: Record<string, unknown>;
+}
+
+export interface SettingsPasswordBody {
+  method: "password";
+  password: string;
+  csrf_token?: string;
+  transient_payload?: Record<string, unknown>;
+}
+
+export type SettingsBody<T extends object = Traits> = SettingsProfileBody<T> | SettingsPasswordBody;
+
+export interface RegistrationPasswordBody<T extends object = Traits> {
+  method: "password";
+  password: string;
+  traits: T;
+  csrf_token?: string;
+  transient_payload?: Record<string, unknown>;
+}
+
+export interface LoginPasswordBody {
+  method: "password";
+  identifier: string;
+  password: string;
+  csrf_token?: string;
+  transient_payload?: Record<string, unknown>;
+}
+
+// --- success bodies ---------------------------------------------------------------------------
+
+/** Registration finished: the new identity, and a session when the `session` hook ran. */
+export interface RegistrationSuccess<T extends object = Traits> {
+  identity: Identity<T>;
+  session?: Session<T>;
+  /** api flows only: the new session's token. */
+  session_token?: string;
+  continue_with: ContinueWith[];
+}
+
+export interface LoginSuccess<T extends object = Traits> {
+  session: Session<T>;
+  /** api flows only. */
+  session_token?: string;
+  continue_with: ContinueWith[];
+}
