@@ -155,8 +155,28 @@ export const configSchema = z.strictObject({
                 .default({ providers: [] }),
             })
             .default({ enabled: false, config: { providers: [] } }),
-          code: enabled(true),
-          link: enabled(false),
+          code: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              passwordless_enabled: z.boolean().default(false),
+              mfa_enabled: z.boolean().default(false),
+              config: z
+                .strictObject({
+                  lifespan: duration("1h"),
+                  max_submissions: z.number().int().min(1).max(255).default(5),
+                  missing_credential_fallback_enabled: z.boolean().default(false),
+                })
+                .prefault({}),
+            })
+            .prefault({}),
+          link: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              config: z
+                .strictObject({ lifespan: duration("1h"), base_url: z.string().optional() })
+                .prefault({}),
+            })
+            .prefault({}),
           totp: enabled(false),
           lookup_secret: enabled(false),
           webauthn: enabled(false),
@@ -226,7 +246,8 @@ export const configSchema = z.strictObject({
               enabled: z.boolean().default(false),
               use: z.enum(["code", "link"]).default("code"),
               notify_unknown_recipients: z.boolean().default(false),
-              after: z.strictObject({ default_browser_return_url: url.optional() }).optional(),
+              before: z.strictObject({ hooks }).default({ hooks: [] }),
+              after: z.strictObject({ default_browser_return_url: url.optional(), hooks }).prefault({}),
             })
             .prefault({}),
           recovery: z
@@ -234,6 +255,9 @@ export const configSchema = z.strictObject({
               ...flowBase,
               enabled: z.boolean().default(false),
               use: z.enum(["code", "link"]).default("code"),
+              notify_unknown_recipients: z.boolean().default(false),
+              before: z.strictObject({ hooks }).default({ hooks: [] }),
+              after: z.strictObject({ default_browser_return_url: url.optional(), hooks }).prefault({}),
             })
             .prefault({}),
           logout: z
@@ -324,6 +348,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       cacheable_sessions: z.boolean().default(false),
       legacy_continue_with_verification_ui: z.boolean().default(false),
+      /** Recovery answers SPAs and native apps with `continue_with` instead of a 422 (Kratos's flag). */
+      use_continue_with_transitions: z.boolean().default(false),
     })
     .prefault({}),
 });

@@ -89,7 +89,7 @@ function csrfFor(ctx: RequestContext, type: "browser" | "api"): string {
 }
 
 /** Builds and stores a new settings flow for the session's identity. */
-async function startFlow(
+export async function startFlow(
   deps: AppDeps,
   ctx: RequestContext,
   active: ActiveSession,
