@@ -81,6 +81,6 @@ export function activeStrategyOf<K extends "verification" | "recovery">(
 ): NonNullable<MethodDefinition[K]> | "disabled" {
   const use = config.raw.selfservice.flows[flow].use;
   const m = methods.find((d) => d.id === use && d[flow]);
-  if (!m || !m.enabled(config)) return "disabled";
+  if (!m?.enabled(config)) return "disabled";
   return m[flow] as NonNullable<MethodDefinition[K]>;
 }

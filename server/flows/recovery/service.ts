@@ -177,7 +177,7 @@ export async function openRecoveryLink(deps: AppDeps, ctx: RequestContext): Prom
   if (!token || strategy.method !== "link")
     return { kind: "redirect", to: appendQuery(deps.config.ui.recovery, { flow: flow.id }) };
   if (flow.state === "passed_challenge") return sub.retry(message(4060001));
-  return sub.useSecret(strategy, token);
+  return sub.trySecret(strategy, token);
 }
 
 /** Recovers a known address (the strategy mails it); unknown ones get `.invalid` only if configured. */
@@ -231,7 +231,7 @@ class RecoverySubmission extends FlowSubmission {
     const secret = strategy.secretOf(values.value);
     // Kratos: in `sent_email` a submission without an address is a code, even an empty one.
     if (flow.state === "sent_email" && !email && strategy.method === "code")
-      return this.useSecret(strategy, secret ?? "");
+      return this.trySecret(strategy, secret ?? "");
 
     if (await deps.sessions.fromRequest(ctx)) {
       if (this.json) return { kind: "error", error: alreadySignedIn() };
@@ -266,7 +266,7 @@ class RecoverySubmission extends FlowSubmission {
   }
 
   /** A right secret: a session for the identity and a privileged settings flow (Kratos's issue-session step). */
-  async useSecret(strategy: RecoveryStrategy, raw: string): Promise<FlowOutcome> {
+  async trySecret(strategy: RecoveryStrategy, raw: string): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
     const check = checkSecret(deps, flow, raw, maxSubmissions(deps));
     if (check.kind === "too_many_attempts") {
@@ -298,7 +298,7 @@ class RecoverySubmission extends FlowSubmission {
     flow.state = "passed_challenge";
     const { secret } = check;
     const identity = await this.recovered(secret.identityId, secret.admin ? undefined : secret.address);
-    if (!identity || identity.state !== "active") return this.retry(message(4060002));
+    if (identity?.state !== "active") return this.retry(message(4060002));
 
     const session = await deps.sessions.create(identity, `${strategy.method}_recovery`, ctx);
     const { hooks } = afterFor(deps.config.raw.selfservice.flows.recovery.after, strategy.method);

@@ -321,7 +321,7 @@ export async function openVerificationLink(deps: AppDeps, ctx: RequestContext): 
     await deps.store.updateFlow(flow);
     return { kind: "redirect", to: appendQuery(deps.config.ui.verification, { flow: flow.id }) };
   }
-  const outcome = await sub.useSecret(strategy, secret);
+  const outcome = await sub.trySecret(strategy, secret);
   if (outcome.kind === "form")
     return { kind: "redirect", to: appendQuery(deps.config.ui.verification, { flow: outcome.flow.id }) };
   return outcome;
@@ -345,7 +345,7 @@ class VerificationSubmission extends FlowSubmission {
     if (flow.state === "passed_challenge") return this.retry(message(4070002));
 
     const secret = strategy.secretOf(values.value);
-    if (secret) return this.useSecret(strategy, secret);
+    if (secret) return this.trySecret(strategy, secret);
     const email = values.value.get("email")?.[0]?.trim() ?? "";
     if (!email) {
       return this.fail([{ path: "email", message: message(4000002, ["email"], { property: "email" }) }]);
@@ -371,7 +371,7 @@ class VerificationSubmission extends FlowSubmission {
   }
 
   /** Checks the secret; a match verifies the address and passes the flow (contract §16.3). */
-  async useSecret(strategy: VerificationStrategy, raw: string): Promise<FlowOutcome> {
+  async trySecret(strategy: VerificationStrategy, raw: string): Promise<FlowOutcome> {
     const { deps, flow } = this;
     const check = checkSecret(deps, flow, raw, maxSubmissions(deps));
     if (check.kind === "too_many_attempts") {
