@@ -35,9 +35,11 @@ export async function allMails(store: Store): Promise<Mail[]> {
   return [...messages].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map(toMail);
 }
 
-/** All mails to one address, oldest first. */
-export async function mailsTo(store: Store, to: string): Promise<Mail[]> {
-  return (await allMails(store)).filter((m) => m.to === to);
+/** All mails to one address (of one template, if given), oldest first. */
+export async function mailsTo(store: Store, to: string, template?: string): Promise<Mail[]> {
+  return (await allMails(store)).filter(
+    (m) => m.to === to && (template === undefined || m.template === template),
+  );
 }
 
 /** Ids already handed out per store: with a frozen test clock many mails share one timestamp. */
@@ -47,8 +49,10 @@ const handedOut = new WeakMap<Store, Set<string>>();
  * The newest mail to an address; fails the test when there is none. Among mails queued at the same
  * instant, one not handed out before wins, so consecutive sends each yield their own mail.
  */
-export async function latestMail(store: Store, to: string): Promise<Mail> {
-  const messages = (await store.listMessages({ limit: 1000 })).filter((m) => m.recipient === to);
+export async function latestMail(store: Store, to: string, template?: string): Promise<Mail> {
+  const messages = (await store.listMessages({ limit: 1000 })).filter(
+    (m) => m.recipient === to && (template === undefined || m.templateType === template),
+  );
   if (messages.length === 0) throw new Error(`no mail to ${to} was queued`);
   const seen = handedOut.get(store) ?? new Set<string>();
   handedOut.set(store, seen);

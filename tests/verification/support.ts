@@ -1,5 +1,6 @@
 import type { ConfigInput } from "../../server/config/schema.ts";
-import { server } from "../helpers/frontend.ts";
+import { registerNative, server } from "../helpers/frontend.ts";
+import type { TestServer } from "../helpers/server.ts";
 
 /** A server with verification and recovery switched on (code method, the defaults). */
 export function enabledServer(t: { after(fn: () => Promise<void> | void): void }, extra: ConfigInput = {}) {
@@ -21,4 +22,14 @@ export function enabledServer(t: { after(fn: () => Promise<void> | void): void }
       },
     },
   });
+}
+
+/**
+ * Registers through the native flow, then moves the clock on a second: the registration's own
+ * verification mail is then older than any mail the test asks for next.
+ */
+export async function registered(s: TestServer, email = "ada@example.com") {
+  const out = await registerNative(s, email);
+  s.clock.advance(1000);
+  return out;
 }

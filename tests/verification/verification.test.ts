@@ -12,12 +12,11 @@ import {
   jsonBody,
   nodeOf,
   PASSWORD,
-  registerNative,
   url,
 } from "../helpers/frontend.ts";
 import { assertSchema } from "../helpers/openapi.ts";
 import { allMails, latestMail, mailsTo } from "../helpers/outbox.ts";
-import { enabledServer } from "./support.ts";
+import { enabledServer, registered } from "./support.ts";
 
 async function addressOf(s: Awaited<ReturnType<typeof enabledServer>>, identityId: string) {
   const identity = await s.store.getIdentity(identityId);
@@ -26,7 +25,7 @@ async function addressOf(s: Awaited<ReturnType<typeof enabledServer>>, identityI
 
 test("native: code by mail verifies the address (status completed, verified_at)", async (t) => {
   const s = await enabledServer(t);
-  const { identityId } = await registerNative(s, "ada@example.com");
+  const { identityId } = await registered(s, "ada@example.com");
   const created = await fetch(url(s, "/self-service/verification/api"));
   assert.equal(created.status, 200);
   const flow = await bodyOf(created);
@@ -44,7 +43,7 @@ test("native: code by mail verifies the address (status completed, verified_at)"
   assert.equal(sentFlow.state, "sent_email");
   assert.deepEqual(globalMessageIds(sentFlow), [1080003]);
   assert.equal(nodeOf(sentFlow, "code").attributes.type, "text");
-  const mail = await latestMail(s.store, "ada@example.com");
+  const mail = await latestMail(s.store, "ada@example.com", "verification_code.valid");
   assert.equal(mail.template, "verification_code.valid");
   assert.ok(mail.code);
   assert.equal((await addressOf(s, identityId)).status, "sent");
@@ -76,7 +75,7 @@ test("native: code by mail verifies the address (status completed, verified_at)"
 
 test("browser: form posts redirect to the verification UI; the CSRF token is required for sending", async (t) => {
   const s = await enabledServer(t);
-  await registerNative(s, "ada@example.com");
+  await registered(s, "ada@example.com");
   const jar = new CookieJar();
   const init = await jar.fetch(url(s, "/self-service/verification/browser"));
   assert.equal(init.status, 303);
@@ -89,7 +88,11 @@ test("browser: form posts redirect to the verification UI; the CSRF token is req
   );
   assert.equal(noCsrf.status, 303);
   assert.match(noCsrf.headers.get("location")!, /\/ui\/error\?id=/);
-  assert.equal((await allMails(s.store)).length, 0, "nothing is sent without the CSRF token");
+  assert.equal(
+    (await allMails(s.store)).length,
+    1,
+    "only the registration's mail: nothing is sent without the CSRF token",
+  );
 
   const sent = await jar.fetch(
     url(s, `/self-service/verification?flow=${flowId}`),
@@ -97,7 +100,7 @@ test("browser: form posts redirect to the verification UI; the CSRF token is req
   );
   assert.equal(sent.status, 303);
   assert.match(sent.headers.get("location")!, new RegExp(`/ui/verification\\?flow=${flowId}`));
-  const mail = await latestMail(s.store, "ada@example.com");
+  const mail = await latestMail(s.store, "ada@example.com", "verification_code.valid");
   const done = await jar.fetch(
     url(s, `/self-service/verification?flow=${flowId}`),
     form({ method: "code", code: mail.code!, csrf_token: csrfOf(flow as never) }),
@@ -112,7 +115,7 @@ test("browser: form posts redirect to the verification UI; the CSRF token is req
 
 test("SPA through the Ory SDK: send, wrong code, right code", async (t) => {
   const s = await enabledServer(t);
-  await registerNative(s, "ada@example.com");
+  await registered(s, "ada@example.com");
   const jar = new CookieJar();
   const api = frontend(s, jar);
   const flow = await api.createBrowserVerificationFlow();
@@ -127,7 +130,7 @@ test("SPA through the Ory SDK: send, wrong code, right code", async (t) => {
     updateVerificationFlowBody: { method: "code", code: "000000", csrf_token: csrf },
   });
   assert.deepEqual(globalMessageIds(wrong), [4070006]);
-  const mail = await latestMail(s.store, "ada@example.com");
+  const mail = await latestMail(s.store, "ada@example.com", "verification_code.valid");
   const code = mail.code === "000000" ? "999999" : mail.code!;
   const done = await api.updateVerificationFlow({
     flow: flow.id,
@@ -138,7 +141,7 @@ test("SPA through the Ory SDK: send, wrong code, right code", async (t) => {
 
 test("unknown address: the same answer, and nothing is queued unless notify_unknown_recipients", async (t) => {
   const s = await enabledServer(t);
-  await registerNative(s, "ada@example.com");
+  await registered(s, "ada@example.com");
   const answer = async (email: string) => {
     const flow = await bodyOf(await fetch(url(s, "/self-service/verification/api")));
     const res = await fetch(
@@ -173,14 +176,17 @@ test("unknown address: the same answer, and nothing is queued unless notify_unkn
 
 test("codes: expired, from another flow, too many attempts", async (t) => {
   const s = await enabledServer(t);
-  const { identityId } = await registerNative(s, "ada@example.com");
+  const { identityId } = await registered(s, "ada@example.com");
   const start = async () => {
     const flow = await bodyOf(await fetch(url(s, "/self-service/verification/api")));
     await fetch(
       url(s, `/self-service/verification?flow=${flow.id}`),
       jsonBody({ method: "code", email: "ada@example.com" }),
     );
-    return { id: String(flow.id), code: (await latestMail(s.store, "ada@example.com")).code! };
+    return {
+      id: String(flow.id),
+      code: (await latestMail(s.store, "ada@example.com", "verification_code.valid")).code!,
+    };
   };
   const submit = (id: string, code: string) =>
     fetch(url(s, `/self-service/verification?flow=${id}`), {
@@ -216,13 +222,13 @@ test("codes: expired, from another flow, too many attempts", async (t) => {
 
 test("a code expires with selfservice.methods.code.config.lifespan", async (t) => {
   const s = await enabledServer(t, { selfservice: { methods: { code: { config: { lifespan: "15m" } } } } });
-  const { identityId } = await registerNative(s, "ada@example.com");
+  const { identityId } = await registered(s, "ada@example.com");
   const flow = await bodyOf(await fetch(url(s, "/self-service/verification/api")));
   await fetch(
     url(s, `/self-service/verification?flow=${flow.id}`),
     jsonBody({ method: "code", email: "ada@example.com" }),
   );
-  const mail = await latestMail(s.store, "ada@example.com");
+  const mail = await latestMail(s.store, "ada@example.com", "verification_code.valid");
   s.clock.advance(16 * 60_000);
   const res = await fetch(
     url(s, `/self-service/verification?flow=${flow.id}`),
@@ -234,7 +240,7 @@ test("a code expires with selfservice.methods.code.config.lifespan", async (t) =
 
 test("resend: a new code replaces the previous one", async (t) => {
   const s = await enabledServer(t);
-  const { identityId } = await registerNative(s, "ada@example.com");
+  const { identityId } = await registered(s, "ada@example.com");
   const flow = await bodyOf(await fetch(url(s, "/self-service/verification/api")));
   const send = () =>
     fetch(
@@ -242,9 +248,9 @@ test("resend: a new code replaces the previous one", async (t) => {
       jsonBody({ method: "code", email: "ada@example.com" }),
     );
   await send();
-  const first = (await latestMail(s.store, "ada@example.com")).code!;
+  const first = (await latestMail(s.store, "ada@example.com", "verification_code.valid")).code!;
   await send();
-  const second = (await latestMail(s.store, "ada@example.com")).code!;
+  const second = (await latestMail(s.store, "ada@example.com", "verification_code.valid")).code!;
   if (first !== second) {
     const old = await fetch(
       url(s, `/self-service/verification?flow=${flow.id}`),

@@ -40,6 +40,7 @@ import {
 } from "../kit/record.ts";
 import { FlowSubmission } from "../kit/submission.ts";
 import { strategiesOf } from "../methods.ts";
+import { runVerifier } from "../verification/verifier.ts";
 import type { SettingsChange, SettingsRequest, SettingsStrategy } from "./strategy.ts";
 
 /**
@@ -335,6 +336,7 @@ class Submission extends FlowSubmission {
     flow.updatedAt = deps.clock.now();
     await deps.store.updateFlow(flow);
 
+    const verification = await runVerifier(deps, this.ctx, flow, identity);
     const post = await runPostHooks(hooks, {
       deps,
       ctx: this.ctx,
@@ -343,6 +345,7 @@ class Submission extends FlowSubmission {
       session: active.session,
       method,
       issuesSession: false,
+      ...(verification ? { verification } : {}),
     });
     const redirectTo =
       this.flow.returnTo ?? returnUrl ?? appendQuery(deps.config.ui.settings, { flow: flow.id });
