@@ -36,7 +36,7 @@ import {
 import { claimFlow, isUsed } from "../kit/single-use.ts";
 import { FlowSubmission } from "../kit/submission.ts";
 import { strategiesOf } from "../methods.ts";
-import { runVerifier } from "../verification/verifier.ts";
+import { rebindVerificationCsrf, runVerifier } from "../verification/verifier.ts";
 import type { RegistrationStrategy } from "./strategy.ts";
 
 /**
@@ -217,6 +217,7 @@ class RegistrationSubmission extends FlowSubmission {
     if (session && flow.type === "browser") {
       ctx.rotateCsrf();
       deps.sessions.setCookie(ctx, session);
+      await rebindVerificationCsrf(deps, ctx, verification);
     }
     const redirectTo = flow.returnTo ?? returnUrl ?? deps.config.defaultReturnUrl;
     // `show_verification_ui` sends a browser (not an SPA) on to the verification UI (Kratos).

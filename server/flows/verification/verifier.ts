@@ -4,6 +4,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { HttpError } from "../../request/errors.ts";
 import { appendQuery } from "../../request/url.ts";
+import { refreshCsrf } from "../kit/form.ts";
 import type { FlowOutcome } from "../kit/outcome.ts";
 import { startVerificationFor } from "./service.ts";
 
@@ -64,4 +65,20 @@ export async function verificationRequired(
       details: { continue_with: [withUrl] },
     }),
   };
+}
+
+/**
+ * Signing in rotates the CSRF cookie; the verification flow the verifier made moments before must
+ * carry a token of the new cookie, or its browser could not fetch it (Kratos regenerates it too).
+ */
+export async function rebindVerificationCsrf(
+  deps: AppDeps,
+  ctx: RequestContext,
+  item: ShowVerificationUi | undefined,
+): Promise<void> {
+  if (!item) return;
+  const flow = await deps.store.getFlow(item.flow.id);
+  if (!flow || flow.type !== "browser") return;
+  refreshCsrf(ctx, flow);
+  await deps.store.updateFlow(flow);
 }
