@@ -1,5 +1,5 @@
 import type { ContinueWith } from "#shared/flows.ts";
-import type { UiText } from "#shared/ui.ts";
+import type { UiContainer, UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { parseDuration } from "../../duration.ts";
@@ -53,7 +53,7 @@ export interface RecoveryFlowJson {
   request_url: string;
   return_to?: string;
   active?: string;
-  ui: unknown;
+  ui: UiContainer;
   state: string;
   continue_with?: ContinueWith[];
   transient_payload?: Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { ContinueWith } from "#shared/flows.ts";
-import type { UiText } from "#shared/ui.ts";
+import type { UiContainer, UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { runBeforeHooks } from "../../hooks/run.ts";
@@ -50,7 +50,7 @@ export interface VerificationFlowJson {
   request_url: string;
   return_to?: string;
   active?: string;
-  ui: unknown;
+  ui: UiContainer;
   state: string;
   transient_payload?: Record<string, unknown>;
 }

@@ -78,7 +78,7 @@ export async function rebindVerificationCsrf(
 ): Promise<void> {
   if (!item) return;
   const flow = await deps.store.getFlow(item.flow.id);
-  if (!flow || flow.type !== "browser") return;
+  if (flow?.type !== "browser") return;
   refreshCsrf(ctx, flow);
   await deps.store.updateFlow(flow);
 }
