@@ -177,7 +177,12 @@ export const configSchema = z.strictObject({
                 .prefault({}),
             })
             .prefault({}),
-          totp: enabled(false),
+          totp: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              config: z.strictObject({ issuer: z.string().optional() }).optional(),
+            })
+            .prefault({}),
           lookup_secret: enabled(false),
           webauthn: enabled(false),
           passkey: enabled(false),
@@ -311,6 +316,10 @@ export const configSchema = z.strictObject({
       secure: z.boolean().optional(),
     })
     .prefault({}),
+  /** Kratos's cipher for encrypted columns; accepted so Kratos configs load (nothing is encrypted yet). */
+  ciphers: z
+    .strictObject({ algorithm: z.enum(["noop", "aes", "xchacha20-poly1305"]).default("noop") })
+    .optional(),
   hashers: z
     .strictObject({
       algorithm: z.enum(["argon2", "bcrypt"]).default("argon2"),
