@@ -243,6 +243,15 @@ export interface Store {
     type: CredentialType,
     identifier: string,
   ): Promise<FullIdentity | undefined>;
+  /**
+   * The identity owning a verifiable (or recovery) address, by its channel and normalised value
+   * (addresses are unique per channel and value). Verification and recovery look addresses up.
+   */
+  findIdentityIdByAddress(
+    kind: "verifiable" | "recovery",
+    via: "email" | "sms",
+    value: string,
+  ): Promise<string | undefined>;
 
   // Sessions.
   createSession(session: SessionRecord): Promise<void>;

@@ -218,6 +218,21 @@ export class PostgresStore implements Store {
     return { identities: page.items, ...withNextPageToken(page.nextPageToken) };
   }
 
+  async findIdentityIdByAddress(
+    kind: "verifiable" | "recovery",
+    via: "email" | "sms",
+    value: string,
+  ): Promise<string | undefined> {
+    const table =
+      kind === "verifiable" ? schema.identityVerifiableAddresses : schema.identityRecoveryAddresses;
+    const [row] = await this.#db
+      .select({ identityId: table.identityId })
+      .from(table)
+      .where(and(eq(table.via, via), eq(table.value, value)))
+      .limit(1);
+    return row?.identityId;
+  }
+
   async findIdentityByCredentialIdentifier(
     type: CredentialType,
     identifier: string,

@@ -193,6 +193,23 @@ export class SqliteStore implements Store {
     return { identities: page.items, ...withNextPageToken(page.nextPageToken) };
   }
 
+  async findIdentityIdByAddress(
+    kind: "verifiable" | "recovery",
+    via: "email" | "sms",
+    value: string,
+  ): Promise<string | undefined> {
+    const table =
+      kind === "verifiable" ? schema.identityVerifiableAddresses : schema.identityRecoveryAddresses;
+    return this.#read(() => {
+      const row = this.#db
+        .select({ identityId: table.identityId })
+        .from(table)
+        .where(and(eq(table.via, via), eq(table.value, value)))
+        .get();
+      return row?.identityId;
+    });
+  }
+
   async findIdentityByCredentialIdentifier(
     type: CredentialType,
     identifier: string,

@@ -38,6 +38,14 @@ export const SERVED_OPERATIONS: Readonly<Record<Listener, readonly string[]>> = 
     "GET /self-service/settings/api",
     "GET /self-service/settings/flows",
     "POST /self-service/settings",
+    "GET /self-service/verification/browser",
+    "GET /self-service/verification/api",
+    "GET /self-service/verification/flows",
+    "POST /self-service/verification",
+    "GET /self-service/recovery/browser",
+    "GET /self-service/recovery/api",
+    "GET /self-service/recovery/flows",
+    "POST /self-service/recovery",
     "GET /.well-known/change-password",
     "GET /self-service/logout/browser",
     "GET /self-service/logout",
@@ -64,6 +72,8 @@ export const SERVED_OPERATIONS: Readonly<Record<Listener, readonly string[]>> = 
     "GET /admin/sessions/{id}",
     "DELETE /admin/sessions/{id}",
     "PATCH /admin/sessions/{id}/extend",
+    "POST /admin/recovery/code",
+    "POST /admin/recovery/link",
   ],
 };
 
@@ -77,6 +87,14 @@ export const NOT_IN_THE_API: ReadonlyMap<string, string> = new Map([
   [
     "GET /self-service/settings",
     "resumes a browser submission paused for re-authentication (Kratos's continuity); not in Kratos's API either",
+  ],
+  [
+    "GET /self-service/verification",
+    "the mailed verification link (?flow=&code=|token=); Kratos serves it but does not document it",
+  ],
+  [
+    "GET /self-service/recovery",
+    "the mailed recovery link (?flow=&token=); Kratos serves it but does not document it",
   ],
 ]);
 

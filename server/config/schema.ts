@@ -155,9 +155,34 @@ export const configSchema = z.strictObject({
                 .default({ providers: [] }),
             })
             .default({ enabled: false, config: { providers: [] } }),
-          code: enabled(true),
-          link: enabled(false),
-          totp: enabled(false),
+          code: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              passwordless_enabled: z.boolean().default(false),
+              mfa_enabled: z.boolean().default(false),
+              config: z
+                .strictObject({
+                  lifespan: duration("1h"),
+                  max_submissions: z.number().int().min(1).max(255).default(5),
+                  missing_credential_fallback_enabled: z.boolean().default(false),
+                })
+                .prefault({}),
+            })
+            .prefault({}),
+          link: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              config: z
+                .strictObject({ lifespan: duration("1h"), base_url: z.string().optional() })
+                .prefault({}),
+            })
+            .prefault({}),
+          totp: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              config: z.strictObject({ issuer: z.string().optional() }).optional(),
+            })
+            .prefault({}),
           lookup_secret: enabled(false),
           webauthn: enabled(false),
           passkey: enabled(false),
@@ -226,7 +251,8 @@ export const configSchema = z.strictObject({
               enabled: z.boolean().default(false),
               use: z.enum(["code", "link"]).default("code"),
               notify_unknown_recipients: z.boolean().default(false),
-              after: z.strictObject({ default_browser_return_url: url.optional() }).optional(),
+              before: z.strictObject({ hooks }).default({ hooks: [] }),
+              after: z.strictObject({ default_browser_return_url: url.optional(), hooks }).prefault({}),
             })
             .prefault({}),
           recovery: z
@@ -234,6 +260,9 @@ export const configSchema = z.strictObject({
               ...flowBase,
               enabled: z.boolean().default(false),
               use: z.enum(["code", "link"]).default("code"),
+              notify_unknown_recipients: z.boolean().default(false),
+              before: z.strictObject({ hooks }).default({ hooks: [] }),
+              after: z.strictObject({ default_browser_return_url: url.optional(), hooks }).prefault({}),
             })
             .prefault({}),
           logout: z
@@ -287,6 +316,10 @@ export const configSchema = z.strictObject({
       secure: z.boolean().optional(),
     })
     .prefault({}),
+  /** Kratos's cipher for encrypted columns; accepted so Kratos configs load (nothing is encrypted yet). */
+  ciphers: z
+    .strictObject({ algorithm: z.enum(["noop", "aes", "xchacha20-poly1305"]).default("noop") })
+    .optional(),
   hashers: z
     .strictObject({
       algorithm: z.enum(["argon2", "bcrypt"]).default("argon2"),
@@ -326,6 +359,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       cacheable_sessions: z.boolean().default(false),
       legacy_continue_with_verification_ui: z.boolean().default(false),
+      /** Recovery answers SPAs and native apps with `continue_with` instead of a 422 (Kratos's flag). */
+      use_continue_with_transitions: z.boolean().default(false),
     })
     .prefault({}),
 });

@@ -1,7 +1,9 @@
 import type { ResolvedConfig } from "../config/resolve.ts";
 import type { LoginStrategy } from "./login/strategy.ts";
+import type { RecoveryStrategy } from "./recovery/strategy.ts";
 import type { RegistrationStrategy } from "./registration/strategy.ts";
 import type { SettingsStrategy } from "./settings/strategy.ts";
+import type { VerificationStrategy } from "./verification/strategy.ts";
 
 /**
  * One method (profile, password, later oidc, code, totp, …) and the flows it takes part in: the
@@ -15,6 +17,9 @@ export interface MethodDefinition {
   readonly settings?: SettingsStrategy;
   readonly login?: LoginStrategy;
   readonly registration?: RegistrationStrategy;
+  /** Verification and recovery pick one method by `selfservice.flows.<flow>.use`, not per submission. */
+  readonly verification?: VerificationStrategy;
+  readonly recovery?: RecoveryStrategy;
   /**
    * Submissions that name this method while it has no strategy for the flow, or is switched off,
    * are answered as for a disabled method (404) rather than "no method" (contract §4.4.1 step 6).
@@ -63,4 +68,19 @@ export function dispatch<K extends keyof FlowStrategies>(
     return strategy && m.enabled(config) ? strategy : "disabled";
   }
   return undefined;
+}
+
+/**
+ * The method verification or recovery uses (`selfservice.flows.<flow>.use`), or "disabled" when
+ * that method is switched off (Kratos answers its endpoints with a 404 then).
+ */
+export function activeStrategyOf<K extends "verification" | "recovery">(
+  methods: MethodRegistry,
+  config: ResolvedConfig,
+  flow: K,
+): NonNullable<MethodDefinition[K]> | "disabled" {
+  const use = config.raw.selfservice.flows[flow].use;
+  const m = methods.find((d) => d.id === use && d[flow]);
+  if (!m?.enabled(config)) return "disabled";
+  return m[flow] as NonNullable<MethodDefinition[K]>;
 }

@@ -23,6 +23,8 @@ export interface HookRun {
   identity?: FullIdentity;
   /** The session the request came with (settings) or the one just issued (login). */
   session?: SessionRecord;
+  /** The verification flow the verifier started for this submission, if any (contract §11.5). */
+  verification?: Extract<ContinueWith, { action: "show_verification_ui" }>;
 }
 
 /** What `pre` hooks ask the flow to do. */
@@ -36,6 +38,8 @@ export interface PostEffects {
   continueWith: ContinueWith[];
   /** Issued by the `session` hook (registration). */
   session?: SessionRecord;
+  /** Where `show_verification_ui` sends a browser instead of the return URL (registration). */
+  verificationUrl?: string;
 }
 
 function requestInfo(ctx: RequestContext) {
@@ -81,8 +85,8 @@ export async function runPreHooks(hooks: readonly HookConfig[], run: HookRun): P
 /**
  * `post` hooks, in their configured order. `session` issues a session for the identity (it is
  * implied by login, where it does nothing); `revoke_active_sessions` ends every other session of the
- * identity; `show_verification_ui` points at the verification flow the verifier started, and so adds
- * nothing while verification is off; `require_verified_address` is checked by login before it
+ * identity; `show_verification_ui` adds the verification flow the verifier started (`run.verification`),
+ * and so adds nothing while verification is off; `require_verified_address` is checked by login before it
  * issues a session (see `unverifiedLogin`).
  */
 export async function runPostHooks(
@@ -105,6 +109,12 @@ export async function runPostHooks(
         await run.deps.store.revokeSessionsOfIdentity(run.identity.id, (effects.session ?? run.session)?.id);
         break;
       case "show_verification_ui":
+        // Points at the flow the verifier started; nothing to show while verification is off.
+        if (run.verification) {
+          effects.continueWith.push(run.verification);
+          if (run.verification.flow.url) effects.verificationUrl = run.verification.flow.url;
+        }
+        break;
       case "require_verified_address":
         break;
     }

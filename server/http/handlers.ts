@@ -8,10 +8,12 @@ import { loginRoutes } from "./routes/login.ts";
 import { logoutRoutes } from "./routes/logout.ts";
 import { errorContainerRoutes, metaRoutes } from "./routes/meta.ts";
 import { adminOpenApiRoutes, publicOpenApiRoutes } from "./routes/openapi.ts";
+import { adminRecoveryRoutes, recoveryRoutes } from "./routes/recovery.ts";
 import { registrationRoutes } from "./routes/registration.ts";
 import { schemaRoutes } from "./routes/schemas.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { settingsRoutes } from "./routes/settings.ts";
+import { verificationRoutes } from "./routes/verification.ts";
 
 /**
  * Answers 307 to the same path and query on another listener (Kratos's cross-listener redirects).
@@ -45,6 +47,14 @@ const SELF_SERVICE_ON_ADMIN = [
   "/self-service/registration/api",
   "/self-service/registration/flows",
   "/self-service/registration",
+  "/self-service/verification/browser",
+  "/self-service/verification/api",
+  "/self-service/verification/flows",
+  "/self-service/verification",
+  "/self-service/recovery/browser",
+  "/self-service/recovery/api",
+  "/self-service/recovery/flows",
+  "/self-service/recovery",
 ];
 
 /** The REST adapter's routes on the public listener (Kratos's public API). */
@@ -60,6 +70,8 @@ export function publicRestRoutes(): Route[] {
     ...loginRoutes,
     ...registrationRoutes,
     ...settingsRoutes,
+    ...verificationRoutes,
+    ...recoveryRoutes,
     ...IDENTITY_PATHS.flatMap((p) => [route(ANY, p, toAdmin), route(ANY, `/admin${p}`, toAdmin)]),
   ];
 }
@@ -72,6 +84,7 @@ export function adminRestRoutes(): Route[] {
     ...adminOpenApiRoutes,
     ...adminIdentityRoutes,
     ...adminSessionRoutes,
+    ...adminRecoveryRoutes,
     ...SELF_SERVICE_ON_ADMIN.map((p) => route(ANY, p, toPublic)),
   ];
 }

@@ -1,4 +1,6 @@
 import type { MethodDefinition, MethodRegistry } from "../flows/methods.ts";
+import { codeMethod } from "./code/index.ts";
+import { linkMethod } from "./link/index.ts";
 import { passwordMethod } from "./password/index.ts";
 import { profileMethod } from "./profile/index.ts";
 
@@ -14,5 +16,5 @@ const oidcNotAvailable: MethodDefinition = {
 
 /** Every method Tessera has, in the order their nodes appear (Kratos's strategy order). */
 export function defaultMethods(): MethodRegistry {
-  return [profileMethod, passwordMethod, oidcNotAvailable];
+  return [profileMethod, passwordMethod, oidcNotAvailable, codeMethod, linkMethod];
 }

@@ -1,4 +1,5 @@
 import type { UiContainer } from "#shared/ui.ts";
+import type { FullIdentity } from "../../db/store.ts";
 import { uiOf } from "../flows/kit/record.ts";
 import { getLoginFlow, loginFlowJson } from "../flows/login/service.ts";
 import { getRegistrationFlow, registrationFlowJson } from "../flows/registration/service.ts";
@@ -113,10 +114,13 @@ export async function loginPage(ctx: RequestContext): Promise<Response> {
     });
   }
   const signUp = withReturnTo(ctx, "/self-service/registration/browser", returnTo);
+  const forgot = ctx.deps.config.raw.selfservice.flows.recovery.enabled
+    ? `<p class="alt">${link(withReturnTo(ctx, "/self-service/recovery/browser", returnTo), "Forgot password?")}</p>\n`
+    : "";
   return flowPage(ctx, flow.ui, {
     title: "Sign in",
     id: "login",
-    after: `<p class="alt">New here? ${link(signUp, "Create an account")}</p>\n`,
+    after: `${forgot}<p class="alt">New here? ${link(signUp, "Create an account")}</p>\n`,
   });
 }
 
@@ -150,6 +154,7 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
     return redirect(ctx, publicUrl(ctx, "/self-service/login/browser", { return_to: back }));
   }
   let ui: UiContainer;
+  const addresses = verificationStatus(ctx, active.identity);
   try {
     // Signed in, so the fetch answers with the flow or throws; it never redirects.
     const outcome = await fetchSettingsFlow(ctx.deps, ctx, id, true);
@@ -164,6 +169,7 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
     title: "Account settings",
     id: "settings",
     formPerGroup: true,
+    after: addresses,
     nav: `${link(publicPath(ctx, "/ui/welcome"), "Back to your account")}${link(logout.toString(), "Sign out")}`,
   });
 }
@@ -179,4 +185,25 @@ function flowPage(
   };
   if (opts.nav) page.nav = opts.nav;
   return pageResponse(ctx, 200, page);
+}
+
+/**
+ * Each verifiable address with its status and, while verification is on and it is not verified
+ * yet, a "Verify" action (a new verification flow; the code goes to the address typed there).
+ */
+function verificationStatus(ctx: RequestContext, identity: FullIdentity): string {
+  const addresses = identity.verifiableAddresses;
+  if (addresses.length === 0) return "";
+  const on = ctx.deps.config.raw.selfservice.flows.verification.enabled;
+  const verify = publicUrl(ctx, "/self-service/verification/browser", {
+    return_to: publicUrl(ctx, "/self-service/settings/browser", {}),
+  });
+  const rows = addresses
+    .map((a) => {
+      const state = a.verified ? "verified" : "not verified";
+      const action = !a.verified && on ? ` ${link(verify, "Verify")}` : "";
+      return `<li class="address address--${a.verified ? "verified" : "unverified"}"><span>${escapeHtml(a.value)}</span> — ${state}${action}</li>`;
+    })
+    .join("\n");
+  return `<section class="addresses"><h2>Addresses</h2>\n<ul>\n${rows}\n</ul></section>\n`;
 }

@@ -1,6 +1,7 @@
 import { route } from "../http/router.ts";
 import { loginPage, registrationPage, settingsPage } from "./flow-pages.ts";
 import { errorContainerPage, uiIndex, welcomePage } from "./info-pages.ts";
+import { recoveryPage, verificationPage } from "./one-time-pages.ts";
 import { stylesheet } from "./style.ts";
 
 /**
@@ -13,6 +14,8 @@ export const pageRoutes = [
   route("GET", "/ui/login", loginPage),
   route("GET", "/ui/registration", registrationPage),
   route("GET", "/ui/settings", settingsPage),
+  route("GET", "/ui/verification", verificationPage),
+  route("GET", "/ui/recovery", recoveryPage),
   route("GET", "/ui/error", errorContainerPage),
   route("GET", "/ui/style.css", stylesheet),
 ];

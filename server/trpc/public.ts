@@ -22,6 +22,7 @@ import { sessionTokenOf } from "../session/service.ts";
 import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, jsonSubmission, toResult } from "./outcome.ts";
 import { settingsRouter } from "./settings.ts";
+import { recoveryRouter, verificationRouter } from "./verification.ts";
 import {
   checkedByService,
   createLoginInput,
@@ -139,6 +140,8 @@ export const publicRouter = router({
   login,
   session,
   settings: settingsRouter,
+  verification: verificationRouter,
+  recovery: recoveryRouter,
 });
 
 export type PublicRouter = typeof publicRouter;

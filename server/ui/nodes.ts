@@ -1,4 +1,4 @@
-import type { InputAttributes, InputNode, NodeGroup, UiText } from "#shared/ui.ts";
+import type { InputAttributes, InputNode, NodeGroup, UiNode, UiText } from "#shared/ui.ts";
 
 export interface InputOptions {
   value?: unknown;
@@ -42,4 +42,15 @@ export function csrfNode(token: string): InputNode {
 
 export function isInputNode(node: { type: string }): node is InputNode {
   return node.type === "input";
+}
+
+/** An anchor node (`type: "a"`), e.g. the "continue" link of a passed verification flow. */
+export function anchorNode(group: NodeGroup, id: string, href: string, title: UiText): UiNode {
+  return {
+    type: "a",
+    group,
+    attributes: { href, title, id, node_type: "a" },
+    messages: [],
+    meta: { label: title },
+  } as UiNode;
 }

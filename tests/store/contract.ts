@@ -158,6 +158,18 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.equal((await store.findIdentityByCredentialIdentifier("code", newEmail))?.id, original.id);
       });
 
+      test("an identity is found by its verifiable or recovery address (channel and value)", async () => {
+        const created = await store.createIdentity(identity());
+        const email = created.traits.email as string;
+        assert.equal(await store.findIdentityIdByAddress("verifiable", "email", email), created.id);
+        assert.equal(await store.findIdentityIdByAddress("recovery", "email", email), created.id);
+        assert.equal(await store.findIdentityIdByAddress("verifiable", "sms", email), undefined);
+        assert.equal(
+          await store.findIdentityIdByAddress("recovery", "email", uniqueEmail("nobody")),
+          undefined,
+        );
+      });
+
       test("updating a missing identity fails and writes nothing", async () => {
         const ghost = identity();
         await assert.rejects(store.updateIdentity(ghost));

@@ -34,6 +34,7 @@ import {
 import { claimFlow, isUsed } from "../kit/single-use.ts";
 import { FlowSubmission } from "../kit/submission.ts";
 import { strategiesOf } from "../methods.ts";
+import { verificationRequired } from "../verification/verifier.ts";
 import type { LoginStrategy } from "./strategy.ts";
 
 /**
@@ -212,7 +213,11 @@ class LoginSubmission extends FlowSubmission {
     if (identity.state !== "active") return this.fail([{ path: "", message: message(4010011) }]);
 
     const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.login.after, strategy.method);
-    if (unverifiedLogin(hooks, identity)) return this.fail([{ path: "", message: message(4000010) }]);
+    if (unverifiedLogin(hooks, identity)) {
+      const required = await verificationRequired(deps, ctx, flow, identity, this.json);
+      if (required !== "legacy") return required;
+      return this.fail([{ path: "", message: message(4000010) }]);
+    }
     const pre = await runPreHooks(hooks, { deps, ctx, flowJson: loginFlowJson(flow), identity });
     if (pre.kind === "reject") return this.fail(pre.issues);
 

@@ -36,6 +36,7 @@ import {
 import { claimFlow, isUsed } from "../kit/single-use.ts";
 import { FlowSubmission } from "../kit/submission.ts";
 import { strategiesOf } from "../methods.ts";
+import { rebindVerificationCsrf, runVerifier } from "../verification/verifier.ts";
 import type { RegistrationStrategy } from "./strategy.ts";
 
 /**
@@ -202,6 +203,7 @@ class RegistrationSubmission extends FlowSubmission {
     returnUrl: string | undefined,
   ): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
+    const verification = await runVerifier(deps, ctx, flow, identity);
     const post = await runPostHooks(hooks, {
       deps,
       ctx,
@@ -209,13 +211,17 @@ class RegistrationSubmission extends FlowSubmission {
       identity,
       method,
       issuesSession: true,
+      ...(verification ? { verification } : {}),
     });
     const session = post.session;
     if (session && flow.type === "browser") {
       ctx.rotateCsrf();
       deps.sessions.setCookie(ctx, session);
+      await rebindVerificationCsrf(deps, ctx, verification);
     }
     const redirectTo = flow.returnTo ?? returnUrl ?? deps.config.defaultReturnUrl;
+    // `show_verification_ui` sends a browser (not an SPA) on to the verification UI (Kratos).
+    const browserTo = (!this.json && post.verificationUrl) || redirectTo;
     const identityJson = identityToJson(identity, { publicBaseUrl: deps.config.publicBase });
     const continueWith: ContinueWith[] = [...post.continueWith];
     if (flow.type === "api") {
@@ -241,7 +247,7 @@ class RegistrationSubmission extends FlowSubmission {
         ...(session ? { session: deps.sessions.toJson(session, identity) } : {}),
         continue_with: continueWith,
       },
-      redirectTo,
+      redirectTo: browserTo,
     };
   }
 

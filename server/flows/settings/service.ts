@@ -40,6 +40,7 @@ import {
 } from "../kit/record.ts";
 import { FlowSubmission } from "../kit/submission.ts";
 import { strategiesOf } from "../methods.ts";
+import { runVerifier } from "../verification/verifier.ts";
 import type { SettingsChange, SettingsRequest, SettingsStrategy } from "./strategy.ts";
 
 /**
@@ -89,7 +90,7 @@ function csrfFor(ctx: RequestContext, type: "browser" | "api"): string {
 }
 
 /** Builds and stores a new settings flow for the session's identity. */
-async function startFlow(
+export async function startFlow(
   deps: AppDeps,
   ctx: RequestContext,
   active: ActiveSession,
@@ -350,6 +351,7 @@ class Submission extends FlowSubmission {
     flow.updatedAt = deps.clock.now();
     await deps.store.updateFlow(flow);
 
+    const verification = await runVerifier(deps, this.ctx, flow, identity);
     const post = await runPostHooks(hooks, {
       deps,
       ctx: this.ctx,
@@ -358,6 +360,7 @@ class Submission extends FlowSubmission {
       session: active.session,
       method,
       issuesSession: false,
+      ...(verification ? { verification } : {}),
     });
     const redirectTo =
       this.flow.returnTo ?? returnUrl ?? appendQuery(deps.config.ui.settings, { flow: flow.id });

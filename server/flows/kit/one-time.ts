@@ -1,0 +1,106 @@
+import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import type { FlowRecord } from "../../../db/store.ts";
+import type { AppDeps } from "../../deps.ts";
+import { parseDuration } from "../../duration.ts";
+
+/**
+ * One-time secrets (codes and link tokens) of verification and recovery flows. A secret lives on
+ * the flow it was sent for, only as an HMAC, so a code from another flow never matches; each flow
+ * counts its attempts so six digits cannot be guessed (Kratos: `max_submissions`, default 5).
+ */
+
+export interface OneTimeSecret {
+  hmac: string;
+  kind: "code" | "token";
+  identityId: string;
+  /** The address the secret was sent to, and over what. */
+  address: string;
+  via: "email" | "sms";
+  expiresAt: string;
+  usedAt?: string;
+  /** Minted by an administrator (`/admin/recovery/code`): it does not prove the address. */
+  admin?: boolean;
+}
+
+const KEY = "one_time_secrets";
+const ATTEMPTS = "submit_count";
+
+function hmacOf(deps: AppDeps, value: string): string {
+  const key =
+    deps.config.raw.secrets.default?.[0] ?? deps.config.raw.secrets.cookie?.[0] ?? "tessera-one-time";
+  return createHmac("sha256", key).update(value).digest("hex");
+}
+
+/** Kratos's codes: six digits, leading zeros allowed. */
+export function newCode(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, "0");
+}
+
+/** Link tokens: 32 random alphanumerics, as Kratos's link strategy mints them. */
+export function newToken(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return [...randomBytes(32)].map((b) => alphabet[b % alphabet.length]).join("");
+}
+
+export function secretsOf(flow: FlowRecord): OneTimeSecret[] {
+  const list = flow.internalContext[KEY];
+  return Array.isArray(list) ? (list as OneTimeSecret[]) : [];
+}
+
+/** Stores a new secret on the flow (not yet persisted); earlier ones of the flow stop counting. */
+export function addSecret(
+  deps: AppDeps,
+  flow: FlowRecord,
+  raw: string,
+  init: Omit<OneTimeSecret, "hmac" | "expiresAt">,
+  lifespanMs: number,
+): OneTimeSecret {
+  const secret: OneTimeSecret = {
+    hmac: hmacOf(deps, raw),
+    ...init,
+    expiresAt: new Date(deps.clock.now().getTime() + lifespanMs).toISOString(),
+  };
+  // A resend replaces the previous code (Kratos deletes the flow's codes before sending anew).
+  flow.internalContext = { ...flow.internalContext, [KEY]: [secret], [ATTEMPTS]: 0 };
+  return secret;
+}
+
+export function clearSecrets(flow: FlowRecord): void {
+  flow.internalContext = { ...flow.internalContext, [KEY]: [], [ATTEMPTS]: 0 };
+}
+
+export type SecretCheck =
+  | { kind: "valid"; secret: OneTimeSecret }
+  /** Unknown, expired or already used: the same answer for all three. */
+  | { kind: "invalid" }
+  | { kind: "too_many_attempts" };
+
+/**
+ * Checks a submitted secret against the flow and counts the attempt (the caller persists the flow).
+ * A match is marked used on the flow; whoever persists the flow's passage first wins (the caller
+ * claims the flow's state atomically).
+ */
+export function checkSecret(deps: AppDeps, flow: FlowRecord, raw: string, maxAttempts: number): SecretCheck {
+  const attempts = Number(flow.internalContext[ATTEMPTS] ?? 0) + 1;
+  flow.internalContext = { ...flow.internalContext, [ATTEMPTS]: attempts };
+  if (attempts > maxAttempts) return { kind: "too_many_attempts" };
+  const supplied = Buffer.from(hmacOf(deps, raw.trim()));
+  const now = deps.clock.now().getTime();
+  for (const secret of secretsOf(flow)) {
+    const stored = Buffer.from(secret.hmac);
+    if (stored.length !== supplied.length || !timingSafeEqual(stored, supplied)) continue;
+    if (secret.usedAt || Date.parse(secret.expiresAt) < now) return { kind: "invalid" };
+    secret.usedAt = new Date(now).toISOString();
+    return { kind: "valid", secret };
+  }
+  return { kind: "invalid" };
+}
+
+/** The lifespan of codes and links: `selfservice.methods.<code|link>.config.lifespan` (default 1h). */
+export function secretLifespanMs(deps: AppDeps, method: "code" | "link"): number {
+  return parseDuration(deps.config.raw.selfservice.methods[method].config.lifespan);
+}
+
+export function maxSubmissions(deps: AppDeps): number {
+  return deps.config.raw.selfservice.methods.code.config.max_submissions;
+}
