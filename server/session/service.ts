@@ -2,6 +2,7 @@ import { generateId, type Lucia } from "lucia";
 import type { SessionJson } from "#shared/session.ts";
 import type { AuthenticationMethodRecord, FullIdentity, SessionRecord } from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
+import { formsOf } from "../identity/forms.ts";
 import { identityToJson } from "../identity/serialize.ts";
 import type { RequestContext } from "../request/context.ts";
 import { toRfc3339 } from "../time.ts";
@@ -54,7 +55,7 @@ export function aalOfMethods(methods: readonly AuthenticationMethodRecord[]): Se
 
 export class SessionService {
   constructor(
-    private readonly deps: Pick<AppDeps, "store" | "clock" | "config">,
+    private readonly deps: Pick<AppDeps, "store" | "clock" | "config" | "forms">,
     readonly lucia: Lucia,
   ) {}
 
@@ -156,7 +157,10 @@ export class SessionService {
         completed_at: toRfc3339(m.completedAt),
         ...(m.provider ? { provider: m.provider } : {}),
       })),
-      identity: identityToJson(identity, { publicBaseUrl: this.deps.config.publicBase }),
+      identity: identityToJson(identity, {
+        publicBaseUrl: this.deps.config.publicBase,
+        traitPolicy: formsOf(this.deps, identity.schemaId).traitPolicy,
+      }),
       devices: session.devices.map((d) => ({
         id: d.id,
         ...(d.ipAddress ? { ip_address: d.ipAddress } : {}),

@@ -13,6 +13,7 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
+import { dryRunDeps, takeDryRun } from "../kit/dry-run.ts";
 import { type FlowIssue, renderError } from "../kit/form.ts";
 import {
   type Caller,
@@ -139,6 +140,8 @@ export async function submitRegistration(
 class RegistrationSubmission extends FlowSubmission {
   #submitted: { method: string; values: Record<string, unknown> } | undefined;
   #transientPayload: Record<string, unknown> | undefined;
+  /** Validate only: answer with the flow and its messages, write nothing (kit/dry-run.ts). */
+  #dryRun = false;
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
@@ -150,6 +153,7 @@ class RegistrationSubmission extends FlowSubmission {
 
     const values = await this.readValues(input, { methodFirst: true });
     if (!values.ok) return values.outcome;
+    this.#dryRun = takeDryRun(ctx, values.value);
     if (isUsed(flow)) return this.failGlobal(message(4010003));
     const strategy = await this.pick("registration", values.value, message(4010003));
     if (!strategy.ok) return strategy.outcome;
@@ -157,7 +161,8 @@ class RegistrationSubmission extends FlowSubmission {
   }
 
   async submit(strategy: RegistrationStrategy, values: FormValues): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
+    const { ctx, flow } = this;
+    const deps = this.#dryRun ? dryRunDeps(this.deps) : this.deps;
     const prepared = await strategy.prepare({ deps, ctx, flow }, values);
     this.#submitted = { method: strategy.method, values: prepared.submitted };
     this.#transientPayload = prepared.transientPayload;
@@ -167,6 +172,7 @@ class RegistrationSubmission extends FlowSubmission {
 
     const decided = await prepared.step.complete();
     if (decided.kind === "issues") return this.fail(decided.issues);
+    if (this.#dryRun) return this.dryRunAccepted();
 
     const { hooks, returnUrl } = afterFor(
       deps.config.raw.selfservice.flows.registration.after,
@@ -216,7 +222,10 @@ class RegistrationSubmission extends FlowSubmission {
       deps.sessions.setCookie(ctx, session);
     }
     const redirectTo = flow.returnTo ?? returnUrl ?? deps.config.defaultReturnUrl;
-    const identityJson = identityToJson(identity, { publicBaseUrl: deps.config.publicBase });
+    const identityJson = identityToJson(identity, {
+      publicBaseUrl: deps.config.publicBase,
+      traitPolicy: formsOf(deps, identity.schemaId).traitPolicy,
+    });
     const continueWith: ContinueWith[] = [...post.continueWith];
     if (flow.type === "api") {
       if (!session)
@@ -280,7 +289,19 @@ class RegistrationSubmission extends FlowSubmission {
     rendered.nodes = sortNodes(rendered.nodes, formsOf(deps, deps.registry.defaultId).keyOrder);
     setUi(flow, rendered);
     flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (!this.#dryRun) await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: registrationFlowJson(flow), status: 400 };
+  }
+
+  /** A dry run that would have been accepted: the flow with the submission echoed and 1900001, not stored. */
+  dryRunAccepted(): FlowOutcome {
+    const { deps, ctx, flow } = this;
+    setUi(flow, {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: registrationNodes(deps, flow.type === "browser" ? ctx.maskedCsrf() : "", this.#submitted),
+      messages: [message(1900001)],
+    });
+    return { kind: "form", flow, body: registrationFlowJson(flow), status: 200 };
   }
 }

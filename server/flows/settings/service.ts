@@ -4,9 +4,9 @@ import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/s
 import type { AppDeps } from "../../deps.ts";
 import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
-import { protectedFieldsChanged } from "../../identity/apply.ts";
 import { commitIdentityChange } from "../../identity/commit.ts";
 import { formsOf } from "../../identity/forms.ts";
+import { changeNeedsPrivilege } from "../../identity/privilege.ts";
 import { identityToJson } from "../../identity/serialize.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
@@ -17,6 +17,7 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
+import { dryRunDeps, takeDryRun } from "../kit/dry-run.ts";
 import { abortPausedSubmissions, pauseSubmission, resumeSubmission } from "../kit/continuity.ts";
 import { type FlowIssue, reasonMessage, refreshCsrf, renderError } from "../kit/form.ts";
 import {
@@ -62,7 +63,10 @@ export function settingsFlowJson(
 ): SettingsFlowJson {
   return {
     ...flowCommonJson(flow),
-    identity: identityToJson(identity, { publicBaseUrl: deps.config.publicBase }),
+    identity: identityToJson(identity, {
+      publicBaseUrl: deps.config.publicBase,
+      traitPolicy: formsOf(deps, identity.schemaId).traitPolicy,
+    }),
     state: flow.state as "show_form" | "success",
     organization_id: null,
     ...(continueWith && continueWith.length > 0 ? { continue_with: continueWith } : {}),
@@ -225,6 +229,8 @@ class Submission extends FlowSubmission {
   /** What the person submitted to which method, echoed when the flow is shown again. */
   #submitted: { method: string; values: Record<string, unknown> } | undefined;
   #transientPayload: Record<string, unknown> | undefined;
+  /** Validate only: answer with the flow and its messages, write nothing (kit/dry-run.ts). */
+  #dryRun = false;
 
   constructor(
     deps: AppDeps,
@@ -252,6 +258,7 @@ class Submission extends FlowSubmission {
       const read = await this.readValues(input);
       if (!read.ok) return read.outcome;
       values = read.value;
+      this.#dryRun = takeDryRun(ctx, values);
     }
 
     // 6. Strategy dispatch.
@@ -262,7 +269,8 @@ class Submission extends FlowSubmission {
 
   /** 7. The method decodes and validates; then CSRF, privilege, the method's decision, persist. */
   async submit(strategy: SettingsStrategy, values: FormValues): Promise<FlowOutcome> {
-    const request: SettingsRequest = { deps: this.deps, ctx: this.ctx, flow: this.flow, active: this.active };
+    const deps = this.#dryRun ? dryRunDeps(this.deps) : this.deps;
+    const request: SettingsRequest = { deps, ctx: this.ctx, flow: this.flow, active: this.active };
     const prepared = await strategy.prepare(request, values);
     this.#submitted = { method: strategy.method, values: prepared.submitted };
     this.#transientPayload = prepared.transientPayload;
@@ -271,7 +279,7 @@ class Submission extends FlowSubmission {
     const csrf = await this.csrfRefusal(values);
     if (csrf) return csrf;
 
-    if (prepared.step.protectedChange && !this.privileged)
+    if (prepared.step.protectedChange && !this.privileged && !this.#dryRun)
       return this.refreshRequired(strategy.method, values);
     const decision = await prepared.step.complete();
     if (decision.kind === "issues") return this.fail(decision.issues);
@@ -299,8 +307,9 @@ class Submission extends FlowSubmission {
     }
     const proposed = change.apply(active.identity);
     if (!proposed.ok) return this.fail(proposed.issues);
+    if (this.#dryRun) return this.dryRunAccepted();
     // The guard applies to what the change does, whatever the method declared up front.
-    if (protectedFieldsChanged(active.identity, proposed.identity) && !this.privileged) {
+    if (changeNeedsPrivilege(deps, active.identity, proposed.identity) && !this.privileged) {
       return this.refreshRequired(method, values);
     }
 
@@ -353,6 +362,18 @@ class Submission extends FlowSubmission {
       deps.sessions.setCookie(this.ctx, active.session);
     }
     return { kind: "success", body: settingsFlowJson(deps, flow, identity, continueWith), redirectTo };
+  }
+
+  /** A dry run that would have been accepted: the flow with the submission echoed and 1900001, not stored. */
+  dryRunAccepted(): FlowOutcome {
+    const { deps, flow, active } = this;
+    setUi(flow, {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: settingsNodes(deps, active.identity, csrfFor(this.ctx, flow.type), this.#submitted),
+      messages: [message(1900001)],
+    });
+    return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 200 };
   }
 
   /** Commits the change; anything that prevents it is answered here and writes nothing. */
@@ -459,7 +480,7 @@ class Submission extends FlowSubmission {
     rendered.nodes = sortNodes(rendered.nodes, formsOf(deps, identity.schemaId).keyOrder);
     setUi(flow, rendered);
     flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (!this.#dryRun) await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: settingsFlowJson(deps, flow, identity), status: 400 };
   }
 
@@ -471,7 +492,7 @@ class Submission extends FlowSubmission {
     ui.messages = [text];
     refreshCsrf(this.ctx, flow);
     flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (!this.#dryRun) await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: settingsFlowJson(deps, flow, this.active.identity), status: 400 };
   }
 }
