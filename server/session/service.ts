@@ -1,9 +1,15 @@
 import { generateId, type Lucia } from "lucia";
 import type { SessionJson } from "#shared/session.ts";
-import type { AuthenticationMethodRecord, FullIdentity, SessionRecord } from "../../db/store.ts";
+import type {
+  AuthenticationMethodRecord,
+  FullIdentity,
+  SecurityEventRecord,
+  SessionRecord,
+} from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
 import { formsOf } from "../identity/forms.ts";
 import { identityToJson } from "../identity/serialize.ts";
+import { clientAddress } from "../request/client.ts";
 import type { RequestContext } from "../request/context.ts";
 import { toRfc3339 } from "../time.ts";
 
@@ -88,7 +94,12 @@ export class SessionService {
   }
 
   /** A brand-new session for an identity that just authenticated with `method`. */
-  async create(identity: FullIdentity, method: string, ctx: RequestContext): Promise<SessionRecord> {
+  async create(
+    identity: FullIdentity,
+    method: string,
+    ctx: RequestContext,
+    events: readonly SecurityEventRecord[] = [],
+  ): Promise<SessionRecord> {
     const now = this.deps.clock.now();
     const methods: AuthenticationMethodRecord[] = [{ method, aal: aalOfMethod(method), completedAt: now }];
     const session: SessionRecord = {
@@ -106,7 +117,7 @@ export class SessionService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.deps.store.createSession(session);
+    await this.deps.store.createSession(session, events);
     return session;
   }
 
@@ -172,8 +183,7 @@ export class SessionService {
 }
 
 function deviceOf(ctx: RequestContext) {
-  const forwarded = ctx.req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded || ctx.req.headers.get("x-real-ip") || undefined;
+  const ip = clientAddress(ctx.req);
   const ua = ctx.req.headers.get("user-agent") ?? undefined;
   return { id: crypto.randomUUID(), ...(ip ? { ipAddress: ip } : {}), ...(ua ? { userAgent: ua } : {}) };
 }

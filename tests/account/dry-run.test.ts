@@ -3,24 +3,24 @@ import { test } from "node:test";
 import { assertSchema } from "../helpers/openapi.ts";
 import {
   apiFlow,
+  assertUnchanged,
   bodyOf,
   CookieJar,
   csrfOf,
   globalMessageIds,
   HOUR,
-  type Json,
   JSON_ACCEPT,
+  type Json,
   jsonBody,
   NEW_PASSWORD,
   nodeOf,
   PASSWORD,
   postWithToken,
   registerApi,
+  registerBrowser,
   server,
   snapshot,
   spaFlow,
-  registerBrowser,
-  assertUnchanged,
   url,
 } from "../settings/helpers.ts";
 
@@ -76,10 +76,16 @@ test("settings dry run of a password: checks the policy, hashes nothing, asks fo
   const before = await snapshot(s, user.identityId);
   s.clock.advance(2 * HOUR);
   const flow = await apiFlow(s, user.token);
-  const weak = await postWithToken(s, user.token, `${flow.id}&dry_run=1`, { method: "password", password: "ada@example.com" });
+  const weak = await postWithToken(s, user.token, `${flow.id}&dry_run=1`, {
+    method: "password",
+    password: "ada@example.com",
+  });
   assert.equal(weak.status, 400);
   assert.ok(nodeOf(await bodyOf(weak), "password").messages.length > 0, "policy message on the field");
-  const strong = await postWithToken(s, user.token, `${flow.id}&dry_run=1`, { method: "password", password: NEW_PASSWORD });
+  const strong = await postWithToken(s, user.token, `${flow.id}&dry_run=1`, {
+    method: "password",
+    password: NEW_PASSWORD,
+  });
   assert.equal(strong.status, 200, await strong.clone().text());
   await assertUnchanged(s, before);
 });
@@ -90,14 +96,21 @@ test("settings dry run still needs the CSRF token for browsers", async (t) => {
   const flow = await spaFlow(s, user.jar);
   const res = await user.jar.fetch(
     url(s, `/self-service/settings?flow=${flow.id}&dry_run=true`),
-    jsonBody({ method: "profile", traits: { email: "ada@example.com", name: { first: "X", last: "Y" } } }, JSON_ACCEPT),
+    jsonBody(
+      { method: "profile", traits: { email: "ada@example.com", name: { first: "X", last: "Y" } } },
+      JSON_ACCEPT,
+    ),
   );
   assert.equal(res.status, 403);
   assert.equal(((await bodyOf(res)).error as Json).id, "security_csrf_violation");
   const ok = await user.jar.fetch(
     url(s, `/self-service/settings?flow=${flow.id}&dry_run=true`),
     jsonBody(
-      { method: "profile", csrf_token: csrfOf(flow as never), traits: { email: "ada@example.com", name: { first: "X", last: "Y" } } },
+      {
+        method: "profile",
+        csrf_token: csrfOf(flow as never),
+        traits: { email: "ada@example.com", name: { first: "X", last: "Y" } },
+      },
       JSON_ACCEPT,
     ),
   );
@@ -111,7 +124,10 @@ test("registration dry run: validates traits and password, creates no identity, 
     fetch(url(s, `/self-service/registration?flow=${flow.id}${query}`), jsonBody(body, JSON_ACCEPT));
   const traits = { email: "ada@example.com", name: { first: "Ada", last: "Lovelace" } };
 
-  const bad = await submit({ method: "password", password: PASSWORD, traits: { ...traits, email: "nope" } }, "&dry_run=true");
+  const bad = await submit(
+    { method: "password", password: PASSWORD, traits: { ...traits, email: "nope" } },
+    "&dry_run=true",
+  );
   assert.equal(bad.status, 400);
   const good = await submit({ method: "password", password: PASSWORD, traits, dry_run: "true" });
   assert.equal(good.status, 200, await good.clone().text());

@@ -8,8 +8,8 @@ import {
   csrfOf,
   form,
   HOUR,
-  type Json,
   JSON_ACCEPT,
+  type Json,
   nodeOf,
   nodesOf,
   onlySchema,
@@ -104,9 +104,14 @@ test("settings: read-only is disabled and refused when changed, admin-only is hi
   assertSchema("settingsFlow", flow);
   assert.equal(nodeOf(flow, "traits.nickname").attributes.disabled, true);
   assert.equal(nodeOf(flow, "traits.city").attributes.disabled, false);
-  assert.ok(!nodesOf(flow).some((n) => n.attributes.name === "traits.tier"), "no node for the admin-only trait");
+  assert.ok(
+    !nodesOf(flow).some((n) => n.attributes.name === "traits.tier"),
+    "no node for the admin-only trait",
+  );
   assert.equal(((flow.identity as Json).traits as Json).tier, undefined, "admin-only trait not shown");
-  const whoami = await bodyOf(await fetch(url(s, "/sessions/whoami"), { headers: { "x-session-token": token } }));
+  const whoami = await bodyOf(
+    await fetch(url(s, "/sessions/whoami"), { headers: { "x-session-token": token } }),
+  );
   assert.equal(((whoami.identity as Json).traits as Json).tier, undefined, "nor in whoami");
 
   // Changing the read-only trait is refused on its field; nothing is written.
@@ -116,7 +121,10 @@ test("settings: read-only is disabled and refused when changed, admin-only is hi
   });
   assert.equal(readOnly.status, 400);
   const refusedFlow = await bodyOf(readOnly);
-  assert.deepEqual(nodeOf(refusedFlow, "traits.nickname").messages.map((m) => m.id), [4900001]);
+  assert.deepEqual(
+    nodeOf(refusedFlow, "traits.nickname").messages.map((m) => m.id),
+    [4900001],
+  );
   assert.equal(((await adminIdentity(s, id)).traits as Json).city, "London");
 
   // Submitting the admin-only trait is refused too.
@@ -128,7 +136,10 @@ test("settings: read-only is disabled and refused when changed, admin-only is hi
   assert.equal(((await adminIdentity(s, id)).traits as Json).tier, "gold");
 
   // A change that leaves both out keeps them (the person never had fields for them).
-  const ok = await postWithToken(s, token, flow.id, { method: "profile", traits: { email: "ada@example.com", city: "Paris" } });
+  const ok = await postWithToken(s, token, flow.id, {
+    method: "profile",
+    traits: { email: "ada@example.com", city: "Paris" },
+  });
   assert.equal(ok.status, 200, await ok.clone().text());
   assert.deepEqual((await adminIdentity(s, id)).traits, {
     email: "ada@example.com",
@@ -172,17 +183,31 @@ test("a browser form that changes a read-only trait comes back with the message 
   const reg = await bodyOf(init);
   const created = await jar.fetch(
     url(s, `/self-service/registration?flow=${reg.id}`),
-    form({ method: "password", password: PASSWORD, "traits.email": "ada@example.com", "traits.nickname": "ada", csrf_token: csrfOf(reg as never) }),
+    form({
+      method: "password",
+      password: PASSWORD,
+      "traits.email": "ada@example.com",
+      "traits.nickname": "ada",
+      csrf_token: csrfOf(reg as never),
+    }),
   );
   assert.equal(created.status, 303, await created.clone().text());
   const flow = await spaFlow(s, jar);
-  const res = await jar.fetch(
-    url(s, `/self-service/settings?flow=${flow.id}`),
-    { ...form({ method: "profile", "traits.email": "ada@example.com", "traits.nickname": "other", csrf_token: csrfOf(flow as never) }), headers: { ...JSON_ACCEPT, "content-type": "application/x-www-form-urlencoded" } },
-  );
+  const res = await jar.fetch(url(s, `/self-service/settings?flow=${flow.id}`), {
+    ...form({
+      method: "profile",
+      "traits.email": "ada@example.com",
+      "traits.nickname": "other",
+      csrf_token: csrfOf(flow as never),
+    }),
+    headers: { ...JSON_ACCEPT, "content-type": "application/x-www-form-urlencoded" },
+  });
   assert.equal(res.status, 400);
   const body = await bodyOf(res);
-  assert.deepEqual(nodeOf(body, "traits.nickname").messages.map((m) => m.id), [4900001]);
+  assert.deepEqual(
+    nodeOf(body, "traits.nickname").messages.map((m) => m.id),
+    [4900001],
+  );
 });
 
 test("a malformed policy stops the server at start with the trait's name", async () => {

@@ -1,7 +1,7 @@
 import type { AppDeps } from "../../deps.ts";
+import type { PasswordHasher } from "../../methods/password/hasher.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import type { PasswordHasher } from "../../methods/password/hasher.ts";
 
 /**
  * Dry runs (docs/account-features.md): a settings or registration submission with `dry_run` — the

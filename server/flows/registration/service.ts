@@ -1,6 +1,7 @@
 import type { ContinueWith, RegistrationFlowJson } from "#shared/flows.ts";
 import type { UiNode, UiText } from "#shared/ui.ts";
 import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
+import { eventsFor } from "../../account/history.ts";
 import type { AppDeps } from "../../deps.ts";
 import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
@@ -191,7 +192,10 @@ class RegistrationSubmission extends FlowSubmission {
     const release = await claimFlow(deps, flow);
     if (!release) return this.fail([{ path: "", message: message(4010003) }]);
     try {
-      identity = await deps.store.createIdentity(identity);
+      identity = await deps.store.createIdentity(
+        identity,
+        eventsFor(deps, ctx, identity.id, "registration", { method: strategy.method }),
+      );
     } catch (err) {
       await release();
       if (err instanceof ConflictError) return this.fail([{ path: "", message: message(4000007) }]);

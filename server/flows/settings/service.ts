@@ -1,10 +1,11 @@
 import type { ContinueWith, SettingsFlowJson } from "#shared/flows.ts";
 import type { UiNode, UiText } from "#shared/ui.ts";
 import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
+import { eventsFor } from "../../account/history.ts";
 import type { AppDeps } from "../../deps.ts";
 import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
-import { commitIdentityChange } from "../../identity/commit.ts";
+import { commitIdentityChange, type IdentityChange } from "../../identity/commit.ts";
 import { formsOf } from "../../identity/forms.ts";
 import { changeNeedsPrivilege } from "../../identity/privilege.ts";
 import { identityToJson } from "../../identity/serialize.ts";
@@ -17,8 +18,8 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
-import { dryRunDeps, takeDryRun } from "../kit/dry-run.ts";
 import { abortPausedSubmissions, pauseSubmission, resumeSubmission } from "../kit/continuity.ts";
+import { dryRunDeps, takeDryRun } from "../kit/dry-run.ts";
 import { type FlowIssue, reasonMessage, refreshCsrf, renderError } from "../kit/form.ts";
 import {
   type Caller,
@@ -330,7 +331,11 @@ class Submission extends FlowSubmission {
         }
       : change.apply;
 
-    const committed = await this.commit({ ...change, apply });
+    const committed = await this.commit({
+      ...change,
+      apply,
+      events: eventsFor(deps, this.ctx, active.identity.id, "settings", { method }),
+    });
     if (committed.kind !== "committed") return committed.outcome;
     const identity = committed.identity;
 
@@ -378,7 +383,7 @@ class Submission extends FlowSubmission {
 
   /** Commits the change; anything that prevents it is answered here and writes nothing. */
   async commit(
-    change: SettingsChange,
+    change: SettingsChange & Pick<IdentityChange, "events">,
   ): Promise<{ kind: "committed"; identity: FullIdentity } | { kind: "refused"; outcome: FlowOutcome }> {
     const refuse = async (outcome: Promise<FlowOutcome> | FlowOutcome) => ({
       kind: "refused" as const,
