@@ -61,6 +61,25 @@ export function coarseClient(userAgent: string | undefined | null): string | nul
   return system ? `${browser} on ${system}` : browser;
 }
 
+let lastMs = -1;
+let sequence = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): time first, then a per-process sequence, so entries with the same timestamp
+ * list in the order they were recorded (the history sorts by time, then id).
+ */
+function eventId(at: Date): string {
+  const ms = at.getTime();
+  sequence = ms === lastMs ? (sequence + 1) & 0xfff : 0;
+  lastMs = ms;
+  const hex = ms.toString(16).padStart(12, "0");
+  const random = crypto.getRandomValues(new Uint8Array(8));
+  random[0] = (random[0]! & 0x3f) | 0x80;
+  const tail = Buffer.from(random).toString("hex");
+  const seq = sequence.toString(16).padStart(3, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-7${seq}-${tail.slice(0, 4)}-${tail.slice(4)}`;
+}
+
 export function securityEvent(
   deps: Pick<AppDeps, "clock">,
   ctx: RequestContext | undefined,
@@ -68,15 +87,16 @@ export function securityEvent(
   type: SecurityEventType,
   opts: { method?: string; outcome?: "success" | "failure" } = {},
 ): SecurityEventRecord {
+  const createdAt = deps.clock.now();
   return {
-    id: crypto.randomUUID(),
+    id: eventId(createdAt),
     identityId,
     type,
     method: opts.method ?? null,
     outcome: opts.outcome ?? "success",
     network: ctx ? coarseNetwork(clientAddress(ctx.req)) : null,
     client: ctx ? coarseClient(ctx.req.headers.get("user-agent")) : null,
-    createdAt: deps.clock.now(),
+    createdAt,
   };
 }
 

@@ -23,6 +23,7 @@ type Entry = {
   outcome: string;
   network: string | null;
   client: string | null;
+  created_at: string;
 };
 
 async function history(s: Awaited<ReturnType<typeof server>>, token: string, query = ""): Promise<Entry[]> {
@@ -98,7 +99,7 @@ test("sign-up, sign-in, a failed sign-in, a settings change and a revocation are
   const rest = await history(
     s,
     ada.token,
-    `?page_size=10&before=${encodeURIComponent((first[1] as Json & { created_at: string }).created_at as string)}`,
+    `?page_size=10&before=${encodeURIComponent(first[1]!.created_at)}`,
   );
   assert.equal(rest[0]!.type, "login");
 
