@@ -185,6 +185,31 @@ export class ConflictError extends Error {
 export interface IdentityMutation<T> {
   identity?: FullIdentity;
   value: T;
+  /** Recorded in the same transaction, when the identity is written. */
+  events?: readonly SecurityEventRecord[];
+}
+
+/** A deletion the person asked for, executed at `dueAt` unless they sign in before. */
+export interface AccountDeletionRecord {
+  identityId: string;
+  requestedAt: Date;
+  dueAt: Date;
+}
+
+/** One entry of an identity's security history (server/account/history.ts). */
+export interface SecurityEventRecord {
+  id: string;
+  identityId: string;
+  /** e.g. `registration`, `login`, `login_failed`, `settings`, `session_revoked`. */
+  type: string;
+  /** The method involved (`password`, `profile`, `oidc`, …), if any. */
+  method: string | null;
+  outcome: "success" | "failure";
+  /** Coarse network: an IPv4 /24 or IPv6 /48, never the full address. */
+  network: string | null;
+  /** Coarse client: browser family and operating system, never the raw header. */
+  client: string | null;
+  createdAt: Date;
 }
 
 /** Conditions checked inside the mutation's transaction, before the mutation runs. */
@@ -217,7 +242,7 @@ export interface Store {
   ping(): Promise<boolean>;
 
   // Identities: each write is one transaction over the identity, its credentials and addresses.
-  createIdentity(identity: FullIdentity): Promise<FullIdentity>;
+  createIdentity(identity: FullIdentity, events?: readonly SecurityEventRecord[]): Promise<FullIdentity>;
   getIdentity(id: string): Promise<FullIdentity | undefined>;
   /**
    * Replaces the identity row, its credentials and addresses as one unit, whatever the current
@@ -254,7 +279,7 @@ export interface Store {
   ): Promise<string | undefined>;
 
   // Sessions.
-  createSession(session: SessionRecord): Promise<void>;
+  createSession(session: SessionRecord, events?: readonly SecurityEventRecord[]): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;
   getSessionByToken(token: string): Promise<SessionRecord | undefined>;
   /** Hot path of whoami: the session and its identity in one call. */
@@ -306,4 +331,23 @@ export interface Store {
     limit: number;
   }): Promise<CourierMessageRecord[]>;
   updateMessage(message: CourierMessageRecord): Promise<void>;
+
+  // Security history.
+  recordSecurityEvents(events: readonly SecurityEventRecord[]): Promise<void>;
+  /** Newest first; `before` pages backwards by time. */
+  listSecurityEvents(
+    identityId: string,
+    query: { limit: number; before?: Date },
+  ): Promise<SecurityEventRecord[]>;
+  /** Retention: deletes entries older than `cutoff`; returns how many. */
+  deleteSecurityEventsBefore(cutoff: Date): Promise<number>;
+
+  // Self-service account deletion with a grace period.
+  /** Schedules (or reschedules) the identity's deletion, with its history entry, in one transaction. */
+  scheduleDeletion(deletion: AccountDeletionRecord, events: readonly SecurityEventRecord[]): Promise<void>;
+  getDeletion(identityId: string): Promise<AccountDeletionRecord | undefined>;
+  /** True when a scheduled deletion was cancelled. */
+  cancelDeletion(identityId: string, events: readonly SecurityEventRecord[]): Promise<boolean>;
+  /** Identities whose deletion is due at `now` (oldest first). */
+  dueDeletions(now: Date, limit: number): Promise<string[]>;
 }

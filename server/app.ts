@@ -57,20 +57,21 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     defaultSchemaId: rawConfig.identity.default_schema_id,
     builtInDefault: BUILT_IN_SCHEMA,
   });
+  const forms = compileAllForms(registry);
   const deps: AppDeps = {
     config,
     store,
     clock,
     logger,
     registry,
-    forms: compileAllForms(registry),
+    forms,
     methods: options.methods ?? defaultMethods(),
     hasher: options.hasher ?? createHasher(rawConfig.hashers),
     policy: createPasswordPolicy(rawConfig.selfservice.methods.password.config, {
       clock,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     }),
-    sessions: new SessionService({ store, clock, config }, createLucia(store, config)),
+    sessions: new SessionService({ store, clock, config, forms }, createLucia(store, config)),
     returnTo: new ReturnToPolicy(
       [
         ...rawConfig.selfservice.allowed_return_urls,

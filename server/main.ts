@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { openStore } from "../db/open.ts";
+import { startAccountMaintenance } from "./account/maintenance.ts";
 import { createApp } from "./app.ts";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfig } from "./config/load.ts";
@@ -77,10 +78,12 @@ async function main(): Promise<void> {
   );
   pub.bind(app.public);
   adm.bind(app.admin);
+  const stopMaintenance = startAccountMaintenance(app.deps);
   logger.info("public API listening", { url: pub.url });
   logger.info("admin API listening", { url: adm.url });
   logger.info(`open ${app.deps.config.ui.registration} to sign up`);
   const stop = async () => {
+    stopMaintenance();
     await Promise.all([pub.close(), adm.close()]);
     await store.close();
     process.exit(0);

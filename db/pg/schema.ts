@@ -15,6 +15,7 @@ import type {
   CredentialType,
   FlowKind,
   IdentityState,
+  SecurityEventRecord,
   SessionDeviceRecord,
   SessionRecord,
   VerifiableAddressRecord,
@@ -255,3 +256,35 @@ export const identityRecoveryAddressesRelations = relations(identityRecoveryAddr
 export const sessionsRelations = relations(sessions, ({ one }) => ({
   identity: one(identities, { fields: [sessions.identityId], references: [identities.id] }),
 }));
+
+export const securityEvents = pgTable(
+  "security_events",
+  {
+    id: text("id").primaryKey(),
+    identityId: text("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    method: text("method"),
+    outcome: text("outcome").$type<SecurityEventRecord["outcome"]>().notNull(),
+    network: text("network"),
+    client: text("client"),
+    createdAt: timestamptz("created_at").notNull(),
+  },
+  (t) => [
+    index("security_events_identity_created_at_idx").on(t.identityId, t.createdAt),
+    index("security_events_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export const accountDeletions = pgTable(
+  "account_deletions",
+  {
+    identityId: text("identity_id")
+      .primaryKey()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    requestedAt: timestamptz("requested_at").notNull(),
+    dueAt: timestamptz("due_at").notNull(),
+  },
+  (t) => [index("account_deletions_due_at_idx").on(t.dueAt)],
+);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { and, asc, desc, eq, gt, inArray, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, lte, ne, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
@@ -20,6 +20,7 @@ import {
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
+  AccountDeletionRecord,
   ContinuityRecord,
   CourierMessageRecord,
   CredentialType,
@@ -29,6 +30,7 @@ import type {
   ListIdentitiesQuery,
   MutationGuard,
   MutationResult,
+  SecurityEventRecord,
   SessionRecord,
   Store,
   StoredErrorRecord,
@@ -48,7 +50,9 @@ const {
   selfserviceFlows,
   continuityContainers,
   selfserviceErrors,
+  accountDeletions,
   courierMessages,
+  securityEvents,
 } = schema;
 
 export interface PostgresStoreOptions {
@@ -118,12 +122,16 @@ export class PostgresStore implements Store {
 
   // Identities.
 
-  async createIdentity(identity: FullIdentity): Promise<FullIdentity> {
+  async createIdentity(
+    identity: FullIdentity,
+    events: readonly SecurityEventRecord[] = [],
+  ): Promise<FullIdentity> {
     const normalised = normaliseIdentity({ ...identity, version: 0 });
     try {
       await this.#db.transaction(async (tx) => {
         await tx.insert(identities).values(identityRow(normalised));
         await insertChildren(tx, normalised);
+        if (events.length > 0) await tx.insert(securityEvents).values([...events]);
       });
     } catch (error) {
       rethrowAsConflict(error);
@@ -182,6 +190,7 @@ export class PostgresStore implements Store {
         if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
         const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
         await writeChanges(tx, current, next);
+        if (decision.events?.length) await tx.insert(securityEvents).values([...decision.events]);
         return { kind: "done", value: decision.value, identity: next };
       });
     } catch (error) {
@@ -243,9 +252,14 @@ export class PostgresStore implements Store {
 
   // Sessions.
 
-  async createSession(session: SessionRecord): Promise<void> {
+  async createSession(session: SessionRecord, events: readonly SecurityEventRecord[] = []): Promise<void> {
     try {
-      await this.#statements.insertSession.execute(sessionRow(session));
+      if (events.length === 0) await this.#statements.insertSession.execute(sessionRow(session));
+      else
+        await this.#db.transaction(async (tx) => {
+          await tx.insert(sessions).values(sessionRow(session));
+          await tx.insert(securityEvents).values([...events]);
+        });
     } catch (error) {
       rethrowAsConflict(error);
     }
@@ -391,6 +405,74 @@ export class PostgresStore implements Store {
       .update(selfserviceErrors)
       .set({ seenAt: at, updatedAt: at })
       .where(eq(selfserviceErrors.id, id));
+  }
+
+  // Security history.
+
+  async recordSecurityEvents(events: readonly SecurityEventRecord[]): Promise<void> {
+    if (events.length > 0) await this.#db.insert(securityEvents).values([...events]);
+  }
+
+  async listSecurityEvents(
+    identityId: string,
+    query: { limit: number; before?: Date },
+  ): Promise<SecurityEventRecord[]> {
+    const conditions = [eq(securityEvents.identityId, identityId)];
+    if (query.before) conditions.push(lt(securityEvents.createdAt, query.before));
+    return this.#db
+      .select()
+      .from(securityEvents)
+      .where(and(...conditions))
+      .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
+      .limit(query.limit);
+  }
+
+  async deleteSecurityEventsBefore(cutoff: Date): Promise<number> {
+    const result = await this.#db.delete(securityEvents).where(lt(securityEvents.createdAt, cutoff));
+    return result.rowCount ?? 0;
+  }
+
+  async scheduleDeletion(
+    deletion: AccountDeletionRecord,
+    events: readonly SecurityEventRecord[],
+  ): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx
+        .insert(accountDeletions)
+        .values(deletion)
+        .onConflictDoUpdate({
+          target: accountDeletions.identityId,
+          set: { requestedAt: deletion.requestedAt, dueAt: deletion.dueAt },
+        });
+      if (events.length > 0) await tx.insert(securityEvents).values([...events]);
+    });
+  }
+
+  async getDeletion(identityId: string): Promise<AccountDeletionRecord | undefined> {
+    const [row] = await this.#db
+      .select()
+      .from(accountDeletions)
+      .where(eq(accountDeletions.identityId, identityId));
+    return row;
+  }
+
+  async cancelDeletion(identityId: string, events: readonly SecurityEventRecord[]): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const result = await tx.delete(accountDeletions).where(eq(accountDeletions.identityId, identityId));
+      const removed = (result.rowCount ?? 0) > 0;
+      if (removed && events.length > 0) await tx.insert(securityEvents).values([...events]);
+      return removed;
+    });
+  }
+
+  async dueDeletions(now: Date, limit: number): Promise<string[]> {
+    const rows = await this.#db
+      .select({ id: accountDeletions.identityId })
+      .from(accountDeletions)
+      .where(lte(accountDeletions.dueAt, now))
+      .orderBy(asc(accountDeletions.dueAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
   }
 
   // Courier queue.

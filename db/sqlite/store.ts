@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, gt, inArray, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, lte, ne, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { rethrowAsConflict } from "../conflict.ts";
@@ -21,6 +21,7 @@ import {
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
+  AccountDeletionRecord,
   ContinuityRecord,
   CourierMessageRecord,
   CredentialType,
@@ -31,6 +32,7 @@ import type {
   ListIdentitiesQuery,
   MutationGuard,
   MutationResult,
+  SecurityEventRecord,
   SessionRecord,
   Store,
   StoredErrorRecord,
@@ -46,7 +48,9 @@ const {
   sessions,
   continuityContainers,
   selfserviceErrors,
+  accountDeletions,
   courierMessages,
+  securityEvents,
 } = schema;
 
 /**
@@ -58,7 +62,8 @@ export class SqliteStore implements Store {
   readonly #client: Database.Database;
   readonly #db: SqliteDb;
   #prepared: SqliteStatements | undefined;
-  readonly #insertIdentity: (identity: FullIdentity) => void;
+  readonly #insertIdentity: (identity: FullIdentity, events: readonly SecurityEventRecord[]) => void;
+  readonly #insertSessionWithEvents: (session: SessionRecord, events: readonly SecurityEventRecord[]) => void;
   readonly #mutateIdentity: (
     id: string,
     mutate: (current: FullIdentity) => IdentityMutation<unknown>,
@@ -85,8 +90,17 @@ export class SqliteStore implements Store {
     // Other processes may share the file; wait for their locks instead of failing with SQLITE_BUSY.
     this.#client.pragma("busy_timeout = 5000");
     this.#db = drizzle({ client: this.#client, schema });
-    this.#insertIdentity = this.#client.transaction((identity: FullIdentity) =>
-      this.#insertIdentityRows(identity),
+    this.#insertIdentity = this.#client.transaction(
+      (identity: FullIdentity, events: readonly SecurityEventRecord[]) => {
+        this.#insertIdentityRows(identity);
+        this.#insertEvents(events);
+      },
+    ).immediate;
+    this.#insertSessionWithEvents = this.#client.transaction(
+      (session: SessionRecord, events: readonly SecurityEventRecord[]) => {
+        this.#statements.insertSession.run(sessionRow(session));
+        this.#insertEvents(events);
+      },
     ).immediate;
     // IMMEDIATE takes the write lock before the first read, so the state a mutation decides on is
     // still the current one when it writes, across connections and processes.
@@ -126,10 +140,13 @@ export class SqliteStore implements Store {
 
   // Identities.
 
-  async createIdentity(identity: FullIdentity): Promise<FullIdentity> {
+  async createIdentity(
+    identity: FullIdentity,
+    events: readonly SecurityEventRecord[] = [],
+  ): Promise<FullIdentity> {
     const normalised = normaliseIdentity({ ...identity, version: 0 });
     try {
-      this.#insertIdentity(normalised);
+      this.#insertIdentity(normalised, events);
     } catch (error) {
       rethrowAsConflict(error);
     }
@@ -259,6 +276,7 @@ export class SqliteStore implements Store {
     if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
     const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
     this.#writeChanges(current, next);
+    this.#insertEvents(decision.events ?? []);
     return { kind: "done", value: decision.value, identity: next };
   }
 
@@ -303,9 +321,10 @@ export class SqliteStore implements Store {
 
   // Sessions.
 
-  async createSession(session: SessionRecord): Promise<void> {
+  async createSession(session: SessionRecord, events: readonly SecurityEventRecord[] = []): Promise<void> {
     try {
-      this.#statements.insertSession.run(sessionRow(session));
+      if (events.length === 0) this.#statements.insertSession.run(sessionRow(session));
+      else this.#insertSessionWithEvents(session, events);
     } catch (error) {
       rethrowAsConflict(error);
     }
@@ -448,6 +467,85 @@ export class SqliteStore implements Store {
       .set({ seenAt: at, updatedAt: at })
       .where(eq(selfserviceErrors.id, id))
       .run();
+  }
+
+  // Security history.
+
+  #insertEvents(events: readonly SecurityEventRecord[]): void {
+    if (events.length > 0)
+      this.#db
+        .insert(securityEvents)
+        .values([...events])
+        .run();
+  }
+
+  async recordSecurityEvents(events: readonly SecurityEventRecord[]): Promise<void> {
+    this.#insertEvents(events);
+  }
+
+  async listSecurityEvents(
+    identityId: string,
+    query: { limit: number; before?: Date },
+  ): Promise<SecurityEventRecord[]> {
+    const conditions = [eq(securityEvents.identityId, identityId)];
+    if (query.before) conditions.push(lt(securityEvents.createdAt, query.before));
+    return this.#db
+      .select()
+      .from(securityEvents)
+      .where(and(...conditions))
+      .orderBy(desc(securityEvents.createdAt), desc(securityEvents.id))
+      .limit(query.limit)
+      .all();
+  }
+
+  async deleteSecurityEventsBefore(cutoff: Date): Promise<number> {
+    return this.#db.delete(securityEvents).where(lt(securityEvents.createdAt, cutoff)).run().changes;
+  }
+
+  async scheduleDeletion(
+    deletion: AccountDeletionRecord,
+    events: readonly SecurityEventRecord[],
+  ): Promise<void> {
+    this.#client
+      .transaction(() => {
+        this.#db
+          .insert(accountDeletions)
+          .values(deletion)
+          .onConflictDoUpdate({
+            target: accountDeletions.identityId,
+            set: { requestedAt: deletion.requestedAt, dueAt: deletion.dueAt },
+          })
+          .run();
+        this.#insertEvents(events);
+      })
+      .immediate();
+  }
+
+  async getDeletion(identityId: string): Promise<AccountDeletionRecord | undefined> {
+    return this.#db.select().from(accountDeletions).where(eq(accountDeletions.identityId, identityId)).get();
+  }
+
+  async cancelDeletion(identityId: string, events: readonly SecurityEventRecord[]): Promise<boolean> {
+    return this.#client
+      .transaction(() => {
+        const removed =
+          this.#db.delete(accountDeletions).where(eq(accountDeletions.identityId, identityId)).run().changes >
+          0;
+        if (removed) this.#insertEvents(events);
+        return removed;
+      })
+      .immediate();
+  }
+
+  async dueDeletions(now: Date, limit: number): Promise<string[]> {
+    const rows = this.#db
+      .select({ id: accountDeletions.identityId })
+      .from(accountDeletions)
+      .where(lte(accountDeletions.dueAt, now))
+      .orderBy(asc(accountDeletions.dueAt))
+      .limit(limit)
+      .all();
+    return rows.map((r) => r.id);
   }
 
   // Courier queue.

@@ -25,6 +25,8 @@ export interface ResolvedConfig {
     registrationLifespan: number;
     verificationLifespan: number;
     sessionLifespan: number;
+    historyRetention: number;
+    deletionGracePeriod: number;
   };
   /**
    * Whether cookies carry the Secure attribute. Kratos defaults to "not dev"; we also drop it on a
@@ -79,6 +81,8 @@ export function resolveConfig(raw: Config): ResolvedConfig {
       registrationLifespan: parseDuration(flows.registration.lifespan),
       verificationLifespan: parseDuration(flows.verification.lifespan),
       sessionLifespan: parseDuration(raw.session.lifespan),
+      historyRetention: parseDuration(raw.account.history.retention),
+      deletionGracePeriod: parseDuration(raw.account.deletion.grace_period),
     },
     secureCookies: raw.cookies.secure ?? (!raw.dev && publicUrl.protocol === "https:"),
   };

@@ -363,6 +363,18 @@ export const configSchema = z.strictObject({
       use_continue_with_transitions: z.boolean().default(false),
     })
     .prefault({}),
+  // Tessera's own: the account features (docs/account-features.md). Kratos has no such keys.
+  account: z
+    .strictObject({
+      history: z
+        .strictObject({ enabled: z.boolean().default(true), retention: duration("2160h") })
+        .prefault({}),
+      export: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+      deletion: z
+        .strictObject({ enabled: z.boolean().default(false), grace_period: duration("720h") })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 /** The configuration as written (before defaults), e.g. for tests that override a few keys. */

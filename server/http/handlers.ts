@@ -2,6 +2,7 @@ import type { AppDeps } from "../deps.ts";
 import type { RequestContext } from "../request/context.ts";
 import { redirect } from "./respond.ts";
 import { ANY, type Route, route } from "./router.ts";
+import { accountRoutes, adminAccountRoutes } from "./routes/account.ts";
 import { adminIdentityRoutes } from "./routes/admin-identities.ts";
 import { adminSessionRoutes } from "./routes/admin-sessions.ts";
 import { loginRoutes } from "./routes/login.ts";
@@ -66,6 +67,7 @@ export function publicRestRoutes(): Route[] {
     ...errorContainerRoutes,
     ...schemaRoutes,
     ...sessionRoutes,
+    ...accountRoutes,
     ...logoutRoutes,
     ...loginRoutes,
     ...registrationRoutes,
@@ -83,6 +85,7 @@ export function adminRestRoutes(): Route[] {
     ...metaRoutes,
     ...adminOpenApiRoutes,
     ...adminIdentityRoutes,
+    ...adminAccountRoutes,
     ...adminSessionRoutes,
     ...adminRecoveryRoutes,
     ...SELF_SERVICE_ON_ADMIN.map((p) => route(ANY, p, toPublic)),

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { UiText } from "#shared/ui.ts";
-import type { CredentialRecord, FullIdentity } from "../../db/store.ts";
+import type { CredentialRecord, FullIdentity, SecurityEventRecord } from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
 
 /**
@@ -41,6 +41,8 @@ export interface IdentityChange {
   dependsOn: ReadonlyArray<IdentityPart>;
   /** When set: the session must still be active, and its identity active, at commit time. */
   sessionId?: string;
+  /** Security history entries written in the same transaction, if the change is written. */
+  events?: readonly SecurityEventRecord[];
 }
 
 export type CommitResult =
@@ -68,7 +70,11 @@ export async function commitIdentityChange(deps: AppDeps, change: IdentityChange
         return { value: { kind: "conflict" } };
       const applied = change.apply(current);
       if (!applied.ok) return { value: { kind: "rejected", issues: applied.issues } };
-      return { identity: { ...applied.identity, updatedAt: now }, value: { kind: "committed" } };
+      return {
+        identity: { ...applied.identity, updatedAt: now },
+        value: { kind: "committed" },
+        ...(change.events ? { events: change.events } : {}),
+      };
     },
     change.sessionId === undefined ? {} : { sessionId: change.sessionId, requireActive: true, now },
   );

@@ -6,11 +6,17 @@ import {
 } from "../decoding/payload.ts";
 import { compileProfileNodes, type ProfileNodeTemplate, schemaKeyOrder } from "../ui/profile-nodes.ts";
 import type { SchemaEntry, SchemaRegistry } from "./registry.ts";
+import { compileTraitPolicy, type TraitPolicy } from "./trait-policy.ts";
 
 /** Everything the flows need from one identity schema, computed once at start. */
 export interface SchemaForms {
   entry: SchemaEntry;
+  /** Per-trait rules (read-only, admin-only, privileged) from the schema's vendor key. */
+  traitPolicy: TraitPolicy;
+  /** Settings: admin-only traits left out, read-only ones disabled. */
   profileNodes: ProfileNodeTemplate;
+  /** Registration: admin-only traits left out. */
+  registrationNodes: ProfileNodeTemplate;
   /** Leaf keys in document order, for node sorting (contract §3.6). */
   keyOrder: string[];
   /** Decodes profile submissions (traits, method, csrf_token, transient_payload). */
@@ -37,9 +43,14 @@ function compileForms(entry: SchemaEntry): SchemaForms {
   const profilePayload = profilePayloadSchema(entry.raw);
   const registrationPayload = structuredClone(profilePayload);
   (registrationPayload.properties as Record<string, unknown>).password = { type: "string" };
+  const traitPolicy = compileTraitPolicy(entry.raw);
+  const has = (rule: "read_only" | "admin_only") => (name: string) =>
+    traitPolicy.rules.get(name)?.has(rule) ?? false;
   return {
     entry,
-    profileNodes: compileProfileNodes(entry.raw),
+    traitPolicy,
+    profileNodes: compileProfileNodes(entry.raw, { hidden: has("admin_only"), disabled: has("read_only") }),
+    registrationNodes: compileProfileNodes(entry.raw, { hidden: has("admin_only") }),
     keyOrder: schemaKeyOrder(entry.raw),
     profileDecoder: compilePayloadDecoder(profilePayload),
     registrationDecoder: compilePayloadDecoder(registrationPayload),

@@ -3,6 +3,7 @@ import type { CredentialRecord, FullIdentity } from "../../db/store.ts";
 import { truncateDeepJson } from "../decoding/json-bounds.ts";
 import { toRfc3339 } from "../time.ts";
 import { schemaUrlId } from "./registry.ts";
+import { type TraitPolicy, visibleTraits } from "./trait-policy.ts";
 
 /**
  * The identity as Kratos serialises it (contract §14.1, OpenAPI `identity`). Keys follow the
@@ -17,6 +18,8 @@ export interface IdentityJsonOptions {
   admin?: boolean;
   /** Credential types whose `config` is included (admin `include_credential`). */
   includeCredentialConfig?: readonly string[];
+  /** Self-service answers: the schema's rules, so admin-only traits are left out. */
+  traitPolicy?: TraitPolicy;
 }
 
 /**
@@ -65,7 +68,9 @@ export function identityToJson(identity: FullIdentity, opts: IdentityJsonOptions
   json.schema_url = `${base}schemas/${schemaUrlId(identity.schemaId)}`;
   json.state = identity.state;
   if (identity.stateChangedAt) json.state_changed_at = toRfc3339(identity.stateChangedAt);
-  json.traits = renderable(identity.traits);
+  json.traits = renderable(
+    opts.traitPolicy ? visibleTraits(opts.traitPolicy, identity.traits) : identity.traits,
+  );
   if (identity.verifiableAddresses.length > 0) {
     json.verifiable_addresses = identity.verifiableAddresses.map((a) => ({
       id: a.id,

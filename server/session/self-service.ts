@@ -1,4 +1,5 @@
 import type { SessionJson } from "#shared/session.ts";
+import { recordEvents } from "../account/history.ts";
 import type { AppDeps } from "../deps.ts";
 import type { RequestContext } from "../request/context.ts";
 import { errors, type HttpError } from "../request/errors.ts";
@@ -49,7 +50,9 @@ export async function listOtherSessions(deps: AppDeps, ctx: RequestContext): Pro
 /** `DELETE /sessions`: revokes every other session of the caller. */
 export async function revokeOtherSessions(deps: AppDeps, ctx: RequestContext): Promise<{ count: number }> {
   const { session, identity } = await requireSession(deps, ctx, REASON.list);
-  return { count: await deps.store.revokeSessionsOfIdentity(identity.id, session.id) };
+  const count = await deps.store.revokeSessionsOfIdentity(identity.id, session.id);
+  if (count > 0) await recordEvents(deps, ctx, identity.id, "sessions_revoked");
+  return { count };
 }
 
 /** `DELETE /sessions/{id}`: revokes one other session of the caller. */
@@ -61,6 +64,7 @@ export async function revokeOtherSession(deps: AppDeps, ctx: RequestContext, id:
     throw errors.notFound();
   }
   await deps.store.revokeSession(target.id);
+  await recordEvents(deps, ctx, identity.id, "session_revoked");
 }
 
 /** `DELETE /self-service/logout/api`: a native app ends the session its token names. */

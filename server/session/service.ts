@@ -1,8 +1,15 @@
 import { generateId, type Lucia } from "lucia";
 import type { SessionJson } from "#shared/session.ts";
-import type { AuthenticationMethodRecord, FullIdentity, SessionRecord } from "../../db/store.ts";
+import type {
+  AuthenticationMethodRecord,
+  FullIdentity,
+  SecurityEventRecord,
+  SessionRecord,
+} from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
+import { formsOf } from "../identity/forms.ts";
 import { identityToJson } from "../identity/serialize.ts";
+import { clientAddress } from "../request/client.ts";
 import type { RequestContext } from "../request/context.ts";
 import { toRfc3339 } from "../time.ts";
 
@@ -54,7 +61,7 @@ export function aalOfMethods(methods: readonly AuthenticationMethodRecord[]): Se
 
 export class SessionService {
   constructor(
-    private readonly deps: Pick<AppDeps, "store" | "clock" | "config">,
+    private readonly deps: Pick<AppDeps, "store" | "clock" | "config" | "forms">,
     readonly lucia: Lucia,
   ) {}
 
@@ -87,7 +94,12 @@ export class SessionService {
   }
 
   /** A brand-new session for an identity that just authenticated with `method`. */
-  async create(identity: FullIdentity, method: string, ctx: RequestContext): Promise<SessionRecord> {
+  async create(
+    identity: FullIdentity,
+    method: string,
+    ctx: RequestContext,
+    events: readonly SecurityEventRecord[] = [],
+  ): Promise<SessionRecord> {
     const now = this.deps.clock.now();
     const methods: AuthenticationMethodRecord[] = [{ method, aal: aalOfMethod(method), completedAt: now }];
     const session: SessionRecord = {
@@ -105,7 +117,7 @@ export class SessionService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.deps.store.createSession(session);
+    await this.deps.store.createSession(session, events);
     return session;
   }
 
@@ -156,7 +168,10 @@ export class SessionService {
         completed_at: toRfc3339(m.completedAt),
         ...(m.provider ? { provider: m.provider } : {}),
       })),
-      identity: identityToJson(identity, { publicBaseUrl: this.deps.config.publicBase }),
+      identity: identityToJson(identity, {
+        publicBaseUrl: this.deps.config.publicBase,
+        traitPolicy: formsOf(this.deps, identity.schemaId).traitPolicy,
+      }),
       devices: session.devices.map((d) => ({
         id: d.id,
         ...(d.ipAddress ? { ip_address: d.ipAddress } : {}),
@@ -168,8 +183,7 @@ export class SessionService {
 }
 
 function deviceOf(ctx: RequestContext) {
-  const forwarded = ctx.req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  const ip = forwarded || ctx.req.headers.get("x-real-ip") || undefined;
+  const ip = clientAddress(ctx.req);
   const ua = ctx.req.headers.get("user-agent") ?? undefined;
   return { id: crypto.randomUUID(), ...(ip ? { ipAddress: ip } : {}), ...(ua ? { userAgent: ua } : {}) };
 }

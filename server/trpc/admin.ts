@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { CreateIdentityBody, JsonPatchOperation, UpdateIdentityBody } from "#shared/admin.ts";
 import type { IdentityJson } from "#shared/identity.ts";
 import type { SessionJson } from "#shared/session.ts";
+import { identityHistory } from "../account/service.ts";
 import {
   createIdentity,
   deleteIdentity,
@@ -39,7 +40,15 @@ const page = {
   pageToken: z.string().optional(),
 };
 
+/** `GET /admin/identities/{id}/history` (docs/account-features.md). */
+const history = procedure
+  .input(z.object({ id: z.string(), pageSize: z.number().int().optional(), before: z.string().optional() }))
+  .query(({ ctx, input }) =>
+    identityHistory(ctx.deps, input.id, { pageSize: input.pageSize ?? null, before: input.before ?? null }),
+  );
+
 const identities = router({
+  history,
   /** `GET /admin/identities`. At most one filter (`ids`, `credentialsIdentifier`, `organizationId`). */
   list: procedure
     .input(

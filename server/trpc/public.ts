@@ -19,6 +19,7 @@ import {
   whoami,
 } from "../session/self-service.ts";
 import { sessionTokenOf } from "../session/service.ts";
+import { accountRouter } from "./account.ts";
 import { procedure, router } from "./init.ts";
 import { expectForm, type FlowResult, jsonSubmission, toResult } from "./outcome.ts";
 import { settingsRouter } from "./settings.ts";
@@ -142,6 +143,7 @@ export const publicRouter = router({
   settings: settingsRouter,
   verification: verificationRouter,
   recovery: recoveryRouter,
+  account: accountRouter,
 });
 
 export type PublicRouter = typeof publicRouter;

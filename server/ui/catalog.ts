@@ -614,6 +614,13 @@ export const catalog = {
     text: "Your organization requires SSO authentication, but no SSO provider is configured. Please contact the system administrator.",
     contextKeys: [],
   },
+  // Tessera's own range (docs/account-features.md): 19xxxxx informational, 49xxxxx errors.
+  /** dry run: the submission would be accepted */
+  1900001: { type: "info", text: "These values are valid. Nothing was saved.", contextKeys: [] },
+  /** a read-only trait was changed */
+  4900001: { type: "error", text: "This field can not be changed.", contextKeys: ["name"] },
+  /** an admin-only trait was submitted */
+  4900002: { type: "error", text: "This field is managed by an administrator.", contextKeys: ["name"] },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type MessageId = keyof typeof catalog;

@@ -73,13 +73,27 @@ function freezeLabel(label: UiText): UiText {
   return Object.freeze(label);
 }
 
+/** Which fields a form leaves out or shows without letting them change (server/identity/trait-policy.ts). */
+export interface FieldRestrictions {
+  readonly hidden?: (name: string) => boolean;
+  readonly disabled?: (name: string) => boolean;
+}
+
 /** Precomputes the profile fields of an identity schema (whole schema, so names start with `traits.`). */
-export function compileProfileNodes(identitySchema: object): ProfileNodeTemplate {
+export function compileProfileNodes(
+  identitySchema: object,
+  restrictions: FieldRestrictions = {},
+): ProfileNodeTemplate {
   const fields: ProfileField[] = [];
   for (const path of listSchemaPaths(identitySchema)) {
-    if (!path.name.startsWith("traits.")) continue;
+    if (!path.name.startsWith("traits.") || restrictions.hidden?.(path.name)) continue;
     const field = fieldFromPath(path);
-    if (field) fields.push(field);
+    if (!field) continue;
+    fields.push(
+      restrictions.disabled?.(path.name)
+        ? { ...field, options: Object.freeze({ ...field.options, disabled: true }) }
+        : field,
+    );
   }
   return { fields, indexByName: new Map(fields.map((f, i) => [f.name, i])) };
 }

@@ -1143,6 +1143,94 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
       });
     });
 
+    describe("security history and account deletion", () => {
+      const event = (identityId: string, ms: number, type = "login") => ({
+        id: randomUUID(),
+        identityId,
+        type,
+        method: "password",
+        outcome: "success" as const,
+        network: "203.0.113.0/24",
+        client: "Firefox on Linux",
+        createdAt: at(ms),
+      });
+
+      test("events go in with the identity, the session or the mutation, and list newest first", async () => {
+        const someone = identity();
+        await store.createIdentity(someone, [event(someone.id, 1, "registration")]);
+        await store.createSession(session(someone.id), [event(someone.id, 2, "login")]);
+        const result = await store.mutateIdentity(someone.id, (current) => ({
+          identity: { ...current, traits: { ...current.traits, x: 1 } },
+          value: null,
+          events: [event(someone.id, 3, "settings")],
+        }));
+        assert.equal(result.kind, "done");
+        // A mutation that writes nothing records nothing.
+        await store.mutateIdentity(someone.id, () => ({
+          value: null,
+          events: [event(someone.id, 4, "settings")],
+        }));
+        await store.recordSecurityEvents([event(someone.id, 5, "login_failed")]);
+        const list = await store.listSecurityEvents(someone.id, { limit: 10 });
+        assert.deepEqual(
+          list.map((e) => e.type),
+          ["login_failed", "settings", "login", "registration"],
+        );
+        assert.deepEqual(list[0], { ...event(someone.id, 5, "login_failed"), id: list[0]!.id });
+        assert.deepEqual(
+          (await store.listSecurityEvents(someone.id, { limit: 10, before: at(3) })).map((e) => e.type),
+          ["login", "registration"],
+        );
+      });
+
+      test("a failed identity write records no event", async () => {
+        const first = identity();
+        await store.createIdentity(first);
+        const clash = identity({ credentials: first.credentials.map((c) => ({ ...c, id: randomUUID() })) });
+        await assert.rejects(store.createIdentity(clash, [event(clash.id, 1, "registration")]));
+        assert.deepEqual(await store.listSecurityEvents(clash.id, { limit: 10 }), []);
+      });
+
+      test("deletions are scheduled, cancelled once, due by time, and go with the identity", async () => {
+        const someone = identity();
+        await store.createIdentity(someone);
+        await store.scheduleDeletion({ identityId: someone.id, requestedAt: at(10), dueAt: at(100) }, [
+          event(someone.id, 10, "deletion_requested"),
+        ]);
+        assert.deepEqual(await store.getDeletion(someone.id), {
+          identityId: someone.id,
+          requestedAt: at(10),
+          dueAt: at(100),
+        });
+        assert.ok(!(await store.dueDeletions(at(99), 1000)).includes(someone.id));
+        assert.ok((await store.dueDeletions(at(100), 1000)).includes(someone.id));
+        assert.equal(
+          await store.cancelDeletion(someone.id, [event(someone.id, 20, "deletion_cancelled")]),
+          true,
+        );
+        assert.equal(
+          await store.cancelDeletion(someone.id, [event(someone.id, 21, "deletion_cancelled")]),
+          false,
+        );
+        assert.deepEqual(
+          (await store.listSecurityEvents(someone.id, { limit: 10 })).map((e) => e.type),
+          ["deletion_cancelled", "deletion_requested"],
+        );
+        await store.scheduleDeletion({ identityId: someone.id, requestedAt: at(30), dueAt: at(60) }, []);
+        assert.ok(await store.deleteIdentity(someone.id));
+        assert.equal(await store.getDeletion(someone.id), undefined);
+        assert.deepEqual(await store.listSecurityEvents(someone.id, { limit: 10 }), []);
+      });
+
+      test("retention deletes only older entries", async () => {
+        const someone = identity();
+        await store.createIdentity(someone);
+        await store.recordSecurityEvents([event(someone.id, 1), event(someone.id, 1000)]);
+        assert.ok((await store.deleteSecurityEventsBefore(at(500))) >= 1);
+        assert.equal((await store.listSecurityEvents(someone.id, { limit: 10 })).length, 1);
+      });
+    });
+
     test("timestamps keep milliseconds", async () => {
       const precise = new Date("2026-03-01T10:00:00.987Z");
       const input = identity({ createdAt: precise, updatedAt: precise, stateChangedAt: precise });

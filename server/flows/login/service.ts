@@ -1,6 +1,8 @@
 import type { LoginFlowJson } from "#shared/flows.ts";
 import type { UiNode, UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity, SessionRecord } from "../../../db/store.ts";
+import { eventsFor, recordEvents } from "../../account/history.ts";
+import { cancelDeletionOnSignIn } from "../../account/service.ts";
 import type { AppDeps } from "../../deps.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks, unverifiedLogin } from "../../hooks/run.ts";
 import type { FormValues } from "../../request/body.ts";
@@ -229,9 +231,15 @@ class LoginSubmission extends FlowSubmission {
     const reauthenticated = active && active.identity.id === identity.id ? active.session : undefined;
     if (reauthenticated) {
       session = await deps.sessions.refresh(reauthenticated, strategy.method);
+      await recordEvents(deps, ctx, identity.id, "login", { method: strategy.method });
     } else {
       if (active) await deps.store.revokeSession(active.session.id);
-      session = await deps.sessions.create(identity, strategy.method, ctx);
+      session = await deps.sessions.create(
+        identity,
+        strategy.method,
+        ctx,
+        eventsFor(deps, ctx, identity.id, "login", { method: strategy.method }),
+      );
     }
     let post: Awaited<ReturnType<typeof runPostHooks>>;
     try {
@@ -251,6 +259,7 @@ class LoginSubmission extends FlowSubmission {
       else await deps.store.revokeSession(session.id);
       throw err;
     }
+    await cancelDeletionOnSignIn(deps, ctx, identity.id);
     if (!reauthenticated && flow.type === "browser") ctx.rotateCsrf();
 
     const redirectTo =

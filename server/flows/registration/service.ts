@@ -1,6 +1,7 @@
 import type { ContinueWith, RegistrationFlowJson } from "#shared/flows.ts";
 import type { UiNode, UiText } from "#shared/ui.ts";
 import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
+import { eventsFor } from "../../account/history.ts";
 import type { AppDeps } from "../../deps.ts";
 import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
@@ -13,6 +14,7 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
+import { dryRunDeps, takeDryRun } from "../kit/dry-run.ts";
 import { type FlowIssue, renderError } from "../kit/form.ts";
 import {
   type Caller,
@@ -140,6 +142,8 @@ export async function submitRegistration(
 class RegistrationSubmission extends FlowSubmission {
   #submitted: { method: string; values: Record<string, unknown> } | undefined;
   #transientPayload: Record<string, unknown> | undefined;
+  /** Validate only: answer with the flow and its messages, write nothing (kit/dry-run.ts). */
+  #dryRun = false;
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
@@ -151,6 +155,7 @@ class RegistrationSubmission extends FlowSubmission {
 
     const values = await this.readValues(input, { methodFirst: true });
     if (!values.ok) return values.outcome;
+    this.#dryRun = takeDryRun(ctx, values.value);
     if (isUsed(flow)) return this.failGlobal(message(4010003));
     const strategy = await this.pick("registration", values.value, message(4010003));
     if (!strategy.ok) return strategy.outcome;
@@ -158,7 +163,8 @@ class RegistrationSubmission extends FlowSubmission {
   }
 
   async submit(strategy: RegistrationStrategy, values: FormValues): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
+    const { ctx, flow } = this;
+    const deps = this.#dryRun ? dryRunDeps(this.deps) : this.deps;
     const prepared = await strategy.prepare({ deps, ctx, flow }, values);
     this.#submitted = { method: strategy.method, values: prepared.submitted };
     this.#transientPayload = prepared.transientPayload;
@@ -168,6 +174,7 @@ class RegistrationSubmission extends FlowSubmission {
 
     const decided = await prepared.step.complete();
     if (decided.kind === "issues") return this.fail(decided.issues);
+    if (this.#dryRun) return this.dryRunAccepted();
 
     const { hooks, returnUrl } = afterFor(
       deps.config.raw.selfservice.flows.registration.after,
@@ -186,7 +193,10 @@ class RegistrationSubmission extends FlowSubmission {
     const release = await claimFlow(deps, flow);
     if (!release) return this.fail([{ path: "", message: message(4010003) }]);
     try {
-      identity = await deps.store.createIdentity(identity);
+      identity = await deps.store.createIdentity(
+        identity,
+        eventsFor(deps, ctx, identity.id, "registration", { method: strategy.method }),
+      );
     } catch (err) {
       await release();
       if (err instanceof ConflictError) return this.fail([{ path: "", message: message(4000007) }]);
@@ -222,7 +232,10 @@ class RegistrationSubmission extends FlowSubmission {
     const redirectTo = flow.returnTo ?? returnUrl ?? deps.config.defaultReturnUrl;
     // `show_verification_ui` sends a browser (not an SPA) on to the verification UI (Kratos).
     const browserTo = (!this.json && post.verificationUrl) || redirectTo;
-    const identityJson = identityToJson(identity, { publicBaseUrl: deps.config.publicBase });
+    const identityJson = identityToJson(identity, {
+      publicBaseUrl: deps.config.publicBase,
+      traitPolicy: formsOf(deps, identity.schemaId).traitPolicy,
+    });
     const continueWith: ContinueWith[] = [...post.continueWith];
     if (flow.type === "api") {
       if (!session)
@@ -286,7 +299,19 @@ class RegistrationSubmission extends FlowSubmission {
     rendered.nodes = sortNodes(rendered.nodes, formsOf(deps, deps.registry.defaultId).keyOrder);
     setUi(flow, rendered);
     flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (!this.#dryRun) await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: registrationFlowJson(flow), status: 400 };
+  }
+
+  /** A dry run that would have been accepted: the flow with the submission echoed and 1900001, not stored. */
+  dryRunAccepted(): FlowOutcome {
+    const { deps, ctx, flow } = this;
+    setUi(flow, {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: registrationNodes(deps, flow.type === "browser" ? ctx.maskedCsrf() : "", this.#submitted),
+      messages: [message(1900001)],
+    });
+    return { kind: "form", flow, body: registrationFlowJson(flow), status: 200 };
   }
 }

@@ -1,12 +1,13 @@
 import type { ContinueWith, SettingsFlowJson } from "#shared/flows.ts";
 import type { UiNode, UiText } from "#shared/ui.ts";
 import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
+import { eventsFor } from "../../account/history.ts";
 import type { AppDeps } from "../../deps.ts";
 import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
-import { protectedFieldsChanged } from "../../identity/apply.ts";
-import { commitIdentityChange } from "../../identity/commit.ts";
+import { commitIdentityChange, type IdentityChange } from "../../identity/commit.ts";
 import { formsOf } from "../../identity/forms.ts";
+import { changeNeedsPrivilege } from "../../identity/privilege.ts";
 import { identityToJson } from "../../identity/serialize.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
@@ -18,6 +19,7 @@ import { csrfNode } from "../../ui/nodes.ts";
 import { sortNodes } from "../../ui/sort.ts";
 import { afterFor } from "../kit/after.ts";
 import { abortPausedSubmissions, pauseSubmission, resumeSubmission } from "../kit/continuity.ts";
+import { dryRunDeps, takeDryRun } from "../kit/dry-run.ts";
 import { type FlowIssue, reasonMessage, refreshCsrf, renderError } from "../kit/form.ts";
 import {
   type Caller,
@@ -63,7 +65,10 @@ export function settingsFlowJson(
 ): SettingsFlowJson {
   return {
     ...flowCommonJson(flow),
-    identity: identityToJson(identity, { publicBaseUrl: deps.config.publicBase }),
+    identity: identityToJson(identity, {
+      publicBaseUrl: deps.config.publicBase,
+      traitPolicy: formsOf(deps, identity.schemaId).traitPolicy,
+    }),
     state: flow.state as "show_form" | "success",
     organization_id: null,
     ...(continueWith && continueWith.length > 0 ? { continue_with: continueWith } : {}),
@@ -241,6 +246,8 @@ class Submission extends FlowSubmission {
   /** What the person submitted to which method, echoed when the flow is shown again. */
   #submitted: { method: string; values: Record<string, unknown> } | undefined;
   #transientPayload: Record<string, unknown> | undefined;
+  /** Validate only: answer with the flow and its messages, write nothing (kit/dry-run.ts). */
+  #dryRun = false;
 
   constructor(
     deps: AppDeps,
@@ -268,6 +275,7 @@ class Submission extends FlowSubmission {
       const read = await this.readValues(input);
       if (!read.ok) return read.outcome;
       values = read.value;
+      this.#dryRun = takeDryRun(ctx, values);
     }
 
     // 6. Strategy dispatch.
@@ -278,7 +286,8 @@ class Submission extends FlowSubmission {
 
   /** 7. The method decodes and validates; then CSRF, privilege, the method's decision, persist. */
   async submit(strategy: SettingsStrategy, values: FormValues): Promise<FlowOutcome> {
-    const request: SettingsRequest = { deps: this.deps, ctx: this.ctx, flow: this.flow, active: this.active };
+    const deps = this.#dryRun ? dryRunDeps(this.deps) : this.deps;
+    const request: SettingsRequest = { deps, ctx: this.ctx, flow: this.flow, active: this.active };
     const prepared = await strategy.prepare(request, values);
     this.#submitted = { method: strategy.method, values: prepared.submitted };
     this.#transientPayload = prepared.transientPayload;
@@ -287,7 +296,7 @@ class Submission extends FlowSubmission {
     const csrf = await this.csrfRefusal(values);
     if (csrf) return csrf;
 
-    if (prepared.step.protectedChange && !this.privileged)
+    if (prepared.step.protectedChange && !this.privileged && !this.#dryRun)
       return this.refreshRequired(strategy.method, values);
     const decision = await prepared.step.complete();
     if (decision.kind === "issues") return this.fail(decision.issues);
@@ -315,8 +324,9 @@ class Submission extends FlowSubmission {
     }
     const proposed = change.apply(active.identity);
     if (!proposed.ok) return this.fail(proposed.issues);
+    if (this.#dryRun) return this.dryRunAccepted();
     // The guard applies to what the change does, whatever the method declared up front.
-    if (protectedFieldsChanged(active.identity, proposed.identity) && !this.privileged) {
+    if (changeNeedsPrivilege(deps, active.identity, proposed.identity) && !this.privileged) {
       return this.refreshRequired(method, values);
     }
 
@@ -337,7 +347,11 @@ class Submission extends FlowSubmission {
         }
       : change.apply;
 
-    const committed = await this.commit({ ...change, apply });
+    const committed = await this.commit({
+      ...change,
+      apply,
+      events: eventsFor(deps, this.ctx, active.identity.id, "settings", { method }),
+    });
     if (committed.kind !== "committed") return committed.outcome;
     const identity = committed.identity;
 
@@ -373,9 +387,21 @@ class Submission extends FlowSubmission {
     return { kind: "success", body: settingsFlowJson(deps, flow, identity, continueWith), redirectTo };
   }
 
+  /** A dry run that would have been accepted: the flow with the submission echoed and 1900001, not stored. */
+  dryRunAccepted(): FlowOutcome {
+    const { deps, flow, active } = this;
+    setUi(flow, {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: settingsNodes(deps, active.identity, csrfFor(this.ctx, flow.type), this.#submitted),
+      messages: [message(1900001)],
+    });
+    return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 200 };
+  }
+
   /** Commits the change; anything that prevents it is answered here and writes nothing. */
   async commit(
-    change: SettingsChange,
+    change: SettingsChange & Pick<IdentityChange, "events">,
   ): Promise<{ kind: "committed"; identity: FullIdentity } | { kind: "refused"; outcome: FlowOutcome }> {
     const refuse = async (outcome: Promise<FlowOutcome> | FlowOutcome) => ({
       kind: "refused" as const,
@@ -477,7 +503,7 @@ class Submission extends FlowSubmission {
     rendered.nodes = sortNodes(rendered.nodes, formsOf(deps, identity.schemaId).keyOrder);
     setUi(flow, rendered);
     flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (!this.#dryRun) await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: settingsFlowJson(deps, flow, identity), status: 400 };
   }
 
@@ -489,7 +515,7 @@ class Submission extends FlowSubmission {
     ui.messages = [text];
     refreshCsrf(this.ctx, flow);
     flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (!this.#dryRun) await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: settingsFlowJson(deps, flow, this.active.identity), status: 400 };
   }
 }

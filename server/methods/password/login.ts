@@ -1,5 +1,6 @@
 import type { UiText } from "#shared/ui.ts";
 import type { FullIdentity } from "../../../db/store.ts";
+import { recordEvents } from "../../account/history.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { FlowIssue } from "../../flows/kit/form.ts";
 import type { LoginStrategy } from "../../flows/login/strategy.ts";
@@ -52,7 +53,7 @@ export const passwordLogin: LoginStrategy = {
       }),
     ];
   },
-  prepare({ deps }, values) {
+  prepare({ deps, ctx }, values) {
     const identifierRaw = values.get("identifier")?.[0] ?? values.get("password_identifier")?.[0] ?? "";
     const password = values.get("password")?.[0] ?? "";
     const echo = { identifier: identifierRaw };
@@ -76,6 +77,11 @@ export const passwordLogin: LoginStrategy = {
             typeof hash === "string"
               ? await deps.hasher.verify(password, hash)
               : await deps.hasher.dummyVerify(password);
+          if (identity && !ok)
+            await recordEvents(deps, ctx, identity.id, "login_failed", {
+              method: "password",
+              outcome: "failure",
+            });
           if (!identity || !ok) return { kind: "issues", issues: [{ path: "", message: message(4000006) }] };
           return { kind: "authenticated", identity };
         },

@@ -1,6 +1,7 @@
 import type { RegistrationStrategy } from "../../flows/registration/strategy.ts";
 import { formsOf } from "../../identity/forms.ts";
 import { newIdentity, passwordIdentifiers, withPassword } from "../../identity/manager.ts";
+import { guardSubmittedTraits, visibleTraits } from "../../identity/trait-policy.ts";
 import { message } from "../../ui/messages.ts";
 import { inputNode } from "../../ui/nodes.ts";
 import { profileNodes } from "../../ui/profile-nodes.ts";
@@ -17,7 +18,10 @@ export const passwordRegistration: RegistrationStrategy = {
   nodes(deps, submitted) {
     const forms = formsOf(deps, deps.registry.defaultId);
     const traits = submitted?.traits as Record<string, unknown> | undefined;
-    const traitNodes = profileNodes(forms.profileNodes, traits)
+    const traitNodes = profileNodes(
+      forms.registrationNodes,
+      traits && visibleTraits(forms.traitPolicy, traits),
+    )
       .filter((n) => n.attributes.name !== "method")
       .map((n) => ({ ...n, group: "default" as const }));
     return [
@@ -31,13 +35,15 @@ export const passwordRegistration: RegistrationStrategy = {
     ];
   },
   prepare({ deps }, values) {
-    const payload = formsOf(deps, deps.registry.defaultId).registrationDecoder.decode(values);
+    const forms = formsOf(deps, deps.registry.defaultId);
+    const payload = forms.registrationDecoder.decode(values);
     const traits = (payload.traits as Record<string, unknown>) ?? {};
+    const locked = guardSubmittedTraits(forms.traitPolicy, "registration", traits, undefined).issues;
     const password = typeof payload.password === "string" ? payload.password : "";
     const submitted = { traits };
     const transientPayload = transientPayloadOf(payload);
     const built = newIdentity(deps, { schemaId: deps.registry.defaultId, traits });
-    const issues = built.ok ? [] : [...built.issues];
+    const issues = [...locked, ...(built.ok ? [] : built.issues)];
     if (!password)
       issues.push({ path: "password", message: message(4000002, ["password"], { property: "password" }) });
     if (!built.ok || issues.length > 0)
