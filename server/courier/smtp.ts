@@ -31,6 +31,24 @@ export class DeliveryError extends Error {
   }
 }
 
+interface NodemailerError extends Error {
+  code?: string;
+  responseCode?: number;
+}
+
+/** nodemailer's codes for failures before a mail could be handed over (no connection, no TLS). */
+const CONNECTION_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS", "ETLS"]);
+
+/**
+ * Kratos abandons a message only on an SMTP reply >= 500 during the transaction; a connection
+ * or TLS failure (even one answered with 5xx, like a refused STARTTLS) is retried.
+ */
+function failureKind(err: NodemailerError): DeliveryError["kind"] {
+  if ((err.code && CONNECTION_CODES.has(err.code)) || typeof err.responseCode !== "number")
+    return "unreachable";
+  return err.responseCode >= 500 ? "permanent" : "transient";
+}
+
 /** Go's strconv.ParseBool, which Kratos uses for the connection URI's flags. */
 function goBool(value: string | null): boolean {
   return value !== null && ["1", "t", "T", "TRUE", "true", "True"].includes(value);
@@ -87,9 +105,7 @@ export function smtpTransport(smtp: Config["courier"]["smtp"]): MailTransport {
           ...(smtp.headers ? { headers: smtp.headers } : {}),
         });
       } catch (err) {
-        const code = (err as { responseCode?: number }).responseCode;
-        const kind = typeof code !== "number" ? "unreachable" : code >= 500 ? "permanent" : "transient";
-        throw new DeliveryError((err as Error).message, kind);
+        throw new DeliveryError((err as Error).message, failureKind(err as NodemailerError));
       }
     },
     close: () => transporter.close(),
