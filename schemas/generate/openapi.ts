@@ -64,6 +64,8 @@ export const SERVED_OPERATIONS: Readonly<Record<Listener, readonly string[]>> = 
     "GET /admin/sessions/{id}",
     "DELETE /admin/sessions/{id}",
     "PATCH /admin/sessions/{id}/extend",
+    "GET /admin/courier/messages",
+    "GET /admin/courier/messages/{id}",
   ],
 };
 
@@ -87,7 +89,7 @@ export const OPENAPI_PATHS: Readonly<Record<Listener, string>> = {
 
 const LISTENER_TEXT: Record<Listener, string> = {
   public: "the public listener (self-service flows, sessions, identity schemas)",
-  admin: "the admin listener (identities and sessions; every path also answers without its `/admin` prefix)",
+  admin: "the admin listener (identities, sessions and the courier queue; every path also answers without its `/admin` prefix)",
 };
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
