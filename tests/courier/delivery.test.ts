@@ -216,6 +216,7 @@ describe("courier delivery over SMTP", () => {
   test("when the server is unreachable the rest of the batch waits without losing an attempt", async (t) => {
     const server = await courierServer(t, { courier: { worker: { pull_count: 10 } } });
     const first = await server.queue("f1@example.org");
+    server.clock.advance(1); // claimed in the order queued
     const second = await server.queue("f2@example.org");
     await server.smtp.stop();
     assert.deepEqual(await server.dispatcher().drain(), { sent: 0, retried: 1, abandoned: 0 });
