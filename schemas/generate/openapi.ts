@@ -89,7 +89,8 @@ export const OPENAPI_PATHS: Readonly<Record<Listener, string>> = {
 
 const LISTENER_TEXT: Record<Listener, string> = {
   public: "the public listener (self-service flows, sessions, identity schemas)",
-  admin: "the admin listener (identities, sessions and the courier queue; every path also answers without its `/admin` prefix)",
+  admin:
+    "the admin listener (identities, sessions and the courier queue; every path also answers without its `/admin` prefix)",
 };
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
