@@ -4,11 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
+import { openStore } from "../../db/open.ts";
+import { createApp } from "../../server/app.ts";
 import { ConfigError } from "../../server/config/errors.ts";
 import { testConfig } from "../../server/config/load.ts";
 import { compileGoTemplate, TemplateSyntaxError } from "../../server/courier/go-template.ts";
 import { loadEmailTemplates } from "../../server/courier/templates.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { silentLogger } from "../../server/logger.ts";
 import { courierServer } from "./support.ts";
 
 const text = (source: string, data: unknown) =>
@@ -190,16 +192,19 @@ describe("template overrides", () => {
     assert.match(rendered.html ?? "", /Verify your account with the following code/);
   });
 
-  test("an override that cannot be read or parsed stops the server at start with a config error", async () => {
+  test("an override that cannot be read or parsed stops the server at start with a config error", async (t) => {
     const cases = [
       { subject: "file:///nonexistent/tessera/subject.gotmpl" },
       { subject: "base64://!!!" },
       { subject: "ftp://example.org/x" },
       { subject: base64("{{ if .X }}unclosed") },
     ];
+    const store = await openStore("memory");
+    t.after(() => store.close());
     for (const email of cases) {
+      const config = testConfig({ courier: { templates: { verification: { valid: { email } } } } });
       await assert.rejects(
-        startTestServer({ courier: { templates: { verification: { valid: { email } } } } }),
+        createApp(config, store, { logger: silentLogger }),
         (err: Error) => err instanceof ConfigError && /^config: courier template/.test(err.message),
         JSON.stringify(email),
       );
