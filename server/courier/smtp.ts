@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { Config } from "../config/schema.ts";
 
@@ -91,10 +91,13 @@ export function smtpOptions(smtp: Config["courier"]["smtp"]): SMTPTransport.Opti
 
 /** Sends through SMTP with the configured sender and extra headers. */
 export function smtpTransport(smtp: Config["courier"]["smtp"]): MailTransport {
-  const transporter = nodemailer.createTransport(smtpOptions(smtp));
+  const options = smtpOptions(smtp);
+  // nodemailer is loaded on the first mail, not while the server starts.
+  let transporter: Transporter<SMTPTransport.SentMessageInfo> | undefined;
   const from = smtp.from_name ? { name: smtp.from_name, address: smtp.from_address } : smtp.from_address;
   return {
     async send(mail) {
+      transporter ??= (await import("nodemailer")).default.createTransport(options);
       try {
         await transporter.sendMail({
           from,
@@ -108,6 +111,6 @@ export function smtpTransport(smtp: Config["courier"]["smtp"]): MailTransport {
         throw new DeliveryError((err as Error).message, failureKind(err as NodemailerError));
       }
     },
-    close: () => transporter.close(),
+    close: () => transporter?.close(),
   };
 }
