@@ -156,6 +156,37 @@ export interface CourierMessageRecord {
   sendCount: number;
   createdAt: Date;
   updatedAt: Date;
+  /** The HTML alternative of an email; null or absent when there is none. */
+  htmlBody?: string | null;
+  /** Back-off: the message is not claimed before this time; null or absent means at once. */
+  sendAfter?: Date | null;
+}
+
+/** One delivery attempt of a courier message (Kratos's `messageDispatch`). */
+export interface CourierDispatchRecord {
+  id: string;
+  messageId: string;
+  status: "failed" | "success";
+  /** Kratos's error envelope body for a failed attempt. */
+  error: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Which messages the admin list shows: newest first (ties by id), after the keyset cursor. */
+export interface ListCourierMessagesQuery {
+  status?: CourierMessageRecord["status"];
+  recipient?: string;
+  pageSize: number;
+  /** The last message of the previous page. */
+  after?: { createdAt: Date; id: string };
+}
+
+export interface ClaimCourierMessagesQuery {
+  now: Date;
+  limit: number;
+  /** Messages still `processing` since before this time are taken over (their dispatcher died). */
+  stuckBefore: Date;
 }
 
 export interface ListIdentitiesQuery {
@@ -350,4 +381,28 @@ export interface Store {
   cancelDeletion(identityId: string, events: readonly SecurityEventRecord[]): Promise<boolean>;
   /** Identities whose deletion is due at `now` (oldest first). */
   dueDeletions(now: Date, limit: number): Promise<string[]>;
+  getMessage(id: string): Promise<CourierMessageRecord | undefined>;
+  /** Up to `pageSize + 1` messages, so the caller learns whether another page exists. */
+  pageMessages(query: ListCourierMessagesQuery): Promise<CourierMessageRecord[]>;
+  /**
+   * Atomically moves up to `limit` due messages (queued and past `sendAfter`, or stuck in
+   * processing) to `processing`, counting the attempt in `sendCount` and stamping `updatedAt` with
+   * `now`; with several processes on one database each message is claimed by exactly one.
+   */
+  claimMessages(query: ClaimCourierMessagesQuery): Promise<CourierMessageRecord[]>;
+  /**
+   * Writes the outcome of an attempt, only if the message is still in the claim made at
+   * `claimedAt` (processing, `updatedAt` unchanged); false when another dispatcher took it over.
+   */
+  settleMessage(
+    id: string,
+    claimedAt: Date,
+    changes: Pick<CourierMessageRecord, "status" | "updatedAt"> & {
+      sendAfter?: Date | null;
+      sendCount?: number;
+    },
+  ): Promise<boolean>;
+  recordDispatch(dispatch: CourierDispatchRecord): Promise<void>;
+  /** A message's attempts, newest first. */
+  listDispatches(messageId: string): Promise<CourierDispatchRecord[]>;
 }

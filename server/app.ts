@@ -3,7 +3,8 @@ import type { Store } from "../db/store.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { resolveConfig } from "./config/resolve.ts";
 import type { Config } from "./config/schema.ts";
-import { createQueueingCourier, plainRenderer } from "./courier/courier.ts";
+import { createQueueingCourier } from "./courier/courier.ts";
+import { loadEmailTemplates } from "./courier/templates.ts";
 import type { AppDeps } from "./deps.ts";
 import { ReturnToPolicy } from "./flows/kit/return-to.ts";
 import type { MethodRegistry } from "./flows/methods.ts";
@@ -81,7 +82,11 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
       config.publicBase,
       config.defaultReturnUrl,
     ),
-    courier: createQueueingCourier(store, clock, plainRenderer),
+    courier: createQueueingCourier(
+      store,
+      clock,
+      (await loadEmailTemplates(rawConfig.courier, options.fetch ? { fetch: options.fetch } : {})).render,
+    ),
     fetch: options.fetch ?? globalThis.fetch,
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
   };

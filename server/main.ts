@@ -6,11 +6,12 @@ import { createApp } from "./app.ts";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
+import { watchCourier } from "./courier/watch.ts";
 import { listen } from "./listen.ts";
 import { createLogger, type Logger } from "./logger.ts";
 
 interface Args {
-  command: "serve" | "migrate";
+  command: "serve" | "migrate" | "courier-watch";
   configFile: string | undefined;
   dev: boolean;
 }
@@ -20,13 +21,16 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "migrate" || a === "serve") args.command = a;
-    else if (a === "--dev") args.dev = true;
+    else if (a === "courier" && argv[i + 1] === "watch") {
+      args.command = "courier-watch";
+      i++;
+    } else if (a === "--dev") args.dev = true;
     else if (a === "--config" || a === "-c") args.configFile = argv[++i];
     else if (a.startsWith("--config=")) args.configFile = a.slice("--config=".length);
     else if (a === "sql" || a === "-e" || a === "--read-from-env" || a === "--yes") continue;
     else
       throw new ConfigError(
-        `unknown argument "${a}" (usage: main.ts [serve|migrate] [--config FILE] [--dev])`,
+        `unknown argument "${a}" (usage: main.ts [serve|migrate|courier watch] [--config FILE] [--dev])`,
       );
   }
   return args;
@@ -53,6 +57,16 @@ async function main(): Promise<void> {
   const loaded = loadConfig({ ...(args.configFile ? { file: args.configFile } : {}), env: process.env });
   const logger = createLogger(loaded.log.level, loaded.log.format);
   const config = ensureCookieSecret(args.dev ? { ...loaded, dev: true } : loaded, logger);
+  if (args.command === "courier-watch") {
+    const worker = await watchCourier(config, { logger });
+    const stopWorker = async () => {
+      await worker.stop();
+      process.exit(0);
+    };
+    process.on("SIGINT", stopWorker);
+    process.on("SIGTERM", stopWorker);
+    return;
+  }
   const store = await openStore(config.dsn);
   await store.migrate();
   if (args.command === "migrate") {
@@ -79,12 +93,14 @@ async function main(): Promise<void> {
   pub.bind(app.public);
   adm.bind(app.admin);
   const stopMaintenance = startAccountMaintenance(app.deps);
+  // Queued mail leaves from the server process too; `courier watch` runs the same loop alone.
+  const courier = await watchCourier(config, { store, logger });
   logger.info("public API listening", { url: pub.url });
   logger.info("admin API listening", { url: adm.url });
   logger.info(`open ${app.deps.config.ui.registration} to sign up`);
   const stop = async () => {
     stopMaintenance();
-    await Promise.all([pub.close(), adm.close()]);
+    await Promise.all([pub.close(), adm.close(), courier.stop()]);
     await store.close();
     process.exit(0);
   };

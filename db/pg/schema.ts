@@ -11,6 +11,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { StoredAuthenticationMethod } from "../mapping.ts";
 import type {
+  CourierDispatchRecord,
   CourierMessageRecord,
   CredentialType,
   FlowKind,
@@ -219,8 +220,29 @@ export const courierMessages = pgTable(
     sendCount: integer("send_count").notNull(),
     createdAt: timestamptz("created_at").notNull(),
     updatedAt: timestamptz("updated_at").notNull(),
+    htmlBody: text("html_body"),
+    sendAfter: timestamptz("send_after"),
   },
-  (t) => [index("courier_messages_status_created_at_idx").on(t.status, t.createdAt)],
+  (t) => [
+    index("courier_messages_status_created_at_idx").on(t.status, t.createdAt),
+    index("courier_messages_recipient_created_at_idx").on(t.recipient, t.createdAt),
+  ],
+);
+
+/** One row per delivery attempt of a message (Kratos's courier_message_dispatches). */
+export const courierMessageDispatches = pgTable(
+  "courier_message_dispatches",
+  {
+    id: text("id").primaryKey(),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => courierMessages.id, { onDelete: "cascade" }),
+    status: text("status").$type<CourierDispatchRecord["status"]>().notNull(),
+    error: jsonb("error").$type<Record<string, unknown>>(),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [index("courier_message_dispatches_message_id_idx").on(t.messageId, t.createdAt)],
 );
 
 // Relations drive drizzle's relational queries, which load an identity with all its children in one statement.

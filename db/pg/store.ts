@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { and, asc, desc, eq, gt, inArray, lt, lte, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
@@ -21,12 +21,15 @@ import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
   AccountDeletionRecord,
+  ClaimCourierMessagesQuery,
   ContinuityRecord,
+  CourierDispatchRecord,
   CourierMessageRecord,
   CredentialType,
   FlowRecord,
   FullIdentity,
   IdentityMutation,
+  ListCourierMessagesQuery,
   ListIdentitiesQuery,
   MutationGuard,
   MutationResult,
@@ -53,6 +56,7 @@ const {
   accountDeletions,
   courierMessages,
   securityEvents,
+  courierMessageDispatches,
 } = schema;
 
 export interface PostgresStoreOptions {
@@ -497,6 +501,93 @@ export class PostgresStore implements Store {
     const { id, ...changes } = message;
     await this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id));
   }
+  async getMessage(id: string): Promise<CourierMessageRecord | undefined> {
+    const [row] = await this.#db.select().from(courierMessages).where(eq(courierMessages.id, id));
+    return row;
+  }
+
+  async pageMessages(query: ListCourierMessagesQuery): Promise<CourierMessageRecord[]> {
+    const { after } = query;
+    return await this.#db
+      .select()
+      .from(courierMessages)
+      .where(
+        and(
+          query.status === undefined ? undefined : eq(courierMessages.status, query.status),
+          query.recipient === undefined ? undefined : eq(courierMessages.recipient, query.recipient),
+          after === undefined
+            ? undefined
+            : or(
+                lt(courierMessages.createdAt, after.createdAt),
+                and(eq(courierMessages.createdAt, after.createdAt), gt(courierMessages.id, after.id)),
+              ),
+        ),
+      )
+      .orderBy(desc(courierMessages.createdAt), asc(courierMessages.id))
+      .limit(query.pageSize + 1);
+  }
+
+  async claimMessages(query: ClaimCourierMessagesQuery): Promise<CourierMessageRecord[]> {
+    const due = or(
+      and(
+        eq(courierMessages.status, "queued"),
+        or(isNull(courierMessages.sendAfter), lte(courierMessages.sendAfter, query.now)),
+      ),
+      and(eq(courierMessages.status, "processing"), lt(courierMessages.updatedAt, query.stuckBefore)),
+    );
+    // SKIP LOCKED: a dispatcher never waits for, nor takes, rows another one is claiming.
+    const claimed = await this.#db
+      .update(courierMessages)
+      .set({ status: "processing", updatedAt: query.now, sendCount: sql`${courierMessages.sendCount} + 1` })
+      .where(
+        inArray(
+          courierMessages.id,
+          this.#db
+            .select({ id: courierMessages.id })
+            .from(courierMessages)
+            .where(due)
+            .orderBy(asc(courierMessages.createdAt), asc(courierMessages.id))
+            .limit(query.limit)
+            .for("update", { skipLocked: true }),
+        ),
+      )
+      .returning();
+    return claimed.sort(byCreation);
+  }
+
+  async settleMessage(
+    id: string,
+    claimedAt: Date,
+    changes: Pick<CourierMessageRecord, "status" | "updatedAt"> & {
+      sendAfter?: Date | null;
+      sendCount?: number;
+    },
+  ): Promise<boolean> {
+    const rows = await this.#db
+      .update(courierMessages)
+      .set(changes)
+      .where(
+        and(
+          eq(courierMessages.id, id),
+          eq(courierMessages.status, "processing"),
+          eq(courierMessages.updatedAt, claimedAt),
+        ),
+      )
+      .returning({ id: courierMessages.id });
+    return rows.length > 0;
+  }
+
+  async recordDispatch(dispatch: CourierDispatchRecord): Promise<void> {
+    await this.#db.insert(courierMessageDispatches).values(dispatch);
+  }
+
+  async listDispatches(messageId: string): Promise<CourierDispatchRecord[]> {
+    return await this.#db
+      .select()
+      .from(courierMessageDispatches)
+      .where(eq(courierMessageDispatches.messageId, messageId))
+      .orderBy(desc(courierMessageDispatches.createdAt), desc(courierMessageDispatches.id));
+  }
 }
 
 type PgTransaction = Parameters<Parameters<PgDb["transaction"]>[0]>[0];
@@ -567,4 +658,9 @@ function firstSchema(searchPath: string): string | undefined {
 /** Spaces separate arguments in the libpq `options` parameter unless escaped. */
 function escapeOption(value: string): string {
   return value.replace(/[\\ ]/g, (c) => `\\${c}`);
+}
+
+/** Claimed messages in the order they were queued (RETURNING has no order of its own). */
+function byCreation(a: CourierMessageRecord, b: CourierMessageRecord): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, gt, inArray, lt, lte, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, lte, ne, or, type SQL, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { rethrowAsConflict } from "../conflict.ts";
@@ -22,13 +22,16 @@ import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
   AccountDeletionRecord,
+  ClaimCourierMessagesQuery,
   ContinuityRecord,
+  CourierDispatchRecord,
   CourierMessageRecord,
   CredentialType,
   FlowRecord,
   FullIdentity,
   IdentityMutation,
   IdentityRecord,
+  ListCourierMessagesQuery,
   ListIdentitiesQuery,
   MutationGuard,
   MutationResult,
@@ -51,6 +54,7 @@ const {
   accountDeletions,
   courierMessages,
   securityEvents,
+  courierMessageDispatches,
 } = schema;
 
 /**
@@ -571,4 +575,99 @@ export class SqliteStore implements Store {
     const { id, ...changes } = message;
     this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id)).run();
   }
+  async getMessage(id: string): Promise<CourierMessageRecord | undefined> {
+    const [row] = this.#db.select().from(courierMessages).where(eq(courierMessages.id, id)).all();
+    return row;
+  }
+
+  async pageMessages(query: ListCourierMessagesQuery): Promise<CourierMessageRecord[]> {
+    const { after } = query;
+    return this.#db
+      .select()
+      .from(courierMessages)
+      .where(
+        and(
+          query.status === undefined ? undefined : eq(courierMessages.status, query.status),
+          query.recipient === undefined ? undefined : eq(courierMessages.recipient, query.recipient),
+          after === undefined
+            ? undefined
+            : or(
+                lt(courierMessages.createdAt, after.createdAt),
+                and(eq(courierMessages.createdAt, after.createdAt), gt(courierMessages.id, after.id)),
+              ),
+        ),
+      )
+      .orderBy(desc(courierMessages.createdAt), asc(courierMessages.id))
+      .limit(query.pageSize + 1)
+      .all();
+  }
+
+  async claimMessages(query: ClaimCourierMessagesQuery): Promise<CourierMessageRecord[]> {
+    const due = or(
+      and(
+        eq(courierMessages.status, "queued"),
+        or(isNull(courierMessages.sendAfter), lte(courierMessages.sendAfter, query.now)),
+      ),
+      and(eq(courierMessages.status, "processing"), lt(courierMessages.updatedAt, query.stuckBefore)),
+    );
+    return this.#client.transaction(() => {
+      const claimed = this.#db
+        .update(courierMessages)
+        .set({ status: "processing", updatedAt: query.now, sendCount: sql`${courierMessages.sendCount} + 1` })
+        .where(
+          inArray(
+            courierMessages.id,
+            this.#db
+              .select({ id: courierMessages.id })
+              .from(courierMessages)
+              .where(due)
+              .orderBy(asc(courierMessages.createdAt), asc(courierMessages.id))
+              .limit(query.limit),
+          ),
+        )
+        .returning()
+        .all();
+      return claimed.sort(byCreation);
+    })();
+  }
+
+  async settleMessage(
+    id: string,
+    claimedAt: Date,
+    changes: Pick<CourierMessageRecord, "status" | "updatedAt"> & {
+      sendAfter?: Date | null;
+      sendCount?: number;
+    },
+  ): Promise<boolean> {
+    const result = this.#db
+      .update(courierMessages)
+      .set(changes)
+      .where(
+        and(
+          eq(courierMessages.id, id),
+          eq(courierMessages.status, "processing"),
+          eq(courierMessages.updatedAt, claimedAt),
+        ),
+      )
+      .run();
+    return result.changes > 0;
+  }
+
+  async recordDispatch(dispatch: CourierDispatchRecord): Promise<void> {
+    this.#db.insert(courierMessageDispatches).values(dispatch).run();
+  }
+
+  async listDispatches(messageId: string): Promise<CourierDispatchRecord[]> {
+    return this.#db
+      .select()
+      .from(courierMessageDispatches)
+      .where(eq(courierMessageDispatches.messageId, messageId))
+      .orderBy(desc(courierMessageDispatches.createdAt), desc(courierMessageDispatches.id))
+      .all();
+  }
+}
+
+/** Claimed messages in the order they were queued (RETURNING has no order of its own). */
+function byCreation(a: CourierMessageRecord, b: CourierMessageRecord): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

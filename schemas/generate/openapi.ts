@@ -74,6 +74,8 @@ export const SERVED_OPERATIONS: Readonly<Record<Listener, readonly string[]>> = 
     "PATCH /admin/sessions/{id}/extend",
     "POST /admin/recovery/code",
     "POST /admin/recovery/link",
+    "GET /admin/courier/messages",
+    "GET /admin/courier/messages/{id}",
   ],
 };
 
@@ -96,6 +98,9 @@ export const NOT_IN_THE_API: ReadonlyMap<string, string> = new Map([
     "GET /self-service/recovery",
     "the mailed recovery link (?flow=&token=); Kratos serves it but does not document it",
   ],
+  ["GET /self-service/account/*", "Tessera's own account API (docs/account-features.md), not Kratos's"],
+  ["POST /self-service/account/*", "Tessera's own account API (docs/account-features.md), not Kratos's"],
+  ["GET /identities/:id/history", "Tessera's own admin history (docs/account-features.md), not Kratos's"],
 ]);
 
 export const OPENAPI_PATHS: Readonly<Record<Listener, string>> = {
@@ -105,7 +110,8 @@ export const OPENAPI_PATHS: Readonly<Record<Listener, string>> = {
 
 const LISTENER_TEXT: Record<Listener, string> = {
   public: "the public listener (self-service flows, sessions, identity schemas)",
-  admin: "the admin listener (identities and sessions; every path also answers without its `/admin` prefix)",
+  admin:
+    "the admin listener (identities, sessions and the courier queue; every path also answers without its `/admin` prefix)",
 };
 
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);

@@ -14,6 +14,28 @@ const url = z.string().refine((v) => URL.canParse(v), "must be an absolute URL")
 /** UI URLs may be relative to the public base URL (Kratos allows that). */
 const uiUrl = z.string().min(1);
 
+/** Kratos's `emailCourierTemplate`: each value is a URL (file://, base64://) of a Go-template text. */
+const emailCourierTemplate = z.strictObject({
+  subject: z.string().optional(),
+  body: z.strictObject({ plaintext: z.string().optional(), html: z.string().optional() }).optional(),
+});
+const validEmailTemplate = z.strictObject({
+  email: emailCourierTemplate,
+  sms: z.strictObject({ body: z.strictObject({ plaintext: z.string().optional() }).optional() }).optional(),
+});
+const courierTemplatePair = z.strictObject({
+  invalid: z.strictObject({ email: emailCourierTemplate }).optional(),
+  valid: validEmailTemplate.optional(),
+});
+const courierTemplates = z.strictObject({
+  recovery: courierTemplatePair.optional(),
+  recovery_code: courierTemplatePair.optional(),
+  verification: courierTemplatePair.optional(),
+  verification_code: courierTemplatePair.optional(),
+  registration_code: z.strictObject({ valid: validEmailTemplate.optional() }).optional(),
+  login_code: z.strictObject({ valid: validEmailTemplate.optional() }).optional(),
+});
+
 const sameSite = z.enum(["Strict", "Lax", "None"]);
 
 const webHookConfig = z.strictObject({
@@ -339,11 +361,28 @@ export const configSchema = z.strictObject({
     .strictObject({
       smtp: z
         .strictObject({
-          connection_uri: z.string().default("smtp://127.0.0.1:1025/?disable_starttls=true"),
+          connection_uri: z
+            .string()
+            .regex(/^smtps?:\/\/.*/, "must be an smtp:// or smtps:// URL")
+            .default("smtp://127.0.0.1:1025/?disable_starttls=true"),
           from_address: z.string().default("no-reply@tessera.local"),
           from_name: z.string().optional(),
+          headers: z.record(z.string(), z.string()).optional(),
+          local_name: z.string().default("localhost"),
+          client_cert_path: z.string().default(""),
+          client_key_path: z.string().default(""),
         })
         .prefault({}),
+      /** Attempts after the first failed one before a message is abandoned (Kratos's default: 5). */
+      message_retries: z.number().int().min(0).default(5),
+      /** Per template (Kratos's names), URLs (file://, base64://) of subject and bodies to use instead of the built-in texts. */
+      templates: courierTemplates.optional(),
+      /** A folder laid out like Kratos's built-in templates (`verification_code/valid/email.subject.gotmpl`, …). */
+      template_override_path: z.string().optional(),
+      worker: z
+        .strictObject({ pull_count: z.number().int().min(1).default(10), pull_wait: duration("1s") })
+        .prefault({}),
+      delivery_strategy: z.enum(["smtp"]).default("smtp"),
     })
     .prefault({}),
   log: z

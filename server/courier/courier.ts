@@ -24,7 +24,10 @@ export interface OutgoingEmail {
 
 export interface RenderedEmail {
   subject: string;
+  /** The plaintext body (what Kratos stores as the message's `body`). */
   body: string;
+  /** The HTML alternative, sent beside the plaintext when present. */
+  html?: string;
 }
 
 /** Turns a template and its model into the stored subject and body. */
@@ -47,15 +50,22 @@ export function createQueueingCourier(store: Store, clock: Clock, render: EmailR
         recipient: email.to,
         subject: rendered.subject,
         body: rendered.body,
-        templateType: email.template,
+        htmlBody: rendered.html ?? null,
+        templateType: wireTemplateType(email.template),
         sendCount: 0,
         createdAt: now,
         updatedAt: now,
+        sendAfter: null,
       };
       await store.enqueueMessage(message);
       return message;
     },
   };
+}
+
+/** Kratos's `template_type` on the wire: `verification_code.valid` → `verification_code_valid`. */
+export function wireTemplateType(template: TemplateType): string {
+  return template.replace(".", "_");
 }
 
 /** Placeholder rendering until the template module lands: every model value on its own line. */

@@ -3,6 +3,7 @@ import type { RequestContext } from "../request/context.ts";
 import { redirect } from "./respond.ts";
 import { ANY, type Route, route } from "./router.ts";
 import { accountRoutes, adminAccountRoutes } from "./routes/account.ts";
+import { adminCourierRoutes } from "./routes/admin-courier.ts";
 import { adminIdentityRoutes } from "./routes/admin-identities.ts";
 import { adminSessionRoutes } from "./routes/admin-sessions.ts";
 import { loginRoutes } from "./routes/login.ts";
@@ -27,12 +28,14 @@ function redirectTo(base: (deps: AppDeps) => string) {
   };
 }
 
-/** Identity management lives on the admin listener, with or without the `/admin` prefix. */
+/** Identity management and the courier queue live on the admin listener, with or without the `/admin` prefix. */
 const IDENTITY_PATHS = [
   "/identities",
   "/identities/:id",
   "/identities/:id/credentials/:type",
   "/identities/:id/sessions",
+  "/courier/messages",
+  "/courier/messages/:id",
 ];
 
 const SELF_SERVICE_ON_ADMIN = [
@@ -88,6 +91,7 @@ export function adminRestRoutes(): Route[] {
     ...adminAccountRoutes,
     ...adminSessionRoutes,
     ...adminRecoveryRoutes,
+    ...adminCourierRoutes,
     ...SELF_SERVICE_ON_ADMIN.map((p) => route(ANY, p, toPublic)),
   ];
 }

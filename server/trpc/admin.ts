@@ -4,6 +4,12 @@ import type { IdentityJson } from "#shared/identity.ts";
 import type { SessionJson } from "#shared/session.ts";
 import { identityHistory } from "../account/service.ts";
 import {
+  type CourierMessageJson,
+  type CourierMessagePage,
+  getCourierMessage,
+  listCourierMessages,
+} from "../courier/admin.ts";
+import {
   createIdentity,
   deleteIdentity,
   deleteIdentityCredential,
@@ -131,6 +137,17 @@ const sessions = router({
     .mutation(({ ctx, input }): Promise<SessionJson> => extendSession(ctx.deps, input.id)),
 });
 
-export const adminRouter = router({ identities, sessions });
+const courier = router({
+  /** `GET /admin/courier/messages`: newest first; `status` is checked by the service (400). */
+  messages: procedure
+    .input(z.object({ ...page, status: z.string().optional(), recipient: z.string().optional() }).optional())
+    .query(({ ctx, input }): Promise<CourierMessagePage> => listCourierMessages(ctx.deps, input ?? {})),
+  /** `GET /admin/courier/messages/{id}`, with the delivery attempts. */
+  message: procedure
+    .input(z.object({ id }))
+    .query(({ ctx, input }): Promise<CourierMessageJson> => getCourierMessage(ctx.deps, input.id)),
+});
+
+export const adminRouter = router({ identities, sessions, courier });
 
 export type AdminRouter = typeof adminRouter;

@@ -1141,6 +1141,84 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         ]);
         assert.deepEqual(ours(await store.listMessages({ limit: 1000 })), [messages[1], sent, messages[0]]);
       });
+
+      test("claim due messages once, settle only the current claim, take over stuck ones, page newest first", async () => {
+        const recipient = uniqueEmail("claims");
+        const messages = [
+          courierMessage({ recipient, createdAt: at(1) }),
+          courierMessage({ recipient, createdAt: at(2) }),
+          courierMessage({ recipient, createdAt: at(3), sendAfter: at(50_000) }),
+        ];
+        for (const m of messages) await store.enqueueMessage(m);
+        const ours = <T extends { id: string }>(list: T[]) =>
+          list.filter((m) => messages.some((o) => o.id === m.id));
+        const now = at(10_000);
+
+        const claimed = ours(await store.claimMessages({ now, limit: 1000, stuckBefore: at(0) }));
+        assert.deepEqual(
+          claimed.map((m) => [m.id, m.status, m.sendCount, m.updatedAt.getTime()]),
+          [
+            [messages[0]!.id, "processing", 1, now.getTime()],
+            [messages[1]!.id, "processing", 1, now.getTime()],
+          ],
+        );
+        assert.deepEqual(ours(await store.claimMessages({ now, limit: 1000, stuckBefore: at(0) })), []);
+
+        assert.equal(
+          await store.settleMessage(messages[0]!.id, at(1), { status: "sent", updatedAt: at(11_000) }),
+          false,
+        );
+        assert.equal(
+          await store.settleMessage(messages[0]!.id, now, { status: "sent", updatedAt: at(11_000) }),
+          true,
+        );
+        assert.equal(
+          await store.settleMessage(messages[0]!.id, now, { status: "queued", updatedAt: at(12_000) }),
+          false,
+        );
+        assert.equal((await store.getMessage(messages[0]!.id))?.status, "sent");
+
+        // messages[1] stays processing: taken over once its claim is older than stuckBefore.
+        const later = at(60_000);
+        const retaken = ours(await store.claimMessages({ now: later, limit: 1000, stuckBefore: at(10_001) }));
+        assert.deepEqual(
+          retaken.map((m) => [m.id, m.sendCount]),
+          [
+            [messages[1]!.id, 2],
+            [messages[2]!.id, 1],
+          ],
+        );
+
+        const page = await store.pageMessages({ recipient, pageSize: 2 });
+        assert.deepEqual(
+          page.map((m) => m.id),
+          [messages[2]!.id, messages[1]!.id, messages[0]!.id],
+        );
+        const rest = await store.pageMessages({ recipient, pageSize: 2, after: page[1]! });
+        assert.deepEqual(
+          rest.map((m) => m.id),
+          [messages[0]!.id],
+        );
+        assert.deepEqual(
+          (await store.pageMessages({ recipient, status: "sent", pageSize: 10 })).map((m) => m.id),
+          [messages[0]!.id],
+        );
+
+        const dispatch = (id: string, ms: number, status: "failed" | "success") => ({
+          id: randomUUID(),
+          messageId: messages[1]!.id,
+          status,
+          error: status === "failed" ? { code: 500, message: id } : null,
+          createdAt: at(ms),
+          updatedAt: at(ms),
+        });
+        const older = dispatch("a", 1, "failed");
+        const newer = dispatch("b", 2, "success");
+        await store.recordDispatch(older);
+        await store.recordDispatch(newer);
+        assert.deepEqual(await store.listDispatches(messages[1]!.id), [newer, older]);
+        assert.deepEqual(await store.listDispatches(messages[0]!.id), []);
+      });
     });
 
     describe("security history and account deletion", () => {

@@ -195,6 +195,8 @@ export function courierMessage(overrides: Partial<CourierMessageRecord> = {}): C
     sendCount: 0,
     createdAt: t0,
     updatedAt: t0,
+    htmlBody: null,
+    sendAfter: null,
     ...overrides,
   };
 }
