@@ -35,6 +35,7 @@ import type {
   Store,
   StoredErrorRecord,
 } from "../store.ts";
+import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
 import * as schema from "./schema.ts";
 import { prepareStatements, type SqliteDb, type SqliteStatements } from "./statements.ts";
 
@@ -58,6 +59,7 @@ export class SqliteStore implements Store {
   readonly #client: Database.Database;
   readonly #db: SqliteDb;
   #prepared: SqliteStatements | undefined;
+  #whoami: Database.Statement<[{ token: string }], WhoamiRow> | undefined;
   readonly #insertIdentity: (identity: FullIdentity) => void;
   readonly #mutateIdentity: (
     id: string,
@@ -311,6 +313,15 @@ export class SqliteStore implements Store {
       const row = this.#statements.sessionWithIdentityByToken.get({ token });
       return row && { session: sessionFromRow(row.session), identity: this.#withChildren(row.identity) };
     });
+  }
+
+  async getSessionForWhoami(
+    token: string,
+  ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
+    // Straight on better-sqlite3: one statement needs no read transaction and no query builder.
+    this.#whoami ??= this.#client.prepare<[{ token: string }], WhoamiRow>(whoamiSql("sqlite", "@token"));
+    const row = this.#whoami.get({ token });
+    return row && whoamiFromRow(row, false);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {

@@ -1,0 +1,131 @@
+/**
+ * Seeds benchmark users straight into a store: each a copy of one identity registered over HTTP (so
+ * credentials and addresses are exactly what registration writes), with its own id, email, session
+ * and, made over HTTP by `createSettingsFlows`, its own settings flow.
+ */
+import { generateId } from "lucia";
+import type { FullIdentity, SessionRecord, Store } from "../db/store.ts";
+
+export interface SeedUser {
+  id: string;
+  email: string;
+  traits: { email: string; name: { first: string; last: string } };
+  sessionId: string;
+  token: string;
+  flowId: string;
+  /** The password every seeded user starts with. */
+  password: string;
+}
+
+export const SEED_PASSWORD = "bench-seed-password-Zq8!x";
+
+export function makeUsers(count: number, prefix: string): SeedUser[] {
+  return Array.from({ length: count }, (_, i) => {
+    const email = `${prefix}-${i}@example.com`;
+    return {
+      id: crypto.randomUUID(),
+      email,
+      traits: { email, name: { first: "Bench", last: `User ${i}` } },
+      sessionId: crypto.randomUUID(),
+      token: `ory_st_${generateId(32)}`,
+      flowId: crypto.randomUUID(),
+      password: SEED_PASSWORD,
+    };
+  });
+}
+
+/** Registers the template user over HTTP and returns its stored identity. */
+export async function registerTemplate(base: string, store: Store, email: string): Promise<FullIdentity> {
+  const flow = (await (await fetch(`${base}self-service/registration/api`)).json()) as {
+    ui: { action: string };
+  };
+  const res = await fetch(flow.ui.action, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      method: "password",
+      password: SEED_PASSWORD,
+      traits: { email, name: { first: "Bench", last: "Template" } },
+    }),
+  });
+  const body = (await res.json()) as { identity?: { id: string } };
+  if (res.status !== 200 || !body.identity) throw new Error(`registration failed: ${res.status}`);
+  const identity = await store.getIdentity(body.identity.id);
+  if (!identity) throw new Error("registered identity not found in the store");
+  return identity;
+}
+
+function copyOf(template: FullIdentity, user: SeedUser, now: Date): FullIdentity {
+  const replace = (value: string) => (value === template.traits.email ? user.email : value);
+  return {
+    ...template,
+    id: user.id,
+    traits: structuredClone(user.traits),
+    createdAt: now,
+    updatedAt: now,
+    credentials: template.credentials.map((c) => ({
+      ...c,
+      id: crypto.randomUUID(),
+      identityId: user.id,
+      identifiers: c.identifiers.map(replace),
+    })),
+    verifiableAddresses: template.verifiableAddresses.map((a) => ({
+      ...a,
+      id: crypto.randomUUID(),
+      identityId: user.id,
+      value: replace(a.value),
+    })),
+    recoveryAddresses: template.recoveryAddresses.map((a) => ({
+      ...a,
+      id: crypto.randomUUID(),
+      identityId: user.id,
+      value: replace(a.value),
+    })),
+  };
+}
+
+export async function seedIdentities(
+  store: Store,
+  template: FullIdentity,
+  users: SeedUser[],
+  withSessions = true,
+): Promise<void> {
+  const now = new Date();
+  for (const user of users) {
+    await store.createIdentity(copyOf(template, user, now));
+    if (!withSessions) continue;
+    const session: SessionRecord = {
+      id: user.sessionId,
+      token: user.token,
+      logoutToken: `ory_lo_${generateId(32)}`,
+      identityId: user.id,
+      active: true,
+      aal: "aal1",
+      issuedAt: now,
+      authenticatedAt: now,
+      expiresAt: new Date(now.getTime() + 86_400_000),
+      authenticationMethods: [{ method: "password", aal: "aal1", completedAt: now }],
+      devices: [{ id: crypto.randomUUID(), userAgent: "bench" }],
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.createSession(session);
+  }
+}
+
+/** One settings flow per user, made over HTTP (the server's own flow creation). */
+export async function createSettingsFlows(base: string, users: SeedUser[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < users.length) {
+      const user = users[next++]!;
+      const res = await fetch(`${base}self-service/settings/api`, {
+        headers: { "x-session-token": user.token },
+      });
+      const flow = (await res.json()) as { id?: string };
+      if (res.status !== 200 || !flow.id) throw new Error(`settings flow for ${user.email}: ${res.status}`);
+      user.flowId = flow.id;
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
