@@ -109,7 +109,7 @@ function activeSession(req: IncomingMessage): Row | undefined {
   const token = tokenOf(req);
   if (!token) return undefined;
   const row = whoamiRow.get(token) as Row | undefined;
-  if (!row || !row.active || row.expires_at <= Date.now() || row.state !== "active") return undefined;
+  if (!row?.active || row.expires_at <= Date.now() || row.state !== "active") return undefined;
   return row;
 }
 
@@ -126,7 +126,10 @@ function identityJson(row: Row, traits: string): string {
 
 function whoami(req: IncomingMessage, res: ServerResponse): void {
   const row = activeSession(req);
-  if (!row) return send(res, 401, unauthorized);
+  if (!row) {
+    send(res, 401, unauthorized);
+    return;
+  }
   send(
     res,
     200,

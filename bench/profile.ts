@@ -3,6 +3,7 @@
  * with `node --cpu-prof`, then prints the profile's self time by function and by file (busy time
  * only: idle and GC shown apart). The .cpuprofile is kept for Chrome DevTools.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { load, type Step, startChild } from "./load.ts";
 import { createSettingsFlows, makeUsers, registerTemplate, seedIdentities } from "./seed.ts";
 
 const scenario = process.argv[2] ?? "whoami";
+execFileSync(process.execPath, ["--import", "tsx", "server/bundle.ts"], { stdio: "inherit" });
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "tessera-profile-"));
 const dbFile = join(dir, "tessera.sqlite");
@@ -27,7 +29,7 @@ writeFileSync(
 );
 
 const tessera = await startChild(
-  ["--cpu-prof", "--cpu-prof-dir", dir, "--import", "tsx", "server/main.ts", "--config", config],
+  ["--cpu-prof", "--cpu-prof-dir", dir, "dist/server/main.mjs", "--config", config],
   /public API listening" url=(\S+)/,
   { LOG_LEVEL: "info" },
 );
@@ -86,12 +88,23 @@ const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as {
   nodes: Node[];
   samples: number[];
   timeDeltas: number[];
+  endTime: number;
+  startTime: number;
 };
+// Only the load's own seconds (the process stops right after it): start-up and seeding left out.
+const times: number[] = [];
+let clock = profile.startTime;
+for (const dt of profile.timeDeltas) {
+  clock += dt;
+  times.push(clock);
+}
+const from = profile.endTime - DURATION * 1_000_000;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const self = new Map<string, number>();
 const files = new Map<string, number>();
 let busy = 0;
 profile.samples.forEach((id, i) => {
+  if (times[i]! < from) return;
   const frame = byId.get(id)!.callFrame;
   const dt = profile.timeDeltas[i] ?? 0;
   if (frame.functionName === "(idle)" || frame.functionName === "(program)") return;

@@ -9,6 +9,7 @@
  * BENCH_PASSWORD_CONNECTIONS (8), BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL scenarios;
  * a database is created for the run and dropped after).
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,12 +48,11 @@ function tesseraConfig(dir: string, dsn: string): string {
   return file;
 }
 
+/** The bundle `npm start` runs (built at the start of the run), as production would run it. */
 function startTessera(config: string): Promise<Child> {
-  return startChild(
-    ["--import", "tsx", "server/main.ts", "--config", config],
-    /public API listening" url=(\S+)/,
-    { LOG_LEVEL: "info" },
-  );
+  return startChild(["dist/server/main.mjs", "--config", config], /public API listening" url=(\S+)/, {
+    LOG_LEVEL: "info",
+  });
 }
 
 // The scenarios' steps. Each checks the status and that the body is the caller's own.
@@ -380,6 +380,7 @@ function printTable(): void {
 }
 
 async function main(): Promise<void> {
+  execFileSync(process.execPath, ["--import", "tsx", "server/bundle.ts"], { stdio: "inherit" });
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
   try {
     const { profileRps } = await sqliteRun(dir);
