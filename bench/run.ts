@@ -19,7 +19,14 @@ import type { Store } from "../db/store.ts";
 import { loadConfig } from "../server/config/load.ts";
 import { createHasher } from "../server/methods/password/hasher.ts";
 import { type Child, type LoadResult, load, memoryOf, type Step, sampleRss, startChild } from "./load.ts";
-import { createSettingsFlows, makeUsers, registerTemplate, type SeedUser, seedIdentities } from "./seed.ts";
+import {
+  createSettingsFlows,
+  makeUsers,
+  registerTemplate,
+  type SeedUser,
+  seedIdentities,
+  seedLargeSqlite,
+} from "./seed.ts";
 
 const env = process.env;
 const DURATION = Number(env.BENCH_DURATION ?? 5);
@@ -271,8 +278,7 @@ async function sqliteRun(dir: string): Promise<{ profileRps: number }> {
     if (LARGE > USERS) {
       log(`seeding ${LARGE - USERS} more identities`);
       const started = performance.now();
-      const template2 = await store.getIdentity(users[0]!.id);
-      await seedIdentities(store, template2!, makeUsers(LARGE - USERS, "large"), false);
+      seedLargeSqlite(dbFile, users[0]!.id, LARGE - USERS);
       log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
       const bigWhoami = await run(tessera.url, users, [whoamiByToken]);
       record(`whoami, ${LARGE} identities`, bigWhoami, undefined, ratioNote(bigWhoami, whoami.value, "1k"));

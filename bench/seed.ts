@@ -3,6 +3,7 @@
  * credentials and addresses are exactly what registration writes), with its own id, email, session
  * and, made over HTTP by `createSettingsFlows`, its own settings flow.
  */
+import Database from "better-sqlite3";
 import { generateId } from "lucia";
 import type { FullIdentity, SessionRecord, Store } from "../db/store.ts";
 
@@ -128,4 +129,39 @@ export async function createSettingsFlows(base: string, users: SeedUser[]): Prom
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/**
+ * Adds `count` identities to a SQLite file in one transaction, each a copy of `templateId` with its
+ * own ids and email (`large-<n>@example.com`), credentials, identifiers and addresses, so the
+ * indexes grow as real sign-ups would grow them. Without sessions: they only make the tables big.
+ */
+export function seedLargeSqlite(file: string, templateId: string, count: number): void {
+  const db = new Database(file);
+  db.pragma("busy_timeout = 5000");
+  const id = (prefix: string) => `printf('${prefix}-0000-4000-8000-%012d', n.i)`;
+  const email = `'large-' || n.i || '@example.com'`;
+  const numbers = "with recursive n(i) as (select 1 union all select i + 1 from n where i < @count)";
+  const statements = [
+    `${numbers} insert into identities (id, schema_id, state, state_changed_at, traits, metadata_public,
+       metadata_admin, external_id, created_at, updated_at, version)
+     select ${id("a0000000")}, schema_id, state, state_changed_at, json_set(traits, '$.email', ${email}),
+       metadata_public, metadata_admin, null, created_at, updated_at, 0 from identities, n where id = @template`,
+    `${numbers} insert into identity_credentials (id, identity_id, type, config, version, created_at, updated_at)
+     select ${id("b0000000")}, ${id("a0000000")}, type, config, version, created_at, updated_at
+     from identity_credentials, n where identity_id = @template and type = 'password'`,
+    `${numbers} insert into identity_credential_identifiers (credential_id, identity_id, credential_type, identifier, position)
+     select ${id("b0000000")}, ${id("a0000000")}, 'password', ${email}, 0 from n`,
+    `${numbers} insert into identity_verifiable_addresses (id, identity_id, via, value, verified, status, verified_at,
+       created_at, updated_at)
+     select ${id("c0000000")}, ${id("a0000000")}, via, ${email}, verified, status, verified_at, created_at, updated_at
+     from identity_verifiable_addresses, n where identity_id = @template`,
+    `${numbers} insert into identity_recovery_addresses (id, identity_id, via, value, created_at, updated_at)
+     select ${id("d0000000")}, ${id("a0000000")}, via, ${email}, created_at, updated_at
+     from identity_recovery_addresses, n where identity_id = @template`,
+  ].map((sql) => db.prepare(sql));
+  db.transaction(() => {
+    for (const statement of statements) statement.run({ count, template: templateId });
+  }).immediate();
+  db.close();
 }

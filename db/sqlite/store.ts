@@ -36,6 +36,7 @@ import type {
   StoredErrorRecord,
 } from "../store.ts";
 import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
+import { prepareReads, type SqliteReads } from "./reads.ts";
 import * as schema from "./schema.ts";
 import { prepareStatements, type SqliteDb, type SqliteStatements } from "./statements.ts";
 
@@ -59,6 +60,7 @@ export class SqliteStore implements Store {
   readonly #client: Database.Database;
   readonly #db: SqliteDb;
   #prepared: SqliteStatements | undefined;
+  #preparedReads: SqliteReads | undefined;
   #whoami: Database.Statement<[{ token: string }], WhoamiRow> | undefined;
   readonly #insertIdentity: (identity: FullIdentity) => void;
   readonly #mutateIdentity: (
@@ -109,6 +111,12 @@ export class SqliteStore implements Store {
     return this.#prepared;
   }
 
+  /** The hot identity reads, straight on better-sqlite3 (reads.ts); prepared like `#statements`. */
+  get #reads(): SqliteReads {
+    this.#preparedReads ??= prepareReads(this.#client);
+    return this.#preparedReads;
+  }
+
   async migrate(): Promise<void> {
     migrate(this.#db, { migrationsFolder });
   }
@@ -140,7 +148,7 @@ export class SqliteStore implements Store {
 
   async getIdentity(id: string): Promise<FullIdentity | undefined> {
     return this.#read(() => {
-      const row = this.#statements.identityById.get({ id });
+      const row = this.#reads.identityById(id);
       return row && this.#withChildren(row);
     });
   }
@@ -210,14 +218,7 @@ export class SqliteStore implements Store {
   }
 
   #childrenOf(identityId: string): IdentityChildren {
-    const statements = this.#statements;
-    const params = { identityId };
-    return childrenFromRows({
-      credentials: statements.credentialsOf.all(params),
-      identifiers: statements.identifiersOf.all(params),
-      verifiableAddresses: statements.verifiableAddressesOf.all(params),
-      recoveryAddresses: statements.recoveryAddressesOf.all(params),
-    });
+    return childrenFromRows(this.#reads.children(identityId));
   }
 
   #insertIdentityRows(identity: FullIdentity): void {
@@ -232,7 +233,7 @@ export class SqliteStore implements Store {
     guard: MutationGuard | undefined,
   ): MutationResult<unknown> {
     const statements = this.#statements;
-    const row = statements.identityById.get({ id });
+    const row = this.#reads.identityById(id);
     if (!row) return { kind: "not_found" };
     if (guard?.sessionId !== undefined) {
       const session = statements.sessionById.get({ id: guard.sessionId });
@@ -310,7 +311,7 @@ export class SqliteStore implements Store {
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
     return this.#read(() => {
-      const row = this.#statements.sessionWithIdentityByToken.get({ token });
+      const row = this.#reads.sessionWithIdentityByToken(token);
       return row && { session: sessionFromRow(row.session), identity: this.#withChildren(row.identity) };
     });
   }
