@@ -37,7 +37,7 @@ export function makeUsers(count: number, prefix: string): SeedUser[] {
 
 /** Registers the template user over HTTP and returns its stored identity. */
 export async function registerTemplate(base: string, store: Store, email: string): Promise<FullIdentity> {
-  const flow = (await (await fetch(`${base}self-service/registration/api`)).json()) as {
+  const flow = (await (await fetchRetrying(`${base}self-service/registration/api`)).json()) as {
     ui: { action: string };
   };
   const res = await fetch(flow.ui.action, {
@@ -111,6 +111,18 @@ export async function seedIdentities(
       updatedAt: now,
     };
     await store.createSession(session);
+  }
+}
+
+/**
+ * fetch with one retry: a kept-alive socket the server closes for idleness just as a request goes
+ * out fails with "other side closed" (a race of the two keep-alive timers, not an answer).
+ */
+async function fetchRetrying(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    return fetch(url, init);
   }
 }
 
