@@ -21,6 +21,7 @@ import { createHasher } from "../server/methods/password/hasher.ts";
 import { type Child, type LoadResult, load, memoryOf, type Step, sampleRss, startChild } from "./load.ts";
 import {
   createSettingsFlows,
+  fetchRetrying,
   makeUsers,
   registerTemplate,
   type SeedUser,
@@ -145,9 +146,7 @@ async function readBack(base: string, users: SeedUser[]): Promise<number> {
   for (const u of users) {
     const expected = acknowledged.get(u.id);
     if (expected === undefined) continue;
-    const res = await fetch(`${base}sessions/whoami`, { headers: { "x-session-token": u.token } }).catch(() =>
-      fetch(`${base}sessions/whoami`, { headers: { "x-session-token": u.token } }),
-    );
+    const res = await fetchRetrying(`${base}sessions/whoami`, { headers: { "x-session-token": u.token } });
     const body = (await res.json()) as { identity?: { traits?: { name?: { last?: string } } } };
     const stored = body.identity?.traits?.name?.last;
     if (stored !== expected && stored !== sent.get(u.id)) wrong++;

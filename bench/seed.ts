@@ -92,7 +92,10 @@ export async function seedIdentities(
   withSessions = true,
 ): Promise<void> {
   const now = new Date();
-  for (const user of users) {
+  for (const [i, user] of users.entries()) {
+    // SQLite's store answers synchronously, so without this the loop would never let the event
+    // loop turn: kept-alive sockets the server closed meanwhile would look alive to fetch.
+    if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
     await store.createIdentity(copyOf(template, user, now));
     if (!withSessions) continue;
     const session: SessionRecord = {
@@ -115,14 +118,18 @@ export async function seedIdentities(
 }
 
 /**
- * fetch with one retry: a kept-alive socket the server closes for idleness just as a request goes
- * out fails with "other side closed" (a race of the two keep-alive timers, not an answer).
+ * fetch with retries: a kept-alive socket the server closes for idleness just as a request goes
+ * out fails with "other side closed" (the keep-alive timers racing on a busy machine, not an
+ * answer); each retry may draw another such socket from the pool.
  */
-async function fetchRetrying(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch {
-    return fetch(url, init);
+export async function fetchRetrying(url: string, init?: RequestInit, attempts = 8): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
   }
 }
 
