@@ -386,6 +386,12 @@ function printTable(): void {
   }
 }
 
+// Stopped early (Ctrl-C): the scenarios measured so far are still worth printing.
+process.once("SIGINT", () => {
+  printTable();
+  process.exit(130);
+});
+
 async function main(): Promise<void> {
   execFileSync(process.execPath, ["--import", "tsx", "server/bundle.ts"], { stdio: "inherit" });
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
