@@ -1,33 +1,51 @@
 /**
- * `npm run bench`: starts the server on the embedded default (a fresh SQLite file, production hashing
- * settings) in a child process and measures the hot paths with autocannon on loopback. Prints
- * requests per second and p50/p99 latency; asserts nothing.
+ * `npm run bench`: Tessera against a reference floor (bench/floor.ts: bare node:http +
+ * better-sqlite3 + ajv doing the same whoami and profile write), in one run on one machine, so each
+ * figure is printed with its ratio to the floor. Every response's status and body are checked and
+ * the profile writes are read back afterwards; the table says how many were wrong. Asserts nothing.
+ *
+ * BENCH_DURATION (s per scenario, default 5), BENCH_CONNECTIONS (50), BENCH_USERS (1000),
+ * BENCH_LARGE (identities of the large-store scenario, default 100000; 0 skips it),
+ * BENCH_PASSWORD_CONNECTIONS (8), BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL scenarios;
+ * a database is created for the run and dropped after).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
-import { SqliteStore } from "../db/sqlite/store.ts";
-import type { FullIdentity, Store } from "../db/store.ts";
-import { systemClock } from "../server/clock.ts";
-import type { AppDeps } from "../server/deps.ts";
-import { commitIdentityChange } from "../server/identity/commit.ts";
+import pg from "pg";
+import { openStore } from "../db/open.ts";
+import type { Store } from "../db/store.ts";
+import { loadConfig } from "../server/config/load.ts";
+import { createHasher } from "../server/methods/password/hasher.ts";
+import { type Child, type LoadResult, load, memoryOf, type Step, sampleRss, startChild } from "./load.ts";
+import {
+  createSettingsFlows,
+  fetchRetrying,
+  makeUsers,
+  registerTemplate,
+  type SeedUser,
+  seedIdentities,
+  seedLargeSqlite,
+} from "./seed.ts";
 
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const env = process.env;
+const DURATION = Number(env.BENCH_DURATION ?? 5);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
+const USERS = Number(env.BENCH_USERS ?? 1000);
+const LARGE = Number(env.BENCH_LARGE ?? 100_000);
+const PASSWORD_CONNECTIONS = Number(env.BENCH_PASSWORD_CONNECTIONS ?? 8);
+const PG_URL = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL;
 
-interface Target {
-  child: ChildProcess;
-  publicUrl: string;
-}
+const rows: { name: string; result?: LoadResult; value?: string; ratio?: string; note?: string }[] = [];
+const log = (text: string) => process.stderr.write(`${text}\n`);
 
-async function startServer(dir: string): Promise<Target> {
-  const config = join(dir, "tessera.yml");
+function tesseraConfig(dir: string, dsn: string): string {
+  const file = join(dir, `tessera-${crypto.randomUUID()}.yml`);
   writeFileSync(
-    config,
+    file,
     [
-      `dsn: sqlite://${join(dir, "bench.sqlite")}`,
+      `dsn: ${dsn}`,
       "log: { level: warn }",
       "serve: { public: { port: 0 }, admin: { port: 0 } }",
       "secrets: { cookie: [bench-secret-0123456789abcdef] }",
@@ -35,200 +53,356 @@ async function startServer(dir: string): Promise<Target> {
       "selfservice: { methods: { password: { config: { haveibeenpwned_enabled: false } } } }",
     ].join("\n"),
   );
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--config", config], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, LOG_LEVEL: "info" },
+  return file;
+}
+
+/** The bundle `npm start` runs (built at the start of the run), as production would run it. */
+function startTessera(config: string): Promise<Child> {
+  return startChild(["dist/server/main.mjs", "--config", config], /public API listening" url=(\S+)/, {
+    LOG_LEVEL: "info",
   });
-  const publicUrl = await new Promise<string>((resolve, reject) => {
-    let buffer = "";
-    child.stderr!.on("data", (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const match = /public API listening" url=(\S+)/.exec(buffer);
-      if (match) resolve(match[1]!);
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${buffer}`)));
-  });
-  return { child, publicUrl };
 }
 
-async function register(base: string, i: number): Promise<string> {
-  const flow = (await (await fetch(`${base}self-service/registration/api`)).json()) as {
-    ui: { action: string };
-  };
-  const res = await fetch(flow.ui.action, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      method: "password",
-      password: `bench-password-${i}-Zq8!x`,
-      traits: { email: `bench-${i}@example.com`, name: { first: "Bench", last: `User ${i}` } },
-    }),
-  });
-  const body = (await res.json()) as { session_token: string };
-  return body.session_token;
-}
+// The scenarios' steps. Each checks the status and that the body is the caller's own.
 
-async function settingsAction(base: string, token: string): Promise<string> {
-  const res = await fetch(`${base}self-service/settings/api`, { headers: { "x-session-token": token } });
-  return ((await res.json()) as { ui: { action: string } }).ui.action;
-}
+const whoamiByToken: Step = {
+  request: (u) => ({ path: "/sessions/whoami", headers: { "x-session-token": u.token } }),
+  check: (status, body, u) => status === 200 && body.includes(u.id),
+};
 
-interface Row {
-  name: string;
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-}
-
-async function measure(name: string, opts: autocannon.Options): Promise<Row> {
-  const result = await autocannon({ duration: DURATION, connections: CONNECTIONS, ...opts });
-  return {
-    name,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
-}
-
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
-  const { child, publicUrl } = await startServer(dir);
-  try {
-    const tokens = await Promise.all(Array.from({ length: 4 }, (_, i) => register(publicUrl, i)));
-    const token = tokens[0]!;
-    const rows: Row[] = [];
-    // The ceiling of this setup: autocannon shares the 2 cores with the server.
-    rows.push(await measure("baseline: /health/alive", { url: `${publicUrl}health/alive` }));
-    rows.push(
-      await measure("whoami (token)", {
-        url: `${publicUrl}sessions/whoami`,
-        headers: { "x-session-token": token },
-      }),
-    );
-    rows.push(
-      await measure("create settings flow (api)", {
-        url: `${publicUrl}self-service/settings/api`,
-        headers: { "x-session-token": token },
-      }),
-    );
-    const action = await settingsAction(publicUrl, tokens[1]!);
-    let n = 0;
-    rows.push(
-      await measure("profile update (api flow)", {
-        url: action,
-        method: "POST",
-        headers: { "x-session-token": tokens[1]!, "content-type": "application/json" },
-        requests: [
-          {
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({
-                method: "profile",
-                traits: { email: "bench-1@example.com", name: { first: "Bench", last: `Renamed ${n++}` } },
-              }),
-            }),
-          },
-        ],
-      }),
-    );
-    const passwordAction = await settingsAction(publicUrl, tokens[2]!);
-    let p = 0;
-    rows.push(
-      await measure("password change (argon2id, api flow)", {
-        url: passwordAction,
-        method: "POST",
-        // Each change verifies the old hash and computes a new one (~100 ms of argon2id each).
-        duration: Math.max(DURATION, 10),
-        connections: 4,
-        headers: { "x-session-token": tokens[2]!, "content-type": "application/json" },
-        requests: [
-          {
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({ method: "password", password: `fresh-secret-${p++}-Kd93!q` }),
-            }),
-          },
-        ],
-      }),
-    );
-    console.log(
-      `\nTessera benchmark: ${DURATION}s per scenario, ${CONNECTIONS} connections, SQLite file, loopback\n`,
-    );
-    console.log("scenario                                   req/s     p50 ms   p99 ms   non-2xx  errors");
-    for (const r of rows) {
-      console.log(
-        `${r.name.padEnd(40)} ${r.rps.toFixed(0).padStart(8)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(8)} ${String(r.non2xx).padStart(9)} ${String(r.errors).padStart(7)}`,
-      );
-    }
-    await commitOverhead(dir);
-  } finally {
-    child.kill("SIGTERM");
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const whoamiByCookie: Step = {
+  request: (u) => ({ path: "/sessions/whoami", headers: { cookie: `ory_kratos_session=${u.token}` } }),
+  check: (status, body, u) => status === 200 && body.includes(u.id),
+};
 
 /**
- * The cost of deciding on the current state: sequential profile updates (traits only) of one
- * identity in process, as a raw store write (last writer wins) and through commitIdentityChange
- * (locked read, traits compared with the decided-on state, version bumped). SQLite file.
+ * What each user's last acknowledged profile write set, and the last one sent: a request still in
+ * flight when a scenario ends may have been written without its answer being read, so either value
+ * is a correct read back; anything else is a lost or stray write.
  */
-async function commitOverhead(dir: string): Promise<void> {
-  const store = new SqliteStore(join(dir, "commit.sqlite"));
-  await store.migrate();
-  const now = new Date();
-  const seed: FullIdentity = {
-    id: crypto.randomUUID(),
-    schemaId: "default",
-    state: "active",
-    stateChangedAt: now,
-    traits: { email: "commit@example.com", name: { first: "Bench", last: "0" } },
-    metadataPublic: null,
-    metadataAdmin: null,
-    externalId: null,
-    createdAt: now,
-    updatedAt: now,
-    credentials: [],
-    verifiableAddresses: [],
-    recoveryAddresses: [],
+const acknowledged = new Map<string, string>();
+const sent = new Map<string, string>();
+let writes = 0;
+
+function profileUpdate(flowOf: (u: SeedUser, context: Record<string, unknown>) => string): Step {
+  return {
+    request: (u, context) => {
+      const last = `Renamed ${writes++}`;
+      context.last = last;
+      sent.set(u.id, last);
+      return {
+        method: "POST",
+        path: `/self-service/settings?flow=${flowOf(u, context)}`,
+        headers: { "x-session-token": u.token, "content-type": "application/json" },
+        body: JSON.stringify({
+          method: "profile",
+          traits: { email: u.email, name: { first: "Bench", last } },
+        }),
+      };
+    },
+    check: (status, body, u, context) => {
+      const ok =
+        status === 200 && body.includes(`"state":"success"`) && body.includes(context.last as string);
+      if (ok) acknowledged.set(u.id, context.last as string);
+      return ok;
+    },
   };
-  let identity = await store.createIdentity(seed);
-  const deps = { store, clock: systemClock } as unknown as AppDeps;
-  const renamed = (current: FullIdentity, i: number): FullIdentity => ({
-    ...current,
-    traits: { ...current.traits, name: { first: "Bench", last: String(i) } },
-  });
-  const run = async (name: string, write: (i: number) => Promise<void>) => {
-    const until = Date.now() + DURATION * 1000;
-    let i = 0;
-    const started = performance.now();
-    while (Date.now() < until) await write(i++);
-    const ms = performance.now() - started;
-    console.log(
-      `${name.padEnd(52)} ${(i / (ms / 1000)).toFixed(0).padStart(8)} ops/s ${((ms / i) * 1000).toFixed(1).padStart(8)} µs/op`,
-    );
-  };
-  console.log("\nProfile update in process (one identity, sequential, SQLite file)\n");
-  const raw = async (i: number) => {
-    identity = await store.updateIdentity(renamed(identity, i));
-  };
-  const committed = async (i: number) => {
-    const result = await commitIdentityChange(deps, {
-      decidedOn: identity,
-      dependsOn: ["traits", "schema_id"],
-      apply: (current) => ({ ok: true, identity: renamed(current, i) }),
-    });
-    if (result.kind === "committed") identity = result.identity;
-  };
-  // Twice each, alternating: the first round also warms up the JIT and the WAL file.
-  for (const round of [1, 2]) {
-    await run(`raw store.updateIdentity, no check (round ${round})`, raw);
-    await run(`commitIdentityChange, traits check (round ${round})`, committed);
+}
+
+const createFlow: Step = {
+  request: (u) => ({ path: "/self-service/settings/api", headers: { "x-session-token": u.token } }),
+  check: (status, body, _u, context) => {
+    const id = status === 200 ? /"id":"([^"]+)"/.exec(body)?.[1] : undefined;
+    context.flowId = id;
+    return id !== undefined && body.includes(`"state":"show_form"`);
+  },
+};
+
+const passwords = new Map<string, string>();
+const sentPasswords = new Map<string, string>();
+let changes = 0;
+const passwordChange: Step = {
+  request: (u, context) => {
+    const password = `bench-changed-${changes++}-Kd93!q`;
+    context.password = password;
+    sentPasswords.set(u.id, password);
+    return {
+      method: "POST",
+      path: `/self-service/settings?flow=${u.flowId}`,
+      headers: { "x-session-token": u.token, "content-type": "application/json" },
+      body: JSON.stringify({ method: "password", password }),
+    };
+  },
+  check: (status, body, u, context) => {
+    const ok = status === 200 && body.includes(`"state":"success"`);
+    if (ok) passwords.set(u.id, context.password as string);
+    return ok;
+  },
+};
+
+/** Reads every acknowledged profile write back through whoami; answers how many differ. */
+async function readBack(base: string, users: SeedUser[]): Promise<number> {
+  let wrong = 0;
+  for (const u of users) {
+    const expected = acknowledged.get(u.id);
+    if (expected === undefined) continue;
+    const res = await fetchRetrying(`${base}sessions/whoami`, { headers: { "x-session-token": u.token } });
+    const body = (await res.json()) as { identity?: { traits?: { name?: { last?: string } } } };
+    const stored = body.identity?.traits?.name?.last;
+    if (stored !== expected && stored !== sent.get(u.id)) wrong++;
   }
-  await (store as Store).close();
+  return wrong;
+}
+
+/** The hasher alone at the configured cost, `availableParallelism()` at a time, for `seconds`. */
+async function hasherRate(config: string, seconds: number, pairs: boolean): Promise<number> {
+  const hasher = createHasher(loadConfig({ file: config, env: {} }).hashers);
+  const stored = await hasher.hash("bench-hasher-0-Kd93!q");
+  const until = performance.now() + seconds * 1000;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: availableParallelism() * 2 }, async () => {
+      while (performance.now() < until) {
+        if (pairs) await hasher.verify("bench-hasher-1-Kd93!q", stored);
+        await hasher.hash("bench-hasher-1-Kd93!q");
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+function record(name: string, result: LoadResult, floor?: number, note?: string): void {
+  rows.push({
+    name,
+    result,
+    ...(floor ? { ratio: `${((result.rps / floor) * 100).toFixed(0)}%` } : {}),
+    ...(note ? { note } : {}),
+  });
+  log(`${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms, ${result.bad} wrong`);
+}
+
+async function sqliteRun(dir: string): Promise<{ profileRps: number }> {
+  const floorUsers = makeUsers(USERS, "floor");
+  const usersFile = join(dir, "floor-users.json");
+  writeFileSync(usersFile, JSON.stringify(floorUsers));
+  const floor = await startChild(
+    ["--import", "tsx", "bench/floor.ts", join(dir, "floor.sqlite"), usersFile],
+    /floor listening (\S+)/,
+  );
+  const users = makeUsers(USERS, "bench");
+  const dbFile = join(dir, "tessera.sqlite");
+  const config = tesseraConfig(dir, `sqlite://${dbFile}`);
+  const tessera = await startTessera(config);
+  const pid = tessera.process.pid!;
+  const idleAtStart = memoryOf(pid).rssMiB;
+  const store = await openStore(`sqlite://${dbFile}`);
+  try {
+    log(`seeding ${USERS} users`);
+    const template = await registerTemplate(tessera.url, store, "template@example.com");
+    await seedIdentities(store, template, users);
+    await createSettingsFlows(tessera.url, users);
+    const idleSeeded = memoryOf(pid).rssMiB;
+
+    const run = (url: string, list: SeedUser[], steps: Step[], connections = CONNECTIONS) =>
+      load({ url, users: list, connections, duration: DURATION, steps });
+
+    const floorWhoami = await run(floor.url, floorUsers, [whoamiByToken]);
+    record("floor: whoami (token)", floorWhoami);
+    const floorProfile = await run(floor.url, floorUsers, [profileUpdate((u) => u.flowId)]);
+    record("floor: profile update", floorProfile);
+    await floor.stop();
+
+    const whoami = await sampleRss(pid, () => run(tessera.url, users, [whoamiByToken]));
+    record("whoami (token)", whoami.value, floorWhoami.rps);
+    record("whoami (cookie)", await run(tessera.url, users, [whoamiByCookie]), floorWhoami.rps);
+    acknowledged.clear();
+    const profile = await sampleRss(pid, () => run(tessera.url, users, [profileUpdate((u) => u.flowId)]));
+    const wrongBack = await readBack(tessera.url, users);
+    record("profile update (existing flow)", profile.value, floorProfile.rps, `${wrongBack} read back wrong`);
+    const created = await run(tessera.url, users, [
+      createFlow,
+      profileUpdate((u, context) => (context.flowId as string | undefined) ?? u.flowId),
+    ]);
+    // Two requests per iteration: the rate of whole iterations is half the request rate.
+    const perIteration = { ...created, rps: created.rps / 2, requests: created.requests / 2 };
+    record("create flow + submit (per pair)", perIteration, floorProfile.rps);
+
+    // Password changes on their own users, so whoami below is not slowed by locks on the same rows.
+    const changers = users.slice(-Math.min(users.length / 2, 100));
+    const readers = users.slice(0, users.length - changers.length);
+    const hashes = await hasherRate(config, DURATION, false);
+    const hashPairs = await hasherRate(config, DURATION, true);
+    rows.push({ name: "hasher alone: hash", value: `${hashes.toFixed(1)}/s` });
+    rows.push({ name: "hasher alone: verify + hash", value: `${hashPairs.toFixed(1)}/s` });
+    const password = await run(tessera.url, changers, [passwordChange], PASSWORD_CONNECTIONS);
+    record(
+      "password change",
+      password,
+      undefined,
+      `${((password.rps / hashPairs) * 100).toFixed(0)}% of verify + hash`,
+    );
+    const [during] = await Promise.all([
+      run(tessera.url, readers, [whoamiByToken]),
+      run(tessera.url, changers, [passwordChange], PASSWORD_CONNECTIONS),
+    ]);
+    record("whoami during password changes", during, floorWhoami.rps, `p99 alone ${whoami.value.p99} ms`);
+    const sample = [...passwords].slice(0, 10);
+    let wrongPasswords = 0;
+    const hasher = createHasher(loadConfig({ file: config, env: {} }).hashers);
+    for (const [id, secret] of sample) {
+      const stored = (await store.getIdentity(id))?.credentials.find((c) => c.type === "password");
+      const hash = String(stored?.config.hashed_password);
+      const ok = (await hasher.verify(secret, hash)) || (await hasher.verify(sentPasswords.get(id)!, hash));
+      if (!ok) wrongPasswords++;
+    }
+    rows.push({
+      name: "password changes read back",
+      value: `${sample.length - wrongPasswords}/${sample.length} ok`,
+    });
+
+    const memory = memoryOf(pid);
+    rows.push({
+      name: "RSS idle (started / seeded)",
+      value: `${idleAtStart.toFixed(0)} / ${idleSeeded.toFixed(0)} MiB`,
+    });
+    rows.push({
+      name: `RSS at ${CONNECTIONS} connections (whoami / profile)`,
+      value: `${whoami.maxMiB.toFixed(0)} / ${profile.maxMiB.toFixed(0)} MiB`,
+    });
+    rows.push({
+      name: "RSS peak (whole run) / now",
+      value: `${memory.peakMiB.toFixed(0)} / ${memory.rssMiB.toFixed(0)} MiB`,
+    });
+
+    if (LARGE > USERS) {
+      log(`seeding ${LARGE - USERS} more identities`);
+      const started = performance.now();
+      seedLargeSqlite(dbFile, users[0]!.id, LARGE - USERS);
+      log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      const bigWhoami = await run(tessera.url, users, [whoamiByToken]);
+      record(`whoami, ${LARGE} identities`, bigWhoami, undefined, ratioNote(bigWhoami, whoami.value, "1k"));
+      const bigProfile = await run(tessera.url, users, [profileUpdate((u) => u.flowId)]);
+      record(
+        `profile update, ${LARGE} identities`,
+        bigProfile,
+        undefined,
+        ratioNote(bigProfile, profile.value, "1k"),
+      );
+    }
+    return { profileRps: profile.value.rps };
+  } finally {
+    await store.close();
+    await tessera.stop();
+    await floor.stop();
+  }
+}
+
+function ratioNote(result: LoadResult, reference: LoadResult, name: string): string {
+  return `${((result.rps / reference.rps) * 100).toFixed(0)}% of ${name}`;
+}
+
+async function postgresRun(dir: string, sqliteProfileRps: number): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  const name = `tessera_bench_${Date.now()}`;
+  await admin.query(`create database ${name}`);
+  const url = new URL(PG_URL!);
+  url.pathname = `/${name}`;
+  const dsn = url.toString();
+  const config = tesseraConfig(dir, dsn);
+  const first = await startTessera(config);
+  let second: Child | undefined;
+  let store: Store | undefined;
+  try {
+    store = await openStore(dsn);
+    const users = makeUsers(USERS, "pg");
+    log(`seeding ${USERS} users on PostgreSQL`);
+    const template = await registerTemplate(first.url, store, "template@example.com");
+    await seedIdentities(store, template, users);
+    await createSettingsFlows(first.url, users);
+    const run = (base: string, list: SeedUser[], steps: Step[], connections = CONNECTIONS) =>
+      load({ url: base, users: list, connections, duration: DURATION, steps });
+    const whoami = await run(first.url, users, [whoamiByToken]);
+    record("PG whoami, one process", whoami);
+    acknowledged.clear();
+    const profile = await run(first.url, users, [profileUpdate((u) => u.flowId)]);
+    const wrong = await readBack(first.url, users);
+    record(
+      "PG profile update, one process",
+      profile,
+      undefined,
+      `${ratioNote(profile, { rps: sqliteProfileRps } as LoadResult, "SQLite")}, ${wrong} read back wrong`,
+    );
+    second = await startTessera(config);
+    const half = Math.floor(users.length / 2);
+    const both = async (steps: Step[]) => {
+      const [a, b] = await Promise.all([
+        run(first.url, users.slice(0, half), steps, CONNECTIONS / 2),
+        run(second!.url, users.slice(half), steps, CONNECTIONS / 2),
+      ]);
+      return {
+        rps: a.rps + b.rps,
+        p50: Math.max(a.p50, b.p50),
+        p99: Math.max(a.p99, b.p99),
+        requests: a.requests + b.requests,
+        bad: a.bad + b.bad,
+        errors: a.errors + b.errors,
+      };
+    };
+    const whoami2 = await both([whoamiByToken]);
+    record("PG whoami, two processes", whoami2, undefined, ratioNote(whoami2, whoami, "one"));
+    const profile2 = await both([profileUpdate((u) => u.flowId)]);
+    record("PG profile update, two processes", profile2, undefined, ratioNote(profile2, profile, "one"));
+  } finally {
+    await store?.close();
+    await first.stop();
+    await second?.stop();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+function printTable(): void {
+  console.log(
+    `\nTessera benchmark: ${DURATION}s per scenario, ${CONNECTIONS} connections, ${USERS} users, ${availableParallelism()} cores, loopback`,
+  );
+  console.log(
+    "ratio: of the floor server's figure in this run (whoami to whoami, writes to its profile write)\n",
+  );
+  console.log(
+    `${"scenario".padEnd(44)} ${"req/s".padStart(8)} ${"ratio".padStart(6)} ${"p50".padStart(5)} ${"p99".padStart(5)} ${"wrong".padStart(6)} ${"errors".padStart(6)}  note`,
+  );
+  for (const row of rows) {
+    if (row.result) {
+      const r = row.result;
+      console.log(
+        `${row.name.padEnd(44)} ${r.rps.toFixed(r.rps < 100 ? 1 : 0).padStart(8)} ${(row.ratio ?? "").padStart(6)} ${String(r.p50).padStart(5)} ${String(r.p99).padStart(5)} ${String(r.bad).padStart(6)} ${String(r.errors).padStart(6)}  ${row.note ?? ""}`,
+      );
+    } else {
+      console.log(`${row.name.padEnd(44)} ${row.value}`);
+    }
+  }
+}
+
+// Stopped early (Ctrl-C): the scenarios measured so far are still worth printing.
+process.once("SIGINT", () => {
+  printTable();
+  process.exit(130);
+});
+
+async function main(): Promise<void> {
+  execFileSync(process.execPath, ["--import", "tsx", "server/bundle.ts"], { stdio: "inherit" });
+  const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
+  try {
+    const { profileRps } = await sqliteRun(dir);
+    if (PG_URL) await postgresRun(dir, profileRps);
+    else rows.push({ name: "PostgreSQL", value: "skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)" });
+  } finally {
+    printTable();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err) => {

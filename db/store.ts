@@ -317,6 +317,11 @@ export interface Store {
   getSessionWithIdentityByToken(
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined>;
+  /**
+   * whoami's lookup, one prepared statement: like `getSessionWithIdentityByToken` but with only what
+   * whoami shows, so the identity's `credentials` are left empty and `metadataAdmin` null.
+   */
+  getSessionForWhoami(token: string): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined>;
   updateSession(session: SessionRecord): Promise<void>;
   listSessions(identityId: string, options?: { active?: boolean }): Promise<SessionRecord[]>;
   listAllSessions(query: { pageSize: number; pageToken?: string; active?: boolean }): Promise<{

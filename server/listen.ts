@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { type Logger, silentLogger } from "./logger.ts";
+import { registerNodeRequest } from "./request/body.ts";
 
 /** A Node listener (through @hono/node-server) whose fetch handler is bound after it is listening. */
 export interface Listener {
@@ -34,6 +35,7 @@ export async function listen(host: string, port: number, logger: Logger = silent
   let handler: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
   const fetch = (req: Request, bindings: HttpBindings | Http2Bindings) => {
     noteEarlyClose(req, bindings, logger);
+    if (req.method !== "GET" && req.method !== "HEAD") registerNodeRequest(req, bindings.incoming);
     return handler(req);
   };
   const server = await new Promise<ReturnType<typeof serve>>((ok, fail) => {

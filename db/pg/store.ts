@@ -38,6 +38,7 @@ import type {
   Store,
   StoredErrorRecord,
 } from "../store.ts";
+import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
 import * as schema from "./schema.ts";
 import { identityWith, type PgDb, type PgStatements, prepareStatements } from "./statements.ts";
 
@@ -66,6 +67,8 @@ export interface PostgresStoreOptions {
   /** Pool size. */
   maxConnections?: number;
 }
+
+const WHOAMI_SQL = whoamiSql("postgres", "$1");
 
 /** The store for deployments where several server processes share one database. */
 export class PostgresStore implements Store {
@@ -286,6 +289,19 @@ export class PostgresStore implements Store {
     if (!row) return undefined;
     const { identity, ...session } = row;
     return { session: sessionFromRow(session), identity: identityFromTree(identity) };
+  }
+
+  async getSessionForWhoami(
+    token: string,
+  ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
+    // Named: each pooled connection parses and plans it once.
+    const result = await this.#pool.query<WhoamiRow>({
+      name: "tessera_whoami",
+      text: WHOAMI_SQL,
+      values: [token],
+    });
+    const row = result.rows[0];
+    return row && whoamiFromRow(row, true);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {

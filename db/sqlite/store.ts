@@ -40,6 +40,8 @@ import type {
   Store,
   StoredErrorRecord,
 } from "../store.ts";
+import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
+import { prepareReads, type SqliteReads } from "./reads.ts";
 import * as schema from "./schema.ts";
 import { prepareStatements, type SqliteDb, type SqliteStatements } from "./statements.ts";
 
@@ -66,6 +68,8 @@ export class SqliteStore implements Store {
   readonly #client: Database.Database;
   readonly #db: SqliteDb;
   #prepared: SqliteStatements | undefined;
+  #preparedReads: SqliteReads | undefined;
+  #whoami: Database.Statement<[{ token: string }], WhoamiRow> | undefined;
   readonly #insertIdentity: (identity: FullIdentity, events: readonly SecurityEventRecord[]) => void;
   readonly #insertSessionWithEvents: (session: SessionRecord, events: readonly SecurityEventRecord[]) => void;
   readonly #mutateIdentity: (
@@ -125,6 +129,12 @@ export class SqliteStore implements Store {
     return this.#prepared;
   }
 
+  /** The hot identity reads, straight on better-sqlite3 (reads.ts); prepared like `#statements`. */
+  get #reads(): SqliteReads {
+    this.#preparedReads ??= prepareReads(this.#client);
+    return this.#preparedReads;
+  }
+
   async migrate(): Promise<void> {
     migrate(this.#db, { migrationsFolder });
   }
@@ -159,7 +169,7 @@ export class SqliteStore implements Store {
 
   async getIdentity(id: string): Promise<FullIdentity | undefined> {
     return this.#read(() => {
-      const row = this.#statements.identityById.get({ id });
+      const row = this.#reads.identityById(id);
       return row && this.#withChildren(row);
     });
   }
@@ -246,14 +256,7 @@ export class SqliteStore implements Store {
   }
 
   #childrenOf(identityId: string): IdentityChildren {
-    const statements = this.#statements;
-    const params = { identityId };
-    return childrenFromRows({
-      credentials: statements.credentialsOf.all(params),
-      identifiers: statements.identifiersOf.all(params),
-      verifiableAddresses: statements.verifiableAddressesOf.all(params),
-      recoveryAddresses: statements.recoveryAddressesOf.all(params),
-    });
+    return childrenFromRows(this.#reads.children(identityId));
   }
 
   #insertIdentityRows(identity: FullIdentity): void {
@@ -268,7 +271,7 @@ export class SqliteStore implements Store {
     guard: MutationGuard | undefined,
   ): MutationResult<unknown> {
     const statements = this.#statements;
-    const row = statements.identityById.get({ id });
+    const row = this.#reads.identityById(id);
     if (!row) return { kind: "not_found" };
     if (guard?.sessionId !== undefined) {
       const session = statements.sessionById.get({ id: guard.sessionId });
@@ -348,9 +351,18 @@ export class SqliteStore implements Store {
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
     return this.#read(() => {
-      const row = this.#statements.sessionWithIdentityByToken.get({ token });
+      const row = this.#reads.sessionWithIdentityByToken(token);
       return row && { session: sessionFromRow(row.session), identity: this.#withChildren(row.identity) };
     });
+  }
+
+  async getSessionForWhoami(
+    token: string,
+  ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
+    // Straight on better-sqlite3: one statement needs no read transaction and no query builder.
+    this.#whoami ??= this.#client.prepare<[{ token: string }], WhoamiRow>(whoamiSql("sqlite", "@token"));
+    const row = this.#whoami.get({ token });
+    return row && whoamiFromRow(row, false);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {

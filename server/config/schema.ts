@@ -347,8 +347,9 @@ export const configSchema = z.strictObject({
       algorithm: z.enum(["argon2", "bcrypt"]).default("argon2"),
       argon2: z
         .strictObject({
-          memory: z.string().default("64MB"),
-          iterations: z.number().int().min(1).default(3),
+          // OWASP's argon2id baseline (19 MiB, t=2, p=1); README "Password hashing" says how to raise it.
+          memory: z.string().default("19MiB"),
+          iterations: z.number().int().min(1).default(2),
           parallelism: z.number().int().min(1).default(1),
           salt_length: z.number().int().min(8).default(16),
           key_length: z.number().int().min(16).default(32),

@@ -19,6 +19,15 @@ export function json(
   body: unknown,
   extra?: Record<string, string>,
 ): Response {
+  if (ctx.setCookies.length === 0) {
+    // The common case (whoami, api flows) as plain headers: the listener writes those straight to
+    // the socket, where a Headers object is built, then copied into Node's form. Same headers.
+    const plain: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
+    if (ctx.req.method === "GET" || ctx.req.method === "HEAD") plain["cache-control"] = NO_CACHE;
+    plain.vary = "Cookie";
+    if (extra) for (const [k, v] of Object.entries(extra)) plain[k.toLowerCase()] = v;
+    return new Response(JSON.stringify(body), { status, headers: plain });
+  }
   const h = baseHeaders(ctx, "application/json; charset=utf-8");
   if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
   return new Response(JSON.stringify(body), { status, headers: h });

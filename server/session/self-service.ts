@@ -34,7 +34,9 @@ export async function whoami(
   deps: AppDeps,
   ctx: RequestContext,
 ): Promise<{ json: SessionJson; identityId: string }> {
-  const { session, identity } = await requireSession(deps, ctx, REASON.whoami);
+  const active = await deps.sessions.forWhoami(ctx);
+  if (!active) throw errors.sessionInactive(REASON.whoami);
+  const { session, identity } = active;
   return { json: deps.sessions.toJson(session, identity), identityId: identity.id };
 }
 

@@ -72,6 +72,18 @@ export class SessionService {
     return this.fromToken(found.token);
   }
 
+  /**
+   * whoami's form of `fromRequest`: one statement, and the identity without what whoami never
+   * shows (credentials are left empty, metadata_admin null), so it is only for serialising.
+   */
+  async forWhoami(ctx: RequestContext): Promise<ActiveSession | undefined> {
+    const found = sessionTokenOf(ctx, this.lucia);
+    if (!found) return undefined;
+    const hit = await this.deps.store.getSessionForWhoami(found.token);
+    if (!hit) return undefined;
+    return this.isActive(hit.session, hit.identity) ? hit : undefined;
+  }
+
   async fromToken(token: string): Promise<ActiveSession | undefined> {
     const hit = await this.deps.store.getSessionWithIdentityByToken(token);
     if (!hit) return undefined;

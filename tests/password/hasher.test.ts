@@ -111,6 +111,20 @@ describe("verification of hashes from elsewhere", () => {
     }
   });
 
+  test("hashes of the C binding (the `argon2` package) verify, and the binding verifies ours", async () => {
+    const theirs = await argon2.hash("both-ways", {
+      type: argon2.argon2id,
+      memoryCost: 8192,
+      timeCost: 1,
+      parallelism: 1,
+    });
+    assert.equal(await argon2Hasher.verify("both-ways", theirs), true);
+    assert.equal(await argon2Hasher.verify("both-wayz", theirs), false);
+    const ours = await argon2Hasher.hash("both-ways");
+    assert.equal(await argon2.verify(ours, "both-ways"), true);
+    assert.equal(await argon2.verify(ours, "both-wayz"), false);
+  });
+
   test("a legacy argon2 v=16 hash, also without its version segment", async () => {
     const hash = await argon2.hash("old-secret", {
       type: argon2.argon2i,

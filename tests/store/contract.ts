@@ -872,6 +872,39 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.deepEqual((await store.getSessionWithIdentityByToken(input.token))?.identity, renamed);
       });
 
+      test("whoami's lookup: the session and the identity without credentials nor admin metadata", async () => {
+        const base = identity();
+        const owner = await store.createIdentity({
+          ...base,
+          stateChangedAt: at(5),
+          metadataPublic: "a string",
+          metadataAdmin: { secret: true },
+          externalId: `ext-${randomUUID()}`,
+          verifiableAddresses: [
+            { ...base.verifiableAddresses[0]!, verified: true, status: "completed", verifiedAt: at(7) },
+            verifiableAddress(base.id, uniqueEmail("second")),
+          ],
+          recoveryAddresses: [...base.recoveryAddresses, recoveryAddress(base.id, uniqueEmail("second"))],
+        });
+        const input = session(owner.id, {
+          authenticationMethods: [{ method: "oidc", aal: "aal1", completedAt: at(11), provider: "google" }],
+        });
+        await store.createSession(input);
+        assert.deepEqual(await store.getSessionForWhoami(input.token), {
+          session: input,
+          identity: { ...owner, credentials: [], metadataAdmin: null },
+        });
+        const bare = await store.createIdentity(identity({ verifiableAddresses: [], recoveryAddresses: [] }));
+        const other = session(bare.id);
+        await store.createSession(other);
+        assert.deepEqual((await store.getSessionForWhoami(other.token))?.identity, {
+          ...bare,
+          credentials: [],
+          metadataAdmin: null,
+        });
+        assert.equal(await store.getSessionForWhoami(`ory_st_${randomUUID()}`), undefined);
+      });
+
       test("a duplicate token is a conflict", async () => {
         const owner = await store.createIdentity(identity());
         const first = session(owner.id);

@@ -9,7 +9,7 @@ import type { Clock } from "../../clock.ts";
 import type { Config } from "../../config/schema.ts";
 import { message } from "../../ui/messages.ts";
 import { createBreachLookup } from "./breach-lookup.ts";
-import { isCommonPassword, loadCommonPasswords } from "./common-passwords.ts";
+import { isCommonPassword } from "./common-passwords.ts";
 import type { PasswordHasher } from "./hasher.ts";
 import { isTooSimilarToIdentifier } from "./similarity.ts";
 import { utf8Length } from "./utf8.ts";
@@ -42,9 +42,8 @@ export function createPasswordPolicy(config: PasswordPolicyConfig, deps: Passwor
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
       })
     : undefined;
-  // Warm the list now so the first registration does not wait for it; a failure here is
-  // reported by the check that needs it, not as an unhandled rejection.
-  if (config.common_passwords_check_enabled) loadCommonPasswords().catch(() => {});
+  // The list is loaded by the first check that needs it (about 15 ms once), not at start: it costs
+  // about 8 MiB of memory that a server answering only whoami never needs.
 
   return {
     async check(password, identifiers) {
