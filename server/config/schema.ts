@@ -326,6 +326,22 @@ export const configSchema = z.strictObject({
       legacy_continue_with_verification_ui: z.boolean().default(false),
     })
     .prefault({}),
+  /** How values encrypted at rest are sealed with `secrets.cipher` (Kratos's names; server/crypto/cipher.ts). */
+  ciphers: z
+    .strictObject({ algorithm: z.enum(["noop", "aes", "xchacha20-poly1305"]).default("noop") })
+    .prefault({}),
+  clients: z
+    .strictObject({
+      http: z
+        .strictObject({
+          /** Refuse outgoing calls (web hooks) to loopback, private, link-local and metadata addresses. */
+          disallow_private_ip_ranges: z.boolean().default(false),
+          /** URLs called even so; exact, case-sensitive match as in Kratos. */
+          private_ip_exception_urls: z.array(z.string()).default([]),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 /** The configuration as written (before defaults), e.g. for tests that override a few keys. */
