@@ -2,13 +2,16 @@
  * Password hashing and verification (contract §13, "Hashing").
  *
  * New hashes use the configured algorithm; verification understands both families whatever is
- * configured, so imported hashes and hashes written before an algorithm switch keep working.
+ * configured, and the formats Kratos imports from other systems (imported-hashes.ts), so imported
+ * hashes and hashes written before an algorithm switch keep working until the next sign-in
+ * replaces them (`needsRehash`).
  * Both native libraries run on the libuv threadpool: hashing never blocks the event loop.
  */
 import * as argon2 from "argon2";
 import bcrypt from "bcrypt";
 import type { Config } from "../../config/schema.ts";
 import { parseHash } from "./hash-format.ts";
+import { verifyImportedHash } from "./imported-hashes.ts";
 import { parseMemoryKiB } from "./memory-size.ts";
 import { utf8Length } from "./utf8.ts";
 
@@ -107,6 +110,7 @@ async function verifyPassword(password: string, storedHash: string): Promise<boo
       const normalized = storedHash.startsWith("$2y$") ? `$2b$${storedHash.slice(4)}` : storedHash;
       return await bcrypt.compare(password, normalized);
     }
+    if (parsed.family === "imported") return await verifyImportedHash(password, parsed.imported);
     return await argon2.verify(storedHash, password);
   } catch {
     // A hash that passed the format check can still be refused by the library (e.g. a key

@@ -7,6 +7,7 @@ import { formsOf } from "../../identity/forms.ts";
 import { normalizeIdentifier } from "../../identity/normalize.ts";
 import { message } from "../../ui/messages.ts";
 import { inputNode } from "../../ui/nodes.ts";
+import { upgradePasswordHash } from "./rehash.ts";
 
 /** The login identifier's label: the schema title of the identifier trait, else "ID" (1070004). */
 function identifierLabel(deps: AppDeps): UiText {
@@ -77,7 +78,10 @@ export const passwordLogin: LoginStrategy = {
               ? await deps.hasher.verify(password, hash)
               : await deps.hasher.dummyVerify(password);
           if (!identity || !ok) return { kind: "issues", issues: [{ path: "", message: message(4000006) }] };
-          return { kind: "authenticated", identity };
+          return {
+            kind: "authenticated",
+            identity: await upgradePasswordHash(deps, identity, password, hash as string),
+          };
         },
       },
     };
