@@ -53,16 +53,58 @@ function isSet(value: unknown): boolean {
   return value !== "";
 }
 
-let validator: ValidateFunction | undefined;
-function kratosValidator(): ValidateFunction {
-  if (validator) return validator;
+/**
+ * Compiling all of Kratos's schema takes seconds, so only the parts that judge ignored keys are
+ * compiled, on first use: the schema is registered once and each part is reached by its JSON
+ * pointer, which ajv compiles (with what it refers to) on its own.
+ */
+let ajv: Ajv | undefined;
+const KRATOS_ID = (kratosConfigSchema as { $id: string }).$id;
+function kratosAjv(): Ajv {
+  if (ajv) return ajv;
   // Kratos's schema refers to one schema outside the file (ory://tracing-config, from ory/x); Tessera
   // ignores tracing, so any object passes there.
-  const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+  ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
   ajv.addSchema({ $id: "ory://tracing-config", type: "object" });
-  validator = ajv.compile(kratosConfigSchema);
-  return validator;
+  return ajv;
+}
+
+let pointers: Map<SchemaNode, string> | undefined;
+/** Every object of Kratos's schema by its JSON pointer (the first one found). */
+function pointerOf(node: SchemaNode): string | undefined {
+  if (!pointers) {
+    const found = new Map<SchemaNode, string>();
+    const visit = (value: unknown, pointer: string) => {
+      if (typeof value !== "object" || value === null) return;
+      if (!Array.isArray(value) && !found.has(value as SchemaNode)) found.set(value as SchemaNode, pointer);
+      for (const [key, child] of Object.entries(value)) {
+        visit(child, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+      }
+    };
+    visit(kratosSchema, "");
+    pointers = found;
+  }
+  return pointers.get(node);
+}
+
+const compiled = new Map<string, ValidateFunction>();
+function validatorAt(pointer: string): ValidateFunction | undefined {
+  let validate = compiled.get(pointer);
+  if (!validate) {
+    // The part alone, with Kratos's definitions beside it for its $refs: ajv compiles only what it uses.
+    const node = pointerToPath(pointer).reduce<unknown>(
+      (at, key) => (at as Record<string, unknown>)[String(key)],
+      kratosSchema,
+    ) as SchemaNode;
+    validate = kratosAjv().compile({
+      ...node,
+      $id: `${KRATOS_ID}/part${pointer}`,
+      definitions: (kratosSchema as { definitions?: unknown }).definitions,
+    });
+    compiled.set(pointer, validate);
+  }
+  return validate;
 }
 
 export interface KratosCompatResult {
@@ -82,7 +124,6 @@ export function applyKratosCompat(
   envSource?: (path: KeyPath) => string | undefined,
 ): KratosCompatResult {
   const ignored: KeyPath[] = [];
-  const forKratos = structuredClone(input);
   const tesseraInput = structuredClone(input);
 
   const walk = (
@@ -99,11 +140,8 @@ export function applyKratosCompat(
         ignored.push(here);
         continue;
       }
-      if (kNext.length === 0) {
-        // A Tessera addition, or a key nobody knows (Tessera's schema reports it): not Kratos's business.
-        deleteAt(forKratos, here);
-        continue;
-      }
+      // A Tessera addition, or a key nobody knows (Tessera's schema reports it): not Kratos's business.
+      if (kNext.length === 0) continue;
       descend(child, here, tNext, kNext);
     }
   };
@@ -119,7 +157,7 @@ export function applyKratosCompat(
   };
   walk(input, [], tessera.top, kratosWalker.top);
 
-  checkWithKratosSchema(forKratos, ignored, envSource);
+  checkWithKratosSchema(input, ignored, envSource);
 
   for (const path of ignored) {
     const dotted = formatKeyPath(path);
@@ -146,39 +184,41 @@ export function ignoredKeysWarning(ignored: readonly string[]): string | undefin
 
 /**
  * Kratos's schema judges the values of the keys Tessera ignores; the keys Tessera implements are
- * judged by Tessera's schema, whose messages (and "did you mean") are the ones operators know.
+ * judged by Tessera's schema, whose messages (and "did you mean") are the ones operators know. An
+ * ignored value passes when any schema Kratos has for that key accepts it.
  */
 function checkWithKratosSchema(
-  forKratos: Record<string, unknown>,
+  input: Record<string, unknown>,
   ignored: readonly KeyPath[],
   envSource?: (path: KeyPath) => string | undefined,
 ): void {
-  if (ignored.length === 0) return;
-  const validate = kratosValidator();
-  if (validate(forKratos)) return;
-  const within = (error: ErrorObject) => {
-    const path = pointerToPath(error.instancePath);
-    return ignored.some((prefix) => prefix.every((segment, i) => path[i] === segment));
-  };
-  const problems = (validate.errors ?? []).filter((e) => isReportable(e) && within(e));
-  const first = pickMostSpecific(problems);
-  if (!first) return;
-  const path = pointerToPath(first.instancePath);
-  const at = formatKeyPath(path);
-  const env = envSource?.(path);
-  const from = env ? ` (set by environment variable ${env})` : "";
-  throw new ConfigError(
-    `${at || "(top level)"}: ${describe(first)}${from} (Kratos's configuration schema)`,
-    at,
-  );
+  for (const path of ignored) {
+    let nodes = kratosWalker.top;
+    for (const segment of path) nodes = kratosWalker.child(nodes, segment as string | number);
+    if (nodes.includes(OPEN)) continue;
+    const value = valueAt(input, path as (string | number)[]);
+    let problem: ErrorObject | undefined;
+    let passed = false;
+    for (const node of nodes) {
+      const pointer = pointerOf(node);
+      const validate = pointer === undefined ? undefined : validatorAt(pointer);
+      if (!validate || validate(value)) {
+        passed = true;
+        break;
+      }
+      problem ??= pickMostSpecific((validate.errors ?? []).filter(isReportable));
+    }
+    if (passed || !problem) continue;
+    const at = formatKeyPath([...path, ...pointerToPath(problem.instancePath)]);
+    const env = envSource?.(path);
+    const from = env ? ` (set by environment variable ${env})` : "";
+    throw new ConfigError(`${at}: ${describe(problem)}${from} (Kratos's configuration schema)`, at);
+  }
 }
 
-/**
- * Keys Tessera defaults (`dsn`, `identity`, `courier`...) are required by Kratos, and unknown keys
- * are reported by Tessera's schema with a hint; what is left are values Kratos would refuse.
- */
+/** Inside an ignored key everything Kratos checks counts; the conditional wrappers only repeat it. */
 function isReportable(error: ErrorObject): boolean {
-  return !["required", "additionalProperties", "if", "then", "else"].includes(error.keyword);
+  return !["if", "then", "else"].includes(error.keyword);
 }
 
 /** Among branch errors of a oneOf/anyOf, the deepest is the one a person can act on. */
