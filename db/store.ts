@@ -196,6 +196,8 @@ export interface ListIdentitiesQuery {
   ids?: string[];
   /** Exact match against any credential identifier. */
   credentialsIdentifier?: string;
+  /** Exact match against `external_id` (unique, so at most one identity). */
+  externalId?: string;
 }
 
 /** Thrown when a write would break a uniqueness rule (duplicate identifier or address). */

@@ -216,6 +216,7 @@ export class PostgresStore implements Store {
     const conditions: SQL[] = [];
     if (query.pageToken !== undefined) conditions.push(gt(identities.id, query.pageToken));
     if (query.ids !== undefined) conditions.push(inArray(identities.id, query.ids));
+    if (query.externalId !== undefined) conditions.push(eq(identities.externalId, query.externalId));
     if (query.credentialsIdentifier !== undefined) {
       const owners = this.#db
         .select({ id: identityCredentialIdentifiers.identityId })

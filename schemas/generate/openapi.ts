@@ -61,6 +61,8 @@ export const SERVED_OPERATIONS: Readonly<Record<Listener, readonly string[]>> = 
     "GET /version",
     "GET /admin/identities",
     "POST /admin/identities",
+    "PATCH /admin/identities",
+    "GET /admin/identities/by/external/{externalID}",
     "GET /admin/identities/{id}",
     "PUT /admin/identities/{id}",
     "PATCH /admin/identities/{id}",

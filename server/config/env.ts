@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ConfigError, type KeyPath } from "./errors.ts";
+import { ConfigError, type KeyPath, suggest } from "./errors.ts";
+import { kratosEnvNames } from "./kratos-compat.ts";
 import { configSchema } from "./schema.ts";
 
 /**
@@ -113,21 +114,45 @@ export interface EnvOverrides {
   values: Record<string, unknown>;
   /** The variable that set each overridden key, by dotted key path. */
   sources: Map<string, string>;
+  /** One warning line per variable that looks like a misspelt override ("did you mean"). */
+  misspelt: string[];
 }
 
 /** Reads the overrides out of an environment (`process.env` or a test's record). */
 export function envOverrides(env: Readonly<Record<string, string | undefined>>): EnvOverrides {
   const values: Record<string, unknown> = {};
   const sources = new Map<string, string>();
+  const misspelt: string[] = [];
   const leaves = configLeaves();
   for (const [name, raw] of Object.entries(env)) {
     if (raw === undefined || raw === "") continue;
     const leaf = leaves.get(name);
-    if (!leaf) continue;
+    if (!leaf) {
+      const hint = misspeltOverride(name, leaves);
+      if (hint) {
+        misspelt.push(
+          `config: warning: environment variable ${name} is not a configuration key (did you mean "${hint}"?); ignoring it`,
+        );
+      }
+      continue;
+    }
     setAt(values, leaf.path, coerce(leaf, raw));
     sources.set(leaf.path.join("."), name);
   }
-  return { values, sources };
+  return { values, sources, misspelt };
+}
+
+/**
+ * The override a variable was probably meant to be: only for names under a top-level key's prefix
+ * (`SERVE_…`, `SESSION_…`), that Kratos does not know either, and close to a known one — other
+ * programs' variables (`SESSION_MANAGER`) stay quiet.
+ */
+function misspeltOverride(name: string, leaves: ReadonlyMap<string, ConfigLeaf>): string | undefined {
+  const prefixes = new Set([...leaves.values()].map((leaf) => `${leaf.path[0]!.toUpperCase()}_`));
+  const prefix = [...prefixes].find((p) => name.startsWith(p));
+  if (!prefix || kratosEnvNames().has(name)) return undefined;
+  const candidates = [...leaves.keys()].filter((known) => known.startsWith(prefix));
+  return suggest(name, candidates);
 }
 
 function setAt(tree: Record<string, unknown>, path: readonly string[], value: unknown): void {

@@ -156,7 +156,7 @@ function valueAt(input: unknown, path: KeyPath): unknown {
 }
 
 /** The known key closest to a misspelt one, if it is close enough to be a likely typo. */
-function suggest(key: string, known: readonly string[]): string | undefined {
+export function suggest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {

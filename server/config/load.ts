@@ -2,10 +2,12 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { envOverrides, knownKeysAt } from "./env.ts";
+import { configInputJsonSchema, envOverrides, knownKeysAt } from "./env.ts";
 import { ConfigError, configErrorFromIssues, type KeyPath } from "./errors.ts";
 import { translateLegacyKeys } from "./legacy-aliases.ts";
+import { applyKratosCompat, ignoredKeysWarning } from "./kratos-compat.ts";
 import { type Config, type ConfigInput, configSchema } from "./schema.ts";
+import { type SchemaNode, SchemaWalker } from "./schema-walk.ts";
 
 export { ConfigError } from "./errors.ts";
 export type { Config, ConfigInput } from "./schema.ts";
@@ -17,6 +19,11 @@ export interface LoadConfigOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Values deep-merged over the file and the environment (objects merge, arrays and scalars replace). */
   overrides?: ConfigInput;
+  /**
+   * Receives each warning line (Kratos keys Tessera ignores, a misspelt environment override).
+   * Defaults to standard error, so an operator sees them whatever logger the caller sets up.
+   */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -37,17 +44,28 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       : translateLegacyKeys(readConfigFile(options.file), dirname(resolve(options.file)));
   const fromEnv = envOverrides(options.env ?? process.env);
   const overrides = translateLegacyKeys((options.overrides ?? {}) as Record<string, unknown>);
-  const input = merge(merge(fromFile, fromEnv.values), overrides);
+  const merged = merge(merge(fromFile, fromEnv.values), overrides);
+  const envSource = (path: KeyPath) => envSourceOf(path, fromEnv.sources, overrides);
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
 
+  // Kratos's schema first; valid Kratos keys Tessera does not implement leave the input here.
+  const compat = applyKratosCompat(merged, tesseraWalker(), envSource);
+  const input = compat.input;
   const result = configSchema.safeParse(input);
   if (!result.success) {
-    throw configErrorFromIssues(result.error.issues, {
-      input,
-      knownKeys: knownKeysAt,
-      envSource: (path) => envSourceOf(path, fromEnv.sources, overrides),
-    });
+    throw configErrorFromIssues(result.error.issues, { input, knownKeys: knownKeysAt, envSource });
   }
+  const ignoredLine = ignoredKeysWarning(compat.ignored);
+  if (ignoredLine) warn(ignoredLine);
+  for (const line of fromEnv.misspelt) warn(line);
   const config = structuredClone(result.data);
+  if (config.ciphers.algorithm !== "noop" && !config.secrets.cipher?.length) {
+    // Kratos's schema requires it too (its if/then); without it nothing could be sealed.
+    throw new ConfigError(
+      `secrets.cipher: is required when ciphers.algorithm is ${JSON.stringify(config.ciphers.algorithm)}`,
+      "secrets.cipher",
+    );
+  }
 
   const schemasPath = ["identity", "schemas"];
   const schemasFromFile =
@@ -62,6 +80,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 /** Defaults plus `overrides`: no file, no environment (tests must not depend on the developer's shell). */
 export function testConfig(overrides?: ConfigInput): Config {
   return loadConfig({ env: {}, overrides });
+}
+
+let cachedWalker: SchemaWalker | undefined;
+function tesseraWalker(): SchemaWalker {
+  cachedWalker ??= new SchemaWalker(configInputJsonSchema() as SchemaNode);
+  return cachedWalker;
 }
 
 /** Reads and parses a YAML or JSON configuration file into a plain object (empty for an empty file). */

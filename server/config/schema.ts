@@ -338,10 +338,6 @@ export const configSchema = z.strictObject({
       secure: z.boolean().optional(),
     })
     .prefault({}),
-  /** Kratos's cipher for encrypted columns; accepted so Kratos configs load (nothing is encrypted yet). */
-  ciphers: z
-    .strictObject({ algorithm: z.enum(["noop", "aes", "xchacha20-poly1305"]).default("noop") })
-    .optional(),
   hashers: z
     .strictObject({
       algorithm: z.enum(["argon2", "bcrypt"]).default("argon2"),
@@ -412,6 +408,22 @@ export const configSchema = z.strictObject({
       export: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
       deletion: z
         .strictObject({ enabled: z.boolean().default(false), grace_period: duration("720h") })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** How values encrypted at rest are sealed with `secrets.cipher` (Kratos's names; server/crypto/cipher.ts). */
+  ciphers: z
+    .strictObject({ algorithm: z.enum(["noop", "aes", "xchacha20-poly1305"]).default("noop") })
+    .prefault({}),
+  clients: z
+    .strictObject({
+      http: z
+        .strictObject({
+          /** Refuse outgoing calls (web hooks) to loopback, private, link-local and metadata addresses. */
+          disallow_private_ip_ranges: z.boolean().default(false),
+          /** URLs called even so; exact, case-sensitive match as in Kratos. */
+          private_ip_exception_urls: z.array(z.string()).default([]),
+        })
         .prefault({}),
     })
     .prefault({}),

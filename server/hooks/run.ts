@@ -5,7 +5,13 @@ import type { AppDeps } from "../deps.ts";
 import { identityToJson } from "../identity/serialize.ts";
 import type { RequestContext } from "../request/context.ts";
 import { errors } from "../request/errors.ts";
-import { callWebHook, isPrePersist, type WebHookIdentityPatch, type WebHookIssue } from "./web-hook.ts";
+import {
+  callWebHook,
+  isPrePersist,
+  WEBHOOK_MAX_RETRIES,
+  type WebHookIdentityPatch,
+  type WebHookIssue,
+} from "./web-hook.ts";
 
 /**
  * The one hook executor of every flow (contract §11.5–§11.6). A flow runs its configured hooks in
@@ -51,7 +57,11 @@ function requestInfo(ctx: RequestContext) {
   };
 }
 
-async function webHook(hook: HookConfig & { hook: "web_hook" }, run: HookRun) {
+async function webHook(
+  hook: HookConfig & { hook: "web_hook" },
+  run: HookRun,
+  options: { retry?: boolean } = {},
+) {
   const { deps, identity, session } = run;
   return callWebHook(
     hook.config,
@@ -61,7 +71,15 @@ async function webHook(hook: HookConfig & { hook: "web_hook" }, run: HookRun) {
       ...(session && identity ? { session: deps.sessions.toJson(session, identity) } : {}),
       request: requestInfo(run.ctx),
     },
-    { fetch: deps.fetch },
+    {
+      fetch: deps.fetch,
+      addressPolicy: {
+        disallowPrivate: deps.config.raw.clients.http.disallow_private_ip_ranges,
+        exceptionUrls: deps.config.raw.clients.http.private_ip_exception_urls,
+      },
+      ...(options.retry ? { maxRetries: WEBHOOK_MAX_RETRIES } : {}),
+      ...(deps.clock.sleep ? { sleep: (ms: number) => deps.clock.sleep!(ms) } : {}),
+    },
   );
 }
 
@@ -98,7 +116,12 @@ export async function runPostHooks(
     switch (hook.hook) {
       case "web_hook":
         if (!isPrePersist(hook))
-          await webHook(hook, { ...run, ...(effects.session ? { session: effects.session } : {}) });
+          // After persisting, nothing waits on the answer but the request: retried like Kratos does.
+          await webHook(
+            hook,
+            { ...run, ...(effects.session ? { session: effects.session } : {}) },
+            { retry: true },
+          );
         break;
       case "session":
         if (run.issuesSession && !effects.session) {

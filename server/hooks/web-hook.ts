@@ -2,6 +2,12 @@ import type { UiText } from "#shared/ui.ts";
 import type { HookConfig } from "../config/schema.ts";
 import { jsonTextBoundsError } from "../decoding/json-bounds.ts";
 import { errors, HttpError } from "../request/errors.ts";
+import {
+  type AddressPolicy,
+  assertPermittedTarget,
+  type Lookup,
+  ProhibitedAddressError,
+} from "./outbound-guard.ts";
 import { type BodyTemplateEvaluator, evaluateBodyTemplate } from "./web-hook-template.ts";
 
 /**
@@ -69,6 +75,27 @@ export interface WebHookDeps {
   headerAllowlist?: readonly string[];
   /** Renders the body; default {@link evaluateBodyTemplate} (no jsonnet: default body only). */
   evaluateTemplate?: BodyTemplateEvaluator;
+  /** `clients.http.disallow_private_ip_ranges` and its exception URLs; no guard when absent. */
+  addressPolicy?: AddressPolicy;
+  /** DNS for the guard; default the system resolver. */
+  lookup?: Lookup;
+  /** Retries after the first attempt for a hook that cannot interrupt; default 2 when ignored, else 0. */
+  maxRetries?: number;
+  /** Waits between attempts; injectable so tests never sleep. Default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Kratos's HTTP client (retryablehttp's default back-off): 1 s, then 2 s, at most 30 s. */
+export const WEBHOOK_MAX_RETRIES = 2;
+export function webHookBackoffMs(retry: number): number {
+  return Math.min(1000 * 2 ** retry, 30_000);
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Statuses retryablehttp tries again: the target is overloaded or broken, maybe briefly. */
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || (status >= 500 && status !== 501);
 }
 
 /** Request headers forwarded in `ctx.request_headers` unless configured otherwise (Kratos's list). */
@@ -173,14 +200,37 @@ export async function callWebHook(
   const body = /^(GET|HEAD)$/i.test(method) ? undefined : encodeBody(headers, rendered.value);
 
   const timeoutMs = deps.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
-  const send = (): Promise<Response> =>
-    deps.fetch(config.url, {
+  const attempt = async (): Promise<Response> => {
+    await assertPermittedTarget(config.url, deps.addressPolicy, deps.lookup);
+    return deps.fetch(config.url, {
       method,
       headers,
       ...(body !== undefined ? { body } : {}),
-      redirect: "follow",
+      // A redirect could lead the guard's checked host elsewhere; with the guard on, none is followed.
+      redirect: deps.addressPolicy?.disallowPrivate ? "manual" : "follow",
       signal: AbortSignal.timeout(timeoutMs),
     });
+  };
+  // Non-blocking hooks (response.ignore, and after-persist hooks that cannot interrupt: the caller
+  // passes maxRetries) are retried on network errors and 5xx, as Kratos's resilient client does;
+  // a hook whose answer decides the flow answers the user now, so it gets one attempt.
+  const retries = parsesErrors(config) ? 0 : (deps.maxRetries ?? (ignore ? WEBHOOK_MAX_RETRIES : 0));
+  const sleep = deps.sleep ?? realSleep;
+  const send = async (): Promise<Response> => {
+    for (let retry = 0; ; retry++) {
+      let response: Response;
+      try {
+        response = await attempt();
+      } catch (err) {
+        if (retry >= retries || err instanceof ProhibitedAddressError || err instanceof HttpError) throw err;
+        await sleep(webHookBackoffMs(retry));
+        continue;
+      }
+      if (retry >= retries || !isRetryableStatus(response.status)) return response;
+      await discard(response);
+      await sleep(webHookBackoffMs(retry));
+    }
+  };
 
   if (ignore) {
     // Fire and forget: nobody waits for the answer, and its failures are swallowed (Kratos only logs them).

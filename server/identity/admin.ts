@@ -14,9 +14,11 @@
  * - `list.ts`: listing (keyset pages, filters) and reading;
  * - `write.ts`: create, replace (PUT), delete, delete one credential;
  * - `patch.ts`: JSON patches (PATCH);
- * - `imports.ts`: imported passwords, OIDC links and address verification.
+ * - `imports.ts`: imported passwords, OIDC links and address verification;
+ * - `batch.ts`: batch create (PATCH without an id) and lookup by external id.
  */
 
+export { batchCreateIdentities, getIdentityByExternalId } from "./admin/batch.ts";
 export { getIdentity, type IdentityPage, type ListIdentitiesInput, listIdentities } from "./admin/list.ts";
 export { patchIdentity } from "./admin/patch.ts";
 export {

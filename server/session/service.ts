@@ -6,6 +6,7 @@ import type {
   SecurityEventRecord,
   SessionRecord,
 } from "../../db/store.ts";
+import { cookieSealer } from "../crypto/cookie-seal.ts";
 import type { AppDeps } from "../deps.ts";
 import { formsOf } from "../identity/forms.ts";
 import { identityToJson } from "../identity/serialize.ts";
@@ -34,7 +35,17 @@ export function sessionTokenOf(
   // The request's own (lenient) cookie parse: lucia's throws on a malformed %-escape, which any
   // client can send, and whoami would answer 500 instead of 401.
   const cookie = ctx.cookies.get(lucia.sessionCookieName);
-  if (cookie) return { token: cookie, source: "cookie" };
+  // A cookie that does not open under secrets.cookie (tampered, old secret) counts as absent.
+  const token = cookie
+    ? cookieSealer(ctx.deps.config).open(
+        "kratos/session",
+        lucia.sessionCookieName,
+        cookie,
+        ctx.deps.clock.now(),
+        0,
+      )
+    : undefined;
+  if (token) return { token, source: "cookie" };
   const auth = ctx.req.headers.get("authorization");
   if (auth) {
     const parts = auth.split(" ");
@@ -157,7 +168,15 @@ export class SessionService {
   }
 
   setCookie(ctx: RequestContext, session: SessionRecord): void {
-    ctx.setCookies.push(this.lucia.createSessionCookie(session.token).serialize());
+    // The cookie carries the token sealed with secrets.cookie (server/crypto/cookie-seal.ts).
+    const name = this.lucia.sessionCookieName;
+    const sealed = cookieSealer(this.deps.config).seal(
+      "kratos/session",
+      name,
+      session.token,
+      this.deps.clock.now(),
+    );
+    ctx.setCookies.push(this.lucia.createSessionCookie(sealed).serialize());
   }
 
   clearCookie(ctx: RequestContext): void {

@@ -287,8 +287,9 @@ test("response.ignore: the web_hook is fired and its failure does not matter", a
   assert.equal(res.status, 200, await res.clone().text());
   assert.equal(await canLogin(s, user.email, NEW_PASSWORD), true);
   // The call was dispatched without waiting for it; it arrives eventually (network, not the clock).
-  for (let i = 0; i < 200 && target.calls.length === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
-  assert.equal(target.calls.length, 1);
+  // Its 500 is retried twice, as Kratos's resilient client does (the test clock skips the back-off).
+  for (let i = 0; i < 300 && target.calls.length < 3; i++) await new Promise((ok) => setTimeout(ok, 10));
+  assert.equal(target.calls.length, 3);
 });
 
 test("can_interrupt web_hook (deprecated) runs before persisting and can reject a password change", async (t) => {

@@ -1,4 +1,5 @@
 import type { ContinuityRecord, FlowKind, FlowRecord } from "../../../db/store.ts";
+import { cookieSealer } from "../../crypto/cookie-seal.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { RequestContext } from "../../request/context.ts";
 
@@ -6,7 +7,7 @@ import type { RequestContext } from "../../request/context.ts";
  * A browser submission paused until something happens elsewhere: today a refresh login before a
  * protected settings change (contract §10.3); later an OIDC round trip or an MFA step-up. The
  * container lives in the store, keyed by flow kind and method and bound to the identity; the
- * browser holds only its id in the continuity cookie.
+ * browser holds only its id in the continuity cookie, sealed with `secrets.cookie`.
  */
 export const CONTINUITY_COOKIE = "ory_kratos_continuity";
 const LIFESPAN_MS = 15 * 60_000;
@@ -56,7 +57,8 @@ export async function pauseSubmission(
   // Only the most recent paused payload counts (contract §10.3 guarantees).
   await deps.store.deleteContinuityByNames(identityId, namesOf(deps, flow.kind));
   await deps.store.saveContinuity(record);
-  ctx.setCookie(CONTINUITY_COOKIE, record.id, cookieOptions(deps, LIFESPAN_MS / 1000));
+  const sealed = cookieSealer(deps.config).seal("kratos/continuity", CONTINUITY_COOKIE, record.id, now);
+  ctx.setCookie(CONTINUITY_COOKIE, sealed, cookieOptions(deps, LIFESPAN_MS / 1000));
 }
 
 /**
@@ -69,7 +71,17 @@ export async function resumeSubmission(
   identityId: string,
   flow: FlowRecord,
 ): Promise<PausedSubmission | undefined> {
-  const id = ctx.cookies.get(CONTINUITY_COOKIE);
+  const cookie = ctx.cookies.get(CONTINUITY_COOKIE);
+  // Sealed with secrets.cookie: a cookie that does not open (tampered, old secret) counts as absent.
+  const id = cookie
+    ? cookieSealer(deps.config).open(
+        "kratos/continuity",
+        CONTINUITY_COOKIE,
+        cookie,
+        deps.clock.now(),
+        LIFESPAN_MS,
+      )
+    : undefined;
   if (!id || !/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const record = await deps.store.getContinuity(id);
   if (!record) return undefined;

@@ -1,9 +1,11 @@
 import {
+  batchCreateIdentities,
   createIdentity,
   DEFAULT_PAGE_SIZE,
   deleteIdentity,
   deleteIdentityCredential,
   getIdentity,
+  getIdentityByExternalId,
   type ListIdentitiesInput,
   listIdentities,
   MAX_PAGE_SIZE,
@@ -142,6 +144,13 @@ export const adminIdentityRoutes: Route[] = [
     const created = await createIdentity(ctx.deps, await readJsonBody(ctx.req));
     const location = new URL(`admin/identities/${created.id}`, ctx.deps.config.adminUrl).toString();
     return json(ctx, 201, created, { location });
+  }),
+  route("PATCH", "/identities", async (ctx) =>
+    json(ctx, 200, await batchCreateIdentities(ctx.deps, await readJsonBody(ctx.req))),
+  ),
+  route("GET", "/identities/by/external/:externalID", async (ctx, params) => {
+    const includeCredential = ctx.url.searchParams.getAll("include_credential").filter((t) => t !== "");
+    return json(ctx, 200, await getIdentityByExternalId(ctx.deps, params.externalID!, { includeCredential }));
   }),
   route("GET", "/identities/:id", async (ctx, params) => {
     const includeCredential = ctx.url.searchParams.getAll("include_credential").filter((t) => t !== "");

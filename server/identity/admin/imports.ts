@@ -90,7 +90,7 @@ async function importedPasswordHash(
   if (hashed) {
     if (!isSupportedHash(hashed)) {
       throw errors.badRequest(
-        "The hashed_password is not in a supported format; import bcrypt ($2a$, $2b$, $2y$) or argon2 (PHC) hashes.",
+        "The hashed_password is not in a supported format; import bcrypt, argon2, pbkdf2, scrypt, firescrypt, md5, sha1/256/512, ssha, md5-crypt, sha256-crypt, sha512-crypt or hmac hashes in Kratos's encoding.",
       );
     }
     return hashed;

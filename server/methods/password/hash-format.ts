@@ -4,6 +4,7 @@
  * `hashed_password` values with 400 instead of storing a credential nobody can ever log in with)
  * and by the rehash-on-login decision.
  */
+import { type ImportedHash, parseImportedHash } from "./imported-hashes.ts";
 
 export type Argon2Variant = "argon2id" | "argon2i" | "argon2d";
 
@@ -24,7 +25,13 @@ export interface Argon2Hash {
   keyLength: number;
 }
 
-export type ParsedHash = BcryptHash | Argon2Hash;
+/** One of the formats Kratos imports from other systems (pbkdf2, scrypt, md5, sha, crypt, hmac...). */
+export interface ImportedFormatHash {
+  family: "imported";
+  imported: ImportedHash;
+}
+
+export type ParsedHash = BcryptHash | Argon2Hash | ImportedFormatHash;
 
 // `$2a$` and `$2b$` are what libraries write today; `$2y$` is PHP's name for the same corrected
 // algorithm as `$2b$`. `$2x$` (the buggy pre-2011 crypt_blowfish variant) is deliberately absent.
@@ -40,10 +47,11 @@ const UINT32_MAX = 0xffff_ffff;
 export function parseHash(hash: string): ParsedHash | undefined {
   if (hash.startsWith("$2")) return parseBcrypt(hash);
   if (hash.startsWith("$argon2")) return parseArgon2(hash);
-  return undefined;
+  const imported = parseImportedHash(hash);
+  return imported ? { family: "imported", imported } : undefined;
 }
 
-/** Whether `hash` is a bcrypt or argon2 hash Tessera can verify (admin import validation). */
+/** Whether `hash` is a hash Tessera can verify (admin import validation). */
 export function isSupportedHash(hash: string): boolean {
   return parseHash(hash) !== undefined;
 }

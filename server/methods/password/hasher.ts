@@ -2,7 +2,9 @@
  * Password hashing and verification (contract §13, "Hashing").
  *
  * New hashes use the configured algorithm; verification understands both families whatever is
- * configured, so imported hashes and hashes written before an algorithm switch keep working.
+ * configured, and the formats Kratos imports from other systems (imported-hashes.ts), so imported
+ * hashes and hashes written before an algorithm switch keep working until the next sign-in
+ * replaces them (`needsRehash`).
  * Both native libraries run on the libuv threadpool: hashing never blocks the event loop. A
  * queue sized to the cores (hash-queue.ts) bounds how many run at once, so password work cannot
  * take every core from the requests that need none.
@@ -16,6 +18,7 @@ import bcrypt from "bcrypt";
 import type { Config } from "../../config/schema.ts";
 import { parseHash } from "./hash-format.ts";
 import { HashQueue } from "./hash-queue.ts";
+import { verifyImportedHash } from "./imported-hashes.ts";
 import { parseMemoryKiB } from "./memory-size.ts";
 import { utf8Length } from "./utf8.ts";
 
@@ -119,6 +122,7 @@ async function verifyPassword(password: string, storedHash: string): Promise<boo
       const normalized = storedHash.startsWith("$2y$") ? `$2b$${storedHash.slice(4)}` : storedHash;
       return await bcrypt.compare(password, normalized);
     }
+    if (parsed.family === "imported") return await verifyImportedHash(password, parsed.imported);
     return await argon2.verify(storedHash, password);
   } catch {
     // A hash that passed the format check can still be refused by the library (e.g. a key

@@ -8,6 +8,7 @@ import { formsOf } from "../../identity/forms.ts";
 import { normalizeIdentifier } from "../../identity/normalize.ts";
 import { message } from "../../ui/messages.ts";
 import { inputNode } from "../../ui/nodes.ts";
+import { upgradePasswordHash } from "./rehash.ts";
 
 /** The login identifier's label: the schema title of the identifier trait, else "ID" (1070004). */
 function identifierLabel(deps: AppDeps): UiText {
@@ -83,7 +84,10 @@ export const passwordLogin: LoginStrategy = {
               outcome: "failure",
             });
           if (!identity || !ok) return { kind: "issues", issues: [{ path: "", message: message(4000006) }] };
-          return { kind: "authenticated", identity };
+          return {
+            kind: "authenticated",
+            identity: await upgradePasswordHash(deps, identity, password, hash as string),
+          };
         },
       },
     };
