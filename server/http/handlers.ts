@@ -7,6 +7,7 @@ import { adminSessionRoutes } from "./routes/admin-sessions.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { logoutRoutes } from "./routes/logout.ts";
 import { errorContainerRoutes, metaRoutes } from "./routes/meta.ts";
+import { oidcCallbackRoutes } from "./routes/oidc-callback.ts";
 import { adminOpenApiRoutes, publicOpenApiRoutes } from "./routes/openapi.ts";
 import { registrationRoutes } from "./routes/registration.ts";
 import { schemaRoutes } from "./routes/schemas.ts";
@@ -60,6 +61,7 @@ export function publicRestRoutes(): Route[] {
     ...loginRoutes,
     ...registrationRoutes,
     ...settingsRoutes,
+    ...oidcCallbackRoutes,
     ...IDENTITY_PATHS.flatMap((p) => [route(ANY, p, toAdmin), route(ANY, `/admin${p}`, toAdmin)]),
   ];
 }

@@ -87,9 +87,16 @@ export class SessionService {
   }
 
   /** A brand-new session for an identity that just authenticated with `method`. */
-  async create(identity: FullIdentity, method: string, ctx: RequestContext): Promise<SessionRecord> {
+  async create(
+    identity: FullIdentity,
+    method: string,
+    ctx: RequestContext,
+    provider?: string,
+  ): Promise<SessionRecord> {
     const now = this.deps.clock.now();
-    const methods: AuthenticationMethodRecord[] = [{ method, aal: aalOfMethod(method), completedAt: now }];
+    const methods: AuthenticationMethodRecord[] = [
+      { method, aal: aalOfMethod(method), completedAt: now, ...(provider ? { provider } : {}) },
+    ];
     const session: SessionRecord = {
       id: crypto.randomUUID(),
       token: `ory_st_${generateId(32)}`,
@@ -113,11 +120,12 @@ export class SessionService {
   async refresh(
     session: SessionRecord,
     method: AuthenticationMethodRecord["method"],
+    provider?: string,
   ): Promise<SessionRecord> {
     const now = this.deps.clock.now();
     const methods = [
       ...session.authenticationMethods,
-      { method, aal: aalOfMethod(method), completedAt: now },
+      { method, aal: aalOfMethod(method), completedAt: now, ...(provider ? { provider } : {}) },
     ];
     const updated: SessionRecord = {
       ...session,

@@ -208,6 +208,8 @@ class LoginSubmission extends FlowSubmission {
 
     const result = await prepared.step.authenticate();
     if (result.kind === "issues") return this.fail(result.issues);
+    if (result.kind === "browser_location_change")
+      return { kind: "browser_location_change", redirectTo: result.to };
     const { identity } = result;
     if (identity.state !== "active") return this.fail([{ path: "", message: message(4010011) }]);
 
@@ -223,10 +225,10 @@ class LoginSubmission extends FlowSubmission {
     let session: SessionRecord;
     const reauthenticated = active && active.identity.id === identity.id ? active.session : undefined;
     if (reauthenticated) {
-      session = await deps.sessions.refresh(reauthenticated, strategy.method);
+      session = await deps.sessions.refresh(reauthenticated, strategy.method, result.provider);
     } else {
       if (active) await deps.store.revokeSession(active.session.id);
-      session = await deps.sessions.create(identity, strategy.method, ctx);
+      session = await deps.sessions.create(identity, strategy.method, ctx, result.provider);
     }
     let post: Awaited<ReturnType<typeof runPostHooks>>;
     try {

@@ -167,6 +167,8 @@ class RegistrationSubmission extends FlowSubmission {
 
     const decided = await prepared.step.complete();
     if (decided.kind === "issues") return this.fail(decided.issues);
+    if (decided.kind === "browser_location_change")
+      return { kind: "browser_location_change", redirectTo: decided.to };
 
     const { hooks, returnUrl } = afterFor(
       deps.config.raw.selfservice.flows.registration.after,

@@ -275,7 +275,9 @@ class Submission extends FlowSubmission {
       return this.refreshRequired(strategy.method, values);
     const decision = await prepared.step.complete();
     if (decision.kind === "issues") return this.fail(decision.issues);
-    return this.persist(strategy.method, decision.change, values);
+    if (decision.kind === "browser_location_change")
+      return { kind: "browser_location_change", redirectTo: decision.to };
+    return this.persist(strategy.method, decision.change, values, decision.authenticated);
   }
 
   get privileged(): boolean {
@@ -287,7 +289,12 @@ class Submission extends FlowSubmission {
    * one transaction against the identity's state at that moment, the flow rebuilt with message
    * 1050001, post-persist hooks, then the answer.
    */
-  async persist(method: string, change: SettingsChange, values: FormValues): Promise<FlowOutcome> {
+  async persist(
+    method: string,
+    change: SettingsChange,
+    values: FormValues,
+    authenticated?: { method: string; provider?: string },
+  ): Promise<FlowOutcome> {
     const { deps, flow, active } = this;
     // The allow list may have changed since the flow was created (contract §11.1 step 1).
     try {
@@ -324,6 +331,12 @@ class Submission extends FlowSubmission {
     const committed = await this.commit({ ...change, apply });
     if (committed.kind !== "committed") return committed.outcome;
     const identity = committed.identity;
+    if (authenticated)
+      active.session = await deps.sessions.refresh(
+        active.session,
+        authenticated.method,
+        authenticated.provider,
+      );
 
     flow.state = "success";
     setUi(flow, {

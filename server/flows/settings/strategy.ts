@@ -61,7 +61,16 @@ export type PreparedStep =
       complete(): Promise<Decision> | Decision;
     };
 
-export type Decision = { kind: "issues"; issues: FlowIssue[] } | { kind: "change"; change: SettingsChange };
+export type Decision =
+  | { kind: "issues"; issues: FlowIssue[] }
+  | {
+      kind: "change";
+      change: SettingsChange;
+      /** The change proves the person just authenticated (an OIDC link): added to the session. */
+      authenticated?: { method: string; provider?: string };
+    }
+  /** The person must go elsewhere first (an OpenID provider): 303 for browsers, 422 for JSON. */
+  | { kind: "browser_location_change"; to: string };
 
 /** A change to the identity, applied to its state at commit time (see server/identity/commit.ts). */
 export type SettingsChange = Pick<IdentityChange, "apply" | "dependsOn">;

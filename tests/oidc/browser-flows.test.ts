@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { browserFlow, CookieJar, jsonnetSkip, oidcWorld, roundTrip, url, whoami } from "./support.ts";
+
+test("browser sign-up with the provider creates the identity, links the subject and signs in", {
+  skip: jsonnetSkip,
+}, async (t) => {
+  const w = await oidcWorld(t);
+  const jar = new CookieJar();
+  const flow = await browserFlow(w.s, jar, "registration");
+  const button = flow.ui.nodes.find((n) => n.attributes.name === "provider");
+  assert.equal(button?.attributes.value, "loopback");
+  const done = await roundTrip(w, jar, "registration", flow);
+  assert.equal(done.status, 303, await done.clone().text());
+  const { status, body: me } = await whoami(w.s, jar);
+  assert.equal(status, 200);
+  assert.equal(me.identity.traits.email, "alice@example.com");
+  assert.deepEqual(me.identity.traits.name, { first: "Alice", last: "Liddell" });
+  assert.equal(me.identity.verifiable_addresses[0].verified, true);
+  assert.deepEqual(me.identity.metadata_public, { provider_subject: "alice-sub" });
+  assert.equal(me.authentication_methods[0].method, "oidc");
+
+  // Signing in again with the same subject finds the identity.
+  const other = new CookieJar();
+  const login = await browserFlow(w.s, other, "login");
+  const back = await roundTrip(w, other, "login", login);
+  assert.equal(back.status, 303);
+  const { body: again } = await whoami(w.s, other);
+  assert.equal(again.identity.id, me.identity.id);
+  assert.equal(again.authentication_methods[0].provider, "loopback");
+});
