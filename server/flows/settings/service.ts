@@ -268,8 +268,11 @@ class Submission extends FlowSubmission {
     this.#transientPayload = prepared.transientPayload;
     if (prepared.step.kind === "issues") return this.fail(prepared.step.issues);
 
-    const csrf = await this.csrfRefusal(values);
-    if (csrf) return csrf;
+    const jsonBody = this.ctx.req.headers.get("content-type")?.split(";")[0]?.trim() === "application/json";
+    if (!(prepared.csrfTokenOptionalForJson && jsonBody && !values.get("csrf_token")?.[0])) {
+      const csrf = await this.csrfRefusal(values);
+      if (csrf) return csrf;
+    }
 
     if (prepared.step.protectedChange && !this.privileged)
       return this.refreshRequired(strategy.method, values);

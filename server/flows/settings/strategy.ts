@@ -41,6 +41,12 @@ export interface Prepared {
   /** The submission's `transient_payload`: handed to web hooks, never stored. */
   transientPayload?: Record<string, unknown> | undefined;
   step: PreparedStep;
+  /**
+   * A JSON body (`Content-Type: application/json`, which a cross-site form cannot send without a
+   * CORS preflight) may leave out `csrf_token`: Ory's SDK has no such field for OIDC link/unlink
+   * (contract §20 item 6). Form posts still need the token.
+   */
+  csrfTokenOptionalForJson?: boolean;
 }
 
 export type PreparedStep =

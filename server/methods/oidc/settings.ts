@@ -80,6 +80,7 @@ export const oidcSettings: SettingsStrategy = {
       return {
         submitted,
         transientPayload,
+        csrfTokenOptionalForJson: true,
         step: {
           kind: "ready",
           protectedChange: true,
@@ -125,6 +126,7 @@ export const oidcSettings: SettingsStrategy = {
     return {
       submitted,
       transientPayload,
+      csrfTokenOptionalForJson: true,
       step: {
         kind: "ready",
         protectedChange: true,
