@@ -1,7 +1,7 @@
 import type { FlowRecord } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { Caller, FlowOutcome, Submitted } from "../../flows/kit/outcome.ts";
-import { loadFlow } from "../../flows/kit/record.ts";
+import { isExpired, loadFlow } from "../../flows/kit/record.ts";
 import { createLoginFlow, submitLogin } from "../../flows/login/service.ts";
 import { createRegistrationFlow, submitRegistration } from "../../flows/registration/service.ts";
 import { submitSettings } from "../../flows/settings/service.ts";
@@ -72,13 +72,18 @@ export async function handleCallback(
   const registrationOn = deps.config.raw.selfservice.flows.registration.enabled;
   const caller: Caller = { flowType: "browser", json: false };
 
-  if (flow.kind === "login" && (known || !result.ok || !registrationOn || flow.data.refresh === true)) {
+  // An expired flow answers as its own engine does (a replacement with the expired message).
+  const expired = isExpired(deps, flow);
+  if (
+    flow.kind === "login" &&
+    (expired || known || !result.ok || !registrationOn || flow.data.refresh === true)
+  ) {
     return {
       submitted: await submitLogin(deps, ctx, { flowId: flow.id, readPayload: signIn, json: false }),
       uiUrl: ui.login,
     };
   }
-  if (flow.kind === "registration" && !known) {
+  if (flow.kind === "registration" && (expired || !known)) {
     return {
       submitted: await submitRegistration(deps, ctx, { flowId: flow.id, readPayload: signIn, json: false }),
       uiUrl: ui.registration,

@@ -11,6 +11,16 @@ export function upstreamOf(values: FormValues): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, vals] of values) {
     if (key.startsWith("upstream_parameters.") && vals[0]) out[key.slice(20)] = vals[0];
+    // A JSON body's object arrives as one JSON-encoded value (server/decoding/form-values.ts).
+    if (key === "upstream_parameters" && vals[0]) {
+      try {
+        const parsed: unknown = JSON.parse(vals[0]);
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+          for (const [k, v] of Object.entries(parsed)) if (typeof v === "string" && v) out[k] = v;
+      } catch {
+        // Not an object: no upstream parameters.
+      }
+    }
   }
   return out;
 }
