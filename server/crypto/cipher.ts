@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { gcm } from "@noble/ciphers/aes.js";
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import type { AppDeps } from "../deps.ts";
 
 /**
  * Kratos's `cipher` package (`ciphers.algorithm` + `secrets.cipher`): what encrypts the OIDC state
@@ -94,4 +95,40 @@ export function createCipher(algorithm: CipherAlgorithm, secrets: readonly strin
     case "xchacha20-poly1305":
       return aeadCipher(algorithm, (key, nonce) => xchacha20poly1305(key, nonce), 24, keys);
   }
+}
+
+const appCiphers = new WeakMap<AppDeps, Cipher>();
+
+/** The app's cipher from `ciphers.algorithm` and `secrets.cipher` (falling back to `secrets.default`). */
+export function appCipher(deps: AppDeps): Cipher {
+  let c = appCiphers.get(deps);
+  if (!c) {
+    const raw = deps.config.raw as { ciphers?: { algorithm?: CipherAlgorithm } };
+    const secrets = deps.config.raw.secrets;
+    c = createCipher(raw.ciphers?.algorithm ?? "noop", secrets.cipher ?? secrets.default);
+    appCiphers.set(deps, c);
+  }
+  return c;
+}
+
+/** The oidc credential's stored tokens decrypted, for the admin API's `include_credential=oidc`. */
+export function openOidcTokens(cipher: Cipher, config: Record<string, unknown>): Record<string, unknown> {
+  const providers = Array.isArray(config.providers) ? (config.providers as Record<string, unknown>[]) : [];
+  const open = (v: unknown) => {
+    if (typeof v !== "string" || v === "") return "";
+    try {
+      return cipher.decrypt(v);
+    } catch {
+      return "";
+    }
+  };
+  return {
+    ...config,
+    providers: providers.map((p) => ({
+      ...p,
+      initial_id_token: open(p.initial_id_token),
+      initial_access_token: open(p.initial_access_token),
+      initial_refresh_token: open(p.initial_refresh_token),
+    })),
+  };
 }

@@ -17,6 +17,8 @@ export interface IdentityJsonOptions {
   admin?: boolean;
   /** Credential types whose `config` is included (admin `include_credential`). */
   includeCredentialConfig?: readonly string[];
+  /** Rewrites a credential's config before it is shown (the admin API decrypts oidc tokens). */
+  openConfig?: (credential: CredentialRecord) => Record<string, unknown>;
 }
 
 /**
@@ -37,11 +39,16 @@ function exposedConfig(credential: CredentialRecord): Record<string, unknown> {
   return structuredClone(renderable(credential.config));
 }
 
-function credentialToJson(credential: CredentialRecord, includeConfig: boolean): CredentialJson {
+function credentialToJson(
+  credential: CredentialRecord,
+  includeConfig: boolean,
+  openConfig?: IdentityJsonOptions["openConfig"],
+): CredentialJson {
+  const shown = openConfig ? { ...credential, config: openConfig(credential) } : credential;
   return {
     type: credential.type,
     identifiers: [...credential.identifiers],
-    ...(includeConfig ? { config: exposedConfig(credential) } : {}),
+    ...(includeConfig ? { config: exposedConfig(shown) } : {}),
     version: credential.version,
     created_at: toRfc3339(credential.createdAt),
     updated_at: toRfc3339(credential.updatedAt),
@@ -57,7 +64,11 @@ export function identityToJson(identity: FullIdentity, opts: IdentityJsonOptions
     // Go marshals maps with sorted keys.
     const sorted = [...identity.credentials].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     for (const credential of sorted) {
-      credentials[credential.type] ??= credentialToJson(credential, included.has(credential.type));
+      credentials[credential.type] ??= credentialToJson(
+        credential,
+        included.has(credential.type),
+        opts.openConfig,
+      );
     }
     json.credentials = credentials;
   }

@@ -48,6 +48,8 @@ export async function oidcWorld(
 ): Promise<OidcWorld> {
   const op = await startOidcProvider();
   const s = await startTestServer({
+    secrets: { cipher: ["0123456789abcdef0123456789abcdef"] },
+    ciphers: { algorithm: "aes" },
     ...opts.overrides,
     selfservice: {
       ...opts.overrides?.selfservice,

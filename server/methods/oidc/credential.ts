@@ -1,8 +1,8 @@
 import type { FullIdentity } from "../../../db/store.ts";
+import { appCipher as cipherOf } from "../../crypto/cipher.ts";
 import type { AppDeps } from "../../deps.ts";
 import { oidcIdentifier, storedProviders, withOidcProviders } from "../../identity/admin/imports.ts";
 import type { ProviderClaims } from "./provider.ts";
-import { cipherOf } from "./state.ts";
 
 /**
  * The identity's `oidc` credential as Kratos stores it: `config.providers[]` of
@@ -59,27 +59,4 @@ export function firstFactorCount(identity: FullIdentity): number {
     if (c.type === "oidc") count += storedProviders(c).filter((p) => p.subject).length;
   }
   return count;
-}
-
-/** The stored tokens decrypted, for the admin API's `include_credential=oidc`. */
-export function decryptedProviders(deps: AppDeps, config: Record<string, unknown>): Record<string, unknown> {
-  const cipher = cipherOf(deps);
-  const providers = Array.isArray(config.providers) ? (config.providers as Record<string, unknown>[]) : [];
-  const open = (v: unknown) => {
-    if (typeof v !== "string" || v === "") return "";
-    try {
-      return cipher.decrypt(v);
-    } catch {
-      return "";
-    }
-  };
-  return {
-    ...config,
-    providers: providers.map((p) => ({
-      ...p,
-      initial_id_token: open(p.initial_id_token),
-      initial_access_token: open(p.initial_access_token),
-      initial_refresh_token: open(p.initial_refresh_token),
-    })),
-  };
 }

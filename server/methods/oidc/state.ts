@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { ContinuityRecord, FlowKind, FlowRecord } from "../../../db/store.ts";
-import { type Cipher, createCipher } from "../../crypto/cipher.ts";
+import { appCipher as cipherOf } from "../../crypto/cipher.ts";
 import type { AppDeps } from "../../deps.ts";
 import { CONTINUITY_COOKIE } from "../../flows/kit/continuity.ts";
 import type { RequestContext } from "../../request/context.ts";
@@ -27,18 +27,6 @@ export interface RoundTrip {
   pkceVerifier?: string;
   /** Traits the person submitted with the start (registration), merged over the mapped ones. */
   traits?: Record<string, unknown>;
-}
-
-const ciphers = new WeakMap<AppDeps, Cipher>();
-export function cipherOf(deps: AppDeps): Cipher {
-  let c = ciphers.get(deps);
-  if (!c) {
-    const raw = deps.config.raw as { ciphers?: { algorithm?: "noop" | "aes" | "xchacha20-poly1305" } };
-    const secrets = deps.config.raw.secrets;
-    c = createCipher(raw.ciphers?.algorithm ?? "noop", secrets.cipher ?? secrets.default);
-    ciphers.set(deps, c);
-  }
-  return c;
 }
 
 function cookieOptions(deps: AppDeps, maxAge: number) {
