@@ -210,8 +210,10 @@ class LoginSubmission extends FlowSubmission {
     if (result.kind === "issues") return this.fail(result.issues);
     if (result.kind === "browser_location_change")
       return { kind: "browser_location_change", redirectTo: result.to };
-    const { identity } = result;
+    let { identity } = result;
     if (identity.state !== "active") return this.fail([{ path: "", message: message(4010011) }]);
+    for (const m of deps.methods)
+      if (m.onLogin && m.enabled(deps.config)) identity = await m.onLogin(deps, flow, identity);
 
     const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.login.after, strategy.method);
     if (unverifiedLogin(hooks, identity)) return this.fail([{ path: "", message: message(4000010) }]);

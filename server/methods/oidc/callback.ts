@@ -8,6 +8,7 @@ import { submitSettings } from "../../flows/settings/service.ts";
 import { oidcIdentifier } from "../../identity/admin/imports.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { errors } from "../../request/errors.ts";
+import { duplicateOf, startAccountLinking } from "./account-linking.ts";
 import { type CallbackResult, setCallbackResult } from "./callback-context.ts";
 import { exchangeCode, findProvider, ProviderError } from "./provider.ts";
 import { type RoundTrip, readState, takeRoundTrip } from "./state.ts";
@@ -82,6 +83,14 @@ export async function handleCallback(
       submitted: await submitLogin(deps, ctx, { flowId: flow.id, readPayload: signIn, json: false }),
       uiUrl: ui.login,
     };
+  }
+  // A sign-up whose email already signs in an account: Kratos's account linking (a login flow, 1010016).
+  if (result.ok && !known && !expired && registrationOn) {
+    const duplicate = await duplicateOf(deps, provider, result.claims);
+    if (duplicate) {
+      const outcome = await startAccountLinking(deps, ctx, flow.returnTo, provider, result.claims, duplicate);
+      return { submitted: { outcome, caller }, uiUrl: ui.login };
+    }
   }
   if (flow.kind === "registration" && (expired || !known)) {
     return {

@@ -1,4 +1,5 @@
 import type { MethodDefinition } from "../../flows/methods.ts";
+import { linkAfterLogin } from "./account-linking.ts";
 import { oidcLogin } from "./login.ts";
 import { oidcRegistration } from "./registration.ts";
 import { oidcSettings } from "./settings.ts";
@@ -10,4 +11,5 @@ export const oidcMethod: MethodDefinition = {
   login: oidcLogin,
   registration: oidcRegistration,
   settings: oidcSettings,
+  onLogin: linkAfterLogin,
 };
