@@ -26,6 +26,8 @@ export interface TestProvider {
   nextUser: string;
   /** When set, the next interactions answer `access_denied`. */
   deny: boolean;
+  /** What a native app gets from the provider's SDK: an id_token for the next user, with this nonce. */
+  idToken(nonce: string, redirectUri: string): Promise<string>;
   /** Registers the client's redirect URIs (known once the Tessera server listens). */
   allowRedirects(uris: string[]): void;
   /** Follows the provider's redirects from the authorization URL up to the callback URL it returns to. */
@@ -112,6 +114,19 @@ export async function startOidcProvider(): Promise<TestProvider> {
     provider.callback()(req, res);
   });
 
+  async function authorize(authorizationUrl: string, jar = new CookieJar()): Promise<string> {
+    let url = authorizationUrl;
+    for (let i = 0; i < 20; i++) {
+      if (!url.startsWith(issuer)) return url;
+      const res = await jar.fetch(url);
+      await res.arrayBuffer();
+      const location = res.headers.get("location");
+      if (!location) throw new Error(`the provider answered ${res.status} at ${url} without a redirect`);
+      url = new URL(location, url).toString();
+    }
+    throw new Error("too many redirects at the provider");
+  }
+
   return {
     issuer,
     clientId,
@@ -129,21 +144,40 @@ export async function startOidcProvider(): Promise<TestProvider> {
     set deny(v: boolean) {
       state.deny = v;
     },
+    async idToken(nonce, redirectUri) {
+      const auth = new URL("/auth", issuer);
+      for (const [k, v] of Object.entries({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: "code",
+        scope: "openid email profile",
+        nonce,
+        state: "native-app",
+      }))
+        auth.searchParams.set(k, v);
+      const back = new URL(await authorize(auth.toString()));
+      const code = back.searchParams.get("code");
+      if (!code) throw new Error(`no code: ${back}`);
+      const res = await fetch(new URL("/token", issuer), {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`,
+        },
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: redirectUri,
+        }).toString(),
+      });
+      const body = (await res.json()) as { id_token?: string };
+      if (!body.id_token) throw new Error(`no id_token: ${JSON.stringify(body)}`);
+      return body.id_token;
+    },
     allowRedirects(uris) {
       provider = make(uris);
     },
-    async authorize(authorizationUrl, jar = new CookieJar()) {
-      let url = authorizationUrl;
-      for (let i = 0; i < 20; i++) {
-        if (!url.startsWith(issuer)) return url;
-        const res = await jar.fetch(url);
-        await res.arrayBuffer();
-        const location = res.headers.get("location");
-        if (!location) throw new Error(`the provider answered ${res.status} at ${url} without a redirect`);
-        url = new URL(location, url).toString();
-      }
-      throw new Error("too many redirects at the provider");
-    },
+    authorize,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
