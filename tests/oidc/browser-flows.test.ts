@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { assertSchema } from "../helpers/openapi.ts";
-import { browserFlow, CookieJar, jsonnetSkip, oidcWorld, roundTrip, url, whoami } from "./support.ts";
+import { browserFlow, CookieJar, jsonnetSkip, oidcWorld, roundTrip, whoami } from "./support.ts";
 
 test("browser sign-up with the provider creates the identity, links the subject and signs in", {
   skip: jsonnetSkip,
