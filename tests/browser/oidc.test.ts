@@ -16,6 +16,7 @@ test("built-in UI: sign up with the provider, link it from settings for a passwo
   const browser = await launchBrowser(t);
   if (!browser) return;
   const w = await oidcWorld(t);
+  const ROUND_TRIP = 60_000;
   const url = (path: string) => new URL(path, w.s.publicUrl).toString();
   const shots = new Screenshots("oidc");
   const identities = async () =>
@@ -31,7 +32,8 @@ test("built-in UI: sign up with the provider, link it from settings for a passwo
     await alice.page.goto(url("ui/registration"));
     await see.url(alice.page, /\/ui\/registration\?flow=/);
     await shots.take(alice.page, "registration-with-provider-button");
-    await alice.page.getByRole("button", { name: "Sign up with Loopback ID" }).click();
+    // The provider round trip (several redirects and a jsonnet process) gets more time than one step.
+    await alice.page.getByRole("button", { name: "Sign up with Loopback ID" }).click({ timeout: ROUND_TRIP });
     await alice.page.waitForURL(
       (u) => !u.pathname.startsWith("/ui/registration") && u.origin === new URL(w.s.publicUrl).origin,
       {
@@ -59,7 +61,8 @@ test("built-in UI: sign up with the provider, link it from settings for a passwo
     await see.url(bob.page, /\/ui\/settings\?flow=/);
     await see.visible(bob.page.getByRole("group", { name: "Linked sign-ins" }));
     await shots.take(bob.page, "settings-link-button");
-    await bob.page.getByRole("button", { name: "Link Loopback ID" }).click();
+    await bob.page.getByRole("button", { name: "Link Loopback ID" }).click({ timeout: ROUND_TRIP });
+    await bob.page.getByText("Your changes have been saved!").waitFor({ timeout: ROUND_TRIP });
     await see.visible(bob.page.getByText("Your changes have been saved!"));
     await see.visible(bob.page.getByRole("button", { name: "Unlink Loopback ID" }));
     await shots.take(bob.page, "linked");

@@ -12,7 +12,7 @@ test("tRPC settings.submit answers oidc link/unlink as REST does", { skip: jsonn
   const trpc = client(w.s, { jar });
   const flow = await trpc.settings.create.mutate({ type: "browser" });
   const link = flow.ui.nodes.find((n) => (n.attributes as { name?: string }).name === "link");
-  assert.equal((link?.attributes as { value?: string }).value, "loopback");
+  assert.equal((link?.attributes as { value?: string } | undefined)?.value, "loopback");
 
   const err = await trpcError(
     trpc.settings.submit.mutate({ flow: flow.id, body: { method: "oidc", link: "loopback" } }),
