@@ -32,8 +32,7 @@ export const settingsPasswordBody = z.object({
 });
 
 /**
- * `updateSettingsFlowWithOidcMethod`: link or unlink a provider. Not served yet; its payload
- * schema is what the decoder types an OIDC settings submission by.
+ * `updateSettingsFlowWithOidcMethod`: link or unlink a provider (server/methods/oidc/settings.ts).
  */
 export const settingsOidcBody = z.object({
   method: z.literal("oidc"),
@@ -68,7 +67,11 @@ export const settingsOidcBody = z.object({
 });
 
 /** The settings body: a union keyed by `method` (the methods Tessera serves). */
-export const settingsBody = z.discriminatedUnion("method", [settingsProfileBody, settingsPasswordBody]);
+export const settingsBody = z.discriminatedUnion("method", [
+  settingsProfileBody,
+  settingsPasswordBody,
+  settingsOidcBody,
+]);
 export type SettingsBody = z.infer<typeof settingsBody>;
 
 /** `updateRegistrationFlowWithPasswordMethod`. */

@@ -83,7 +83,36 @@ const enabled = (on: boolean) =>
 
 const oidcProvider = z.strictObject({
   id: z.string().min(1),
-  provider: z.string().default("generic"),
+  provider: z
+    .enum([
+      "github",
+      "github-app",
+      "gitlab",
+      "generic",
+      "google",
+      "microsoft",
+      "discord",
+      "salesforce",
+      "slack",
+      "facebook",
+      "auth0",
+      "vk",
+      "yandex",
+      "apple",
+      "spotify",
+      "netid",
+      "dingtalk",
+      "patreon",
+      "line",
+      "linkedin",
+      "linkedin_v2",
+      "lark",
+      "x",
+      "fedcm-test",
+      "amazon",
+      "uaepass",
+    ])
+    .default("generic"),
   label: z.string().optional(),
   client_id: z.string(),
   client_secret: z.string().optional(),
@@ -93,6 +122,25 @@ const oidcProvider = z.strictObject({
   scope: z.array(z.string()).default(["openid"]),
   mapper_url: z.string().optional(),
   organization_id: z.string().optional(),
+  microsoft_tenant: z.string().optional(),
+  subject_source: z.enum(["userinfo", "me", "oid"]).optional(),
+  apple_team_id: z.string().optional(),
+  apple_private_key_id: z.string().optional(),
+  apple_private_key: z.string().optional(),
+  requested_claims: z.record(z.string(), z.unknown()).optional(),
+  additional_id_token_audiences: z.array(z.string()).default([]),
+  aal2_acr_values: z.array(z.string()).optional(),
+  aal2_amr_values: z.array(z.string()).optional(),
+  claims_source: z.enum(["id_token", "userinfo"]).default("id_token"),
+  pkce: z.enum(["auto", "never", "force"]).default("auto"),
+  fedcm_config_url: z.string().optional(),
+  net_id_token_origin_header: z.string().optional(),
+  account_linking_mode: z.enum(["confirm_with_existing_credential", "automatic"]).optional(),
+  update_identity_on_login: z.enum(["never", "automatic"]).optional(),
+  /** Tessera addition: the userinfo endpoint instead of the discovered one (tests point it at loopback). */
+  userinfo_url: url.optional(),
+  /** Tessera addition: GitHub's REST API base (default https://api.github.com), for the user and emails calls. */
+  api_url: url.optional(),
 });
 
 const passwordPolicy = z
@@ -311,6 +359,10 @@ export const configSchema = z.strictObject({
       cipher: z.array(z.string().min(32)).optional(),
     })
     .default({}),
+  /** Kratos's `ciphers.algorithm`: what encrypts OIDC state and stored provider tokens (server/crypto/cipher.ts). */
+  ciphers: z
+    .strictObject({ algorithm: z.enum(["noop", "aes", "xchacha20-poly1305"]).default("noop") })
+    .prefault({}),
   session: z
     .strictObject({
       lifespan: duration("24h"),
@@ -410,10 +462,6 @@ export const configSchema = z.strictObject({
         .strictObject({ enabled: z.boolean().default(false), grace_period: duration("720h") })
         .prefault({}),
     })
-    .prefault({}),
-  /** How values encrypted at rest are sealed with `secrets.cipher` (Kratos's names; server/crypto/cipher.ts). */
-  ciphers: z
-    .strictObject({ algorithm: z.enum(["noop", "aes", "xchacha20-poly1305"]).default("noop") })
     .prefault({}),
   clients: z
     .strictObject({

@@ -1,4 +1,6 @@
+import type { FlowRecord, FullIdentity } from "../../db/store.ts";
 import type { ResolvedConfig } from "../config/resolve.ts";
+import type { AppDeps } from "../deps.ts";
 import type { LoginStrategy } from "./login/strategy.ts";
 import type { RecoveryStrategy } from "./recovery/strategy.ts";
 import type { RegistrationStrategy } from "./registration/strategy.ts";
@@ -25,6 +27,11 @@ export interface MethodDefinition {
    * are answered as for a disabled method (404) rather than "no method" (contract §4.4.1 step 6).
    */
   claims?(values: Map<string, string[]>): boolean;
+  /**
+   * Runs when a login flow authenticated an identity, before the session is issued: the method may
+   * change the identity (OIDC account linking adds the provider the person came with).
+   */
+  onLogin?(deps: AppDeps, flow: FlowRecord, identity: FullIdentity): Promise<FullIdentity>;
 }
 
 export type MethodRegistry = readonly MethodDefinition[];

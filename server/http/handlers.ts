@@ -9,6 +9,7 @@ import { adminSessionRoutes } from "./routes/admin-sessions.ts";
 import { loginRoutes } from "./routes/login.ts";
 import { logoutRoutes } from "./routes/logout.ts";
 import { errorContainerRoutes, metaRoutes } from "./routes/meta.ts";
+import { oidcCallbackRoutes } from "./routes/oidc-callback.ts";
 import { adminOpenApiRoutes, publicOpenApiRoutes } from "./routes/openapi.ts";
 import { adminRecoveryRoutes, recoveryRoutes } from "./routes/recovery.ts";
 import { registrationRoutes } from "./routes/registration.ts";
@@ -77,6 +78,7 @@ export function publicRestRoutes(): Route[] {
     ...settingsRoutes,
     ...verificationRoutes,
     ...recoveryRoutes,
+    ...oidcCallbackRoutes,
     ...IDENTITY_PATHS.flatMap((p) => [route(ANY, p, toAdmin), route(ANY, `/admin${p}`, toAdmin)]),
   ];
 }

@@ -20,6 +20,8 @@ export interface IdentityJsonOptions {
   includeCredentialConfig?: readonly string[];
   /** Self-service answers: the schema's rules, so admin-only traits are left out. */
   traitPolicy?: TraitPolicy;
+  /** Rewrites a credential's config before it is shown (the admin API decrypts oidc tokens). */
+  openConfig?: (credential: CredentialRecord) => Record<string, unknown>;
 }
 
 /**
@@ -40,11 +42,16 @@ function exposedConfig(credential: CredentialRecord): Record<string, unknown> {
   return structuredClone(renderable(credential.config));
 }
 
-function credentialToJson(credential: CredentialRecord, includeConfig: boolean): CredentialJson {
+function credentialToJson(
+  credential: CredentialRecord,
+  includeConfig: boolean,
+  openConfig?: IdentityJsonOptions["openConfig"],
+): CredentialJson {
+  const shown = openConfig ? { ...credential, config: openConfig(credential) } : credential;
   return {
     type: credential.type,
     identifiers: [...credential.identifiers],
-    ...(includeConfig ? { config: exposedConfig(credential) } : {}),
+    ...(includeConfig ? { config: exposedConfig(shown) } : {}),
     version: credential.version,
     created_at: toRfc3339(credential.createdAt),
     updated_at: toRfc3339(credential.updatedAt),
@@ -60,7 +67,11 @@ export function identityToJson(identity: FullIdentity, opts: IdentityJsonOptions
     // Go marshals maps with sorted keys.
     const sorted = [...identity.credentials].sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     for (const credential of sorted) {
-      credentials[credential.type] ??= credentialToJson(credential, included.has(credential.type));
+      credentials[credential.type] ??= credentialToJson(
+        credential,
+        included.has(credential.type),
+        opts.openConfig,
+      );
     }
     json.credentials = credentials;
   }

@@ -170,6 +170,7 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
     id: "settings",
     formPerGroup: true,
     after: addresses,
+    legends: { oidc: "Linked sign-ins" },
     nav: `${link(publicPath(ctx, "/ui/welcome"), "Back to your account")}${link(logout.toString(), "Sign out")}`,
   });
 }
@@ -177,11 +178,23 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
 function flowPage(
   ctx: RequestContext,
   ui: UiContainer,
-  opts: { title: string; id: string; formPerGroup?: boolean; after?: string; nav?: string },
+  opts: {
+    title: string;
+    id: string;
+    formPerGroup?: boolean;
+    legends?: Partial<Record<string, string>>;
+    after?: string;
+    nav?: string;
+  },
 ): Response {
   const page: Page = {
     title: opts.title,
-    body: renderFlow(ui, { id: opts.id, formPerGroup: opts.formPerGroup ?? false }) + (opts.after ?? ""),
+    body:
+      renderFlow(ui, {
+        id: opts.id,
+        formPerGroup: opts.formPerGroup ?? false,
+        ...(opts.legends ? { legends: opts.legends } : {}),
+      }) + (opts.after ?? ""),
   };
   if (opts.nav) page.nav = opts.nav;
   return pageResponse(ctx, 200, page);

@@ -183,7 +183,9 @@ function renderInput(node: UiNode, a: Attributes, ids: IdAllocator): string {
   if (type === "submit" || type === "button") {
     const value = valueText(a.value);
     const cls = type === "submit" ? "button" : "button button--secondary";
-    return `<div class="field field--${type}"><button type="${type}"${common}${attr("value", value)}${attr("class", cls)}>${escapeHtml(label)}</button>${messages}</div>\n`;
+    // A provider button submits without the other methods' fields, so their `required` must not block it.
+    const skipValidation = type === "submit" && node.group === "oidc";
+    return `<div class="field field--${type}"><button type="${type}"${common}${attr("value", value)}${attr("formnovalidate", skipValidation)}${attr("class", cls)}>${escapeHtml(label)}</button>${messages}</div>\n`;
   }
 
   const required = a.required === true;

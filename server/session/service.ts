@@ -121,10 +121,13 @@ export class SessionService {
     identity: FullIdentity,
     method: string,
     ctx: RequestContext,
+    provider?: string,
     events: readonly SecurityEventRecord[] = [],
   ): Promise<SessionRecord> {
     const now = this.deps.clock.now();
-    const methods: AuthenticationMethodRecord[] = [{ method, aal: aalOfMethod(method), completedAt: now }];
+    const methods: AuthenticationMethodRecord[] = [
+      { method, aal: aalOfMethod(method), completedAt: now, ...(provider ? { provider } : {}) },
+    ];
     const session: SessionRecord = {
       id: crypto.randomUUID(),
       token: `ory_st_${generateId(32)}`,
@@ -148,11 +151,12 @@ export class SessionService {
   async refresh(
     session: SessionRecord,
     method: AuthenticationMethodRecord["method"],
+    provider?: string,
   ): Promise<SessionRecord> {
     const now = this.deps.clock.now();
     const methods = [
       ...session.authenticationMethods,
-      { method, aal: aalOfMethod(method), completedAt: now },
+      { method, aal: aalOfMethod(method), completedAt: now, ...(provider ? { provider } : {}) },
     ];
     const updated: SessionRecord = {
       ...session,

@@ -211,8 +211,12 @@ class LoginSubmission extends FlowSubmission {
 
     const result = await prepared.step.authenticate();
     if (result.kind === "issues") return this.fail(result.issues);
-    const { identity } = result;
+    if (result.kind === "browser_location_change")
+      return { kind: "browser_location_change", redirectTo: result.to };
+    let { identity } = result;
     if (identity.state !== "active") return this.fail([{ path: "", message: message(4010011) }]);
+    for (const m of deps.methods)
+      if (m.onLogin && m.enabled(deps.config)) identity = await m.onLogin(deps, flow, identity);
 
     const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.login.after, strategy.method);
     if (unverifiedLogin(hooks, identity)) {
@@ -230,7 +234,7 @@ class LoginSubmission extends FlowSubmission {
     let session: SessionRecord;
     const reauthenticated = active && active.identity.id === identity.id ? active.session : undefined;
     if (reauthenticated) {
-      session = await deps.sessions.refresh(reauthenticated, strategy.method);
+      session = await deps.sessions.refresh(reauthenticated, strategy.method, result.provider);
       await recordEvents(deps, ctx, identity.id, "login", { method: strategy.method });
     } else {
       if (active) await deps.store.revokeSession(active.session.id);
@@ -238,6 +242,7 @@ class LoginSubmission extends FlowSubmission {
         identity,
         strategy.method,
         ctx,
+        result.provider,
         eventsFor(deps, ctx, identity.id, "login", { method: strategy.method }),
       );
     }

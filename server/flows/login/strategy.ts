@@ -36,4 +36,6 @@ export interface LoginPrepared {
 
 export type Authenticated =
   | { kind: "issues"; issues: FlowIssue[] }
-  | { kind: "authenticated"; identity: FullIdentity };
+  | { kind: "authenticated"; identity: FullIdentity; provider?: string }
+  /** The person must sign in elsewhere first (an OpenID provider): 303 for browsers, 422 for JSON. */
+  | { kind: "browser_location_change"; to: string };

@@ -174,6 +174,8 @@ class RegistrationSubmission extends FlowSubmission {
 
     const decided = await prepared.step.complete();
     if (decided.kind === "issues") return this.fail(decided.issues);
+    if (decided.kind === "browser_location_change")
+      return { kind: "browser_location_change", redirectTo: decided.to };
     if (this.#dryRun) return this.dryRunAccepted();
 
     const { hooks, returnUrl } = afterFor(

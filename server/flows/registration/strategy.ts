@@ -36,7 +36,10 @@ export interface RegistrationPrepared {
     | {
         kind: "ready";
         complete(): Promise<
-          { kind: "issues"; issues: FlowIssue[] } | { kind: "identity"; identity: FullIdentity }
+          | { kind: "issues"; issues: FlowIssue[] }
+          | { kind: "identity"; identity: FullIdentity }
+          /** The person must go elsewhere first (an OpenID provider): 303 for browsers, 422 for JSON. */
+          | { kind: "browser_location_change"; to: string }
         >;
       };
 }

@@ -293,14 +293,19 @@ class Submission extends FlowSubmission {
     this.#transientPayload = prepared.transientPayload;
     if (prepared.step.kind === "issues") return this.fail(prepared.step.issues);
 
-    const csrf = await this.csrfRefusal(values);
-    if (csrf) return csrf;
+    const jsonBody = this.ctx.req.headers.get("content-type")?.split(";")[0]?.trim() === "application/json";
+    if (!(prepared.csrfTokenOptionalForJson && jsonBody && !values.get("csrf_token")?.[0])) {
+      const csrf = await this.csrfRefusal(values);
+      if (csrf) return csrf;
+    }
 
     if (prepared.step.protectedChange && !this.privileged && !this.#dryRun)
       return this.refreshRequired(strategy.method, values);
     const decision = await prepared.step.complete();
     if (decision.kind === "issues") return this.fail(decision.issues);
-    return this.persist(strategy.method, decision.change, values);
+    if (decision.kind === "browser_location_change")
+      return { kind: "browser_location_change", redirectTo: decision.to };
+    return this.persist(strategy.method, decision.change, values, decision.authenticated);
   }
 
   get privileged(): boolean {
@@ -312,7 +317,12 @@ class Submission extends FlowSubmission {
    * one transaction against the identity's state at that moment, the flow rebuilt with message
    * 1050001, post-persist hooks, then the answer.
    */
-  async persist(method: string, change: SettingsChange, values: FormValues): Promise<FlowOutcome> {
+  async persist(
+    method: string,
+    change: SettingsChange,
+    values: FormValues,
+    authenticated?: { method: string; provider?: string },
+  ): Promise<FlowOutcome> {
     const { deps, flow, active } = this;
     // The allow list may have changed since the flow was created (contract §11.1 step 1).
     try {
@@ -354,6 +364,12 @@ class Submission extends FlowSubmission {
     });
     if (committed.kind !== "committed") return committed.outcome;
     const identity = committed.identity;
+    if (authenticated)
+      active.session = await deps.sessions.refresh(
+        active.session,
+        authenticated.method,
+        authenticated.provider,
+      );
 
     flow.state = "success";
     setUi(flow, {

@@ -41,6 +41,12 @@ export interface Prepared {
   /** The submission's `transient_payload`: handed to web hooks, never stored. */
   transientPayload?: Record<string, unknown> | undefined;
   step: PreparedStep;
+  /**
+   * A JSON body (`Content-Type: application/json`, which a cross-site form cannot send without a
+   * CORS preflight) may leave out `csrf_token`: Ory's SDK has no such field for OIDC link/unlink
+   * (contract §20 item 6). Form posts still need the token.
+   */
+  csrfTokenOptionalForJson?: boolean;
 }
 
 export type PreparedStep =
@@ -61,7 +67,16 @@ export type PreparedStep =
       complete(): Promise<Decision> | Decision;
     };
 
-export type Decision = { kind: "issues"; issues: FlowIssue[] } | { kind: "change"; change: SettingsChange };
+export type Decision =
+  | { kind: "issues"; issues: FlowIssue[] }
+  | {
+      kind: "change";
+      change: SettingsChange;
+      /** The change proves the person just authenticated (an OIDC link): added to the session. */
+      authenticated?: { method: string; provider?: string };
+    }
+  /** The person must go elsewhere first (an OpenID provider): 303 for browsers, 422 for JSON. */
+  | { kind: "browser_location_change"; to: string };
 
 /** A change to the identity, applied to its state at commit time (see server/identity/commit.ts). */
 export type SettingsChange = Pick<IdentityChange, "apply" | "dependsOn">;

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { credentialTypeSchema } from "#shared/admin.ts";
 import type { IdentityJson } from "#shared/identity.ts";
 import { ConflictError, type FullIdentity } from "../../../db/store.ts";
+import { appCipher, openOidcTokens } from "../../crypto/cipher.ts";
 import type { AppDeps } from "../../deps.ts";
 import { errors, type HttpError } from "../../request/errors.ts";
 import { type AppliedChange, type CommitResult, commitIdentityChange, type IdentityPart } from "../commit.ts";
@@ -89,6 +90,7 @@ export function toAdminIdentityJson(
     publicBaseUrl: deps.config.publicBase,
     admin: true,
     includeCredentialConfig: includeCredential,
+    openConfig: (c) => (c.type === "oidc" ? openOidcTokens(appCipher(deps), c.config) : c.config),
   });
 }
 

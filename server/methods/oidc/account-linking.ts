@@ -1,0 +1,129 @@
+import type { UiText } from "#shared/ui.ts";
+import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
+import { appCipher } from "../../crypto/cipher.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { FlowOutcome } from "../../flows/kit/outcome.ts";
+import { createLoginFlow } from "../../flows/login/service.ts";
+import { commitIdentityChange } from "../../identity/commit.ts";
+import { newIdentity, passwordIdentifiers } from "../../identity/manager.ts";
+import type { RequestContext } from "../../request/context.ts";
+import { isLinked, withLinkedProvider } from "./credential.ts";
+import { evaluateMapper, loadMapper } from "./mapper.ts";
+import type { ProviderClaims, ProviderConfig } from "./provider.ts";
+import { providerLabel } from "./provider.ts";
+
+/**
+ * Kratos's account linking: a sign-up through a provider whose mapped email already signs in an
+ * existing account becomes a login flow with message 1010016. The provider's subject and tokens wait
+ * in that flow's internal context; when the person signs in there (with the existing method), the
+ * provider is linked to the account (`onLogin`).
+ */
+const KEY = "oidc_link";
+
+interface PendingLink {
+  identity_id: string;
+  provider: string;
+  subject: string;
+  id_token: string;
+  access_token: string;
+  refresh_token: string;
+}
+
+/** The existing identity the mapped traits collide with, if any (mapper problems: none). */
+export async function duplicateOf(
+  deps: AppDeps,
+  provider: ProviderConfig,
+  claims: ProviderClaims,
+): Promise<{ identity: FullIdentity; identifier: string } | undefined> {
+  let traits: Record<string, unknown>;
+  try {
+    traits = (await evaluateMapper(await loadMapper(provider.mapper_url), claims.claims)).traits;
+  } catch {
+    return undefined; // The registration shows the mapper's problem.
+  }
+  const built = newIdentity(deps, { schemaId: deps.registry.defaultId, traits });
+  if (!built.ok) return undefined;
+  for (const identifier of passwordIdentifiers(deps, built.identity)) {
+    const identity = await deps.store.findIdentityByCredentialIdentifier("password", identifier);
+    if (identity) return { identity, identifier };
+  }
+  return undefined;
+}
+
+function linkMessage(deps: AppDeps, identifier: string, provider: string, identity: FullIdentity): UiText {
+  const newLoginUrl = new URL("self-service/login/browser", deps.config.publicBase).toString();
+  const types = identity.credentials.map((c) => c.type).filter((t) => t === "password" || t === "oidc");
+  return {
+    id: 1010016,
+    type: "info",
+    text: `You tried to sign in with "${identifier}", but that email is already used by another account. Sign in to your account with one of the options below to add your account "${identifier}" at "${provider}" as another way to sign in.`,
+    context: {
+      duplicateIdentifier: identifier,
+      provider,
+      newLoginUrl,
+      duplicate_identifier: identifier,
+      new_login_url: newLoginUrl,
+      available_credential_types: types,
+      available_providers: [],
+    },
+  };
+}
+
+/** Starts the linking login flow and sends the browser to it. */
+export async function startAccountLinking(
+  deps: AppDeps,
+  ctx: RequestContext,
+  returnTo: string | null,
+  provider: ProviderConfig,
+  claims: ProviderClaims,
+  duplicate: { identity: FullIdentity; identifier: string },
+): Promise<FlowOutcome> {
+  const message = linkMessage(deps, duplicate.identifier, providerLabel(provider), duplicate.identity);
+  const created = await createLoginFlow(
+    deps,
+    ctx,
+    { type: "browser", refresh: false, aal: null, returnTo },
+    { flowType: "browser", json: false },
+    [message],
+  );
+  if (created.kind !== "form") return created;
+  const cipher = appCipher(deps);
+  const pending: PendingLink = {
+    identity_id: duplicate.identity.id,
+    provider: provider.id,
+    subject: claims.subject,
+    id_token: cipher.encrypt(claims.tokens.idToken),
+    access_token: cipher.encrypt(claims.tokens.accessToken),
+    refresh_token: cipher.encrypt(claims.tokens.refreshToken),
+  };
+  created.flow.internalContext = { ...created.flow.internalContext, [KEY]: pending };
+  await deps.store.updateFlow(created.flow);
+  return { kind: "redirect", to: `${deps.config.ui.login}?flow=${created.flow.id}` };
+}
+
+/** After the person signed in to the existing account, the provider is linked to it. */
+export async function linkAfterLogin(
+  deps: AppDeps,
+  flow: FlowRecord,
+  identity: FullIdentity,
+): Promise<FullIdentity> {
+  const pending = flow.internalContext[KEY] as PendingLink | undefined;
+  if (!pending || pending.identity_id !== identity.id || isLinked(identity, pending.provider))
+    return identity;
+  const cipher = appCipher(deps);
+  const claims: ProviderClaims = {
+    subject: pending.subject,
+    claims: {},
+    tokens: {
+      idToken: cipher.decrypt(pending.id_token),
+      accessToken: cipher.decrypt(pending.access_token),
+      refreshToken: cipher.decrypt(pending.refresh_token),
+    },
+  };
+  const result = await commitIdentityChange(deps, {
+    decidedOn: identity,
+    dependsOn: [],
+    apply: (current) => ({ ok: true, identity: withLinkedProvider(deps, current, pending.provider, claims) }),
+  });
+  return result.kind === "committed" ? result.identity : identity;
+}

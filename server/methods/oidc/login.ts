@@ -1,0 +1,79 @@
+import type { Authenticated, LoginStrategy } from "../../flows/login/strategy.ts";
+import { oidcIdentifier } from "../../identity/admin/imports.ts";
+import { message, reasonMessage } from "../../ui/messages.ts";
+import { callbackResult } from "./callback-context.ts";
+import { loginWith, providerButtons, required, requireProvider, upstreamOf } from "./common.ts";
+import { isLinked } from "./credential.ts";
+import { claimsFromIdToken, ProviderError } from "./provider.ts";
+import { startRoundTrip } from "./state.ts";
+
+/** Kratos's answer to an api flow that asks for the browser round trip instead of sending an id_token. */
+export const NATIVE_NEEDS_ID_TOKEN =
+  "Native apps sign in with an OpenID Connect provider by submitting the provider's id_token and the id_token_nonce they used.";
+
+/**
+ * Signing in with an OpenID provider (Kratos's oidc login strategy): `provider=<id>` starts the round
+ * trip (303 / 422 to the provider); the callback resumes the flow with the provider's subject, which
+ * must belong to an identity; native apps submit `id_token` and `id_token_nonce` instead.
+ */
+export const oidcLogin: LoginStrategy = {
+  method: "oidc",
+  handles: (values) => {
+    const method = values.get("method")?.[0];
+    return method === "oidc" || (!method && !!values.get("provider")?.[0]);
+  },
+  nodes(deps, refreshing) {
+    // A refresh offers only the providers already linked to the identity (contract §16.1).
+    return providerButtons(deps, loginWith, refreshing ? (p) => isLinked(refreshing, p.id) : undefined);
+  },
+  prepare({ deps, ctx, flow }, values) {
+    const providerId = values.get("provider")?.[0] ?? "";
+    if (!providerId) return { echo: {}, step: { kind: "issues", issues: [required("provider")] } };
+    const provider = requireProvider(deps, providerId);
+    const callback = callbackResult(ctx, providerId);
+    const idToken = values.get("id_token")?.[0];
+    return {
+      echo: {},
+      step: {
+        kind: "ready",
+        authenticate: () => providerIssues(authenticate),
+      },
+    };
+    async function authenticate(): Promise<Authenticated> {
+      let subject: string;
+      if (callback) {
+        if (!callback.ok)
+          return { kind: "issues", issues: [{ path: "", message: reasonMessage(callback.reason) }] };
+        subject = callback.claims.subject;
+      } else if (idToken) {
+        subject = (await claimsFromIdToken(deps, provider, idToken, values.get("id_token_nonce")?.[0]))
+          .subject;
+      } else if (flow.type === "api") {
+        return { kind: "issues", issues: [{ path: "", message: reasonMessage(NATIVE_NEEDS_ID_TOKEN) }] };
+      } else {
+        const to = await startRoundTrip(deps, ctx, flow, provider, {
+          identityId: null,
+          upstream: upstreamOf(values),
+        });
+        return { kind: "browser_location_change", to };
+      }
+      const identity = await deps.store.findIdentityByCredentialIdentifier(
+        "oidc",
+        oidcIdentifier(providerId, subject),
+      );
+      if (!identity) return { kind: "issues", issues: [{ path: "", message: message(4000037) }] };
+      return { kind: "authenticated", identity, provider: providerId };
+    }
+  },
+};
+
+/** A provider that cannot be reached or sends something wrong is a message in the flow, not a 500. */
+async function providerIssues(run: () => Promise<Authenticated>): Promise<Authenticated> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ProviderError)
+      return { kind: "issues", issues: [{ path: "", message: reasonMessage(err.message) }] };
+    throw err;
+  }
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { assertSchema } from "../helpers/openapi.ts";
+import { jsonnetSkip, oidcWorld, url } from "./support.ts";
+
+const JSON_HEADERS = { accept: "application/json", "content-type": "application/json" };
+
+async function apiFlow(base: string, kind: "login" | "registration"): Promise<string> {
+  const res = await fetch(new URL(`self-service/${kind}/api`, base));
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { id: string }).id;
+}
+
+test("native apps sign up and sign in with the provider's id_token and nonce", {
+  skip: jsonnetSkip,
+}, async (t) => {
+  const w = await oidcWorld(t);
+  const callback = url(w.s, "/self-service/methods/oidc/callback/loopback");
+  const post = (kind: string, id: string, body: unknown) =>
+    fetch(url(w.s, `/self-service/${kind}?flow=${id}`), {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify(body),
+    });
+
+  const regId = await apiFlow(w.s.publicUrl, "registration");
+  const idToken = await w.op.idToken("nonce-1", callback);
+  const reg = await post("registration", regId, {
+    method: "oidc",
+    provider: "loopback",
+    id_token: idToken,
+    id_token_nonce: "nonce-1",
+  });
+  assert.equal(reg.status, 200, await reg.clone().text());
+  const regBody = (await reg.json()) as {
+    session_token: string;
+    identity: { id: string; traits: { email: string } };
+  };
+  assertSchema("successfulNativeRegistration", regBody);
+  assert.ok(regBody.session_token.startsWith("ory_st_"));
+  assert.equal(regBody.identity.traits.email, "alice@example.com");
+
+  const loginId = await apiFlow(w.s.publicUrl, "login");
+  const again = await w.op.idToken("nonce-2", callback);
+  const login = await post("login", loginId, {
+    method: "oidc",
+    provider: "loopback",
+    id_token: again,
+    id_token_nonce: "nonce-2",
+  });
+  assert.equal(login.status, 200, await login.clone().text());
+  const loginBody = (await login.json()) as {
+    session: { identity: { id: string }; authentication_methods: { method: string; provider?: string }[] };
+  };
+  assertSchema("successfulNativeLogin", loginBody);
+  assert.equal(loginBody.session.identity.id, regBody.identity.id);
+  assert.deepEqual(
+    loginBody.session.authentication_methods.map((m) => [m.method, m.provider]),
+    [["oidc", "loopback"]],
+  );
+
+  // A nonce that is not the token's, no nonce, and a forged token are refused in the flow.
+  for (const [body, pattern] of [
+    [{ id_token: again, id_token_nonce: "other" }, /supplied nonce does not match/],
+    [{ id_token: again }, /No nonce was provided/],
+    [{ id_token: `${again.slice(0, -4)}AAAA`, id_token_nonce: "nonce-2" }, /Could not verify id_token/],
+  ] as const) {
+    const id = await apiFlow(w.s.publicUrl, "login");
+    const res = await post("login", id, { method: "oidc", provider: "loopback", ...body });
+    assert.equal(res.status, 400);
+    const flow = (await res.json()) as { ui: { messages: { text: string }[] } };
+    assertSchema("loginFlow", flow);
+    assert.match(flow.ui.messages[0]!.text, pattern);
+  }
+});
