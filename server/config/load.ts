@@ -4,8 +4,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { configInputJsonSchema, envOverrides, knownKeysAt } from "./env.ts";
 import { ConfigError, configErrorFromIssues, type KeyPath } from "./errors.ts";
-import { translateLegacyKeys } from "./legacy-aliases.ts";
 import { applyKratosCompat, ignoredKeysWarning } from "./kratos-compat.ts";
+import { translateLegacyKeys } from "./legacy-aliases.ts";
 import { type Config, type ConfigInput, configSchema } from "./schema.ts";
 import { type SchemaNode, SchemaWalker } from "./schema-walk.ts";
 
