@@ -16,6 +16,11 @@ export interface Mail {
   link?: string;
 }
 
+/** The courier stores Kratos's wire name (`verification_code_valid`); the flows queue `verification_code.valid`. */
+function templateOf(m: CourierMessageRecord): string {
+  return m.templateType.replace(/_(valid|invalid)$/, ".$1");
+}
+
 function toMail(m: CourierMessageRecord): Mail {
   const code = /(?:^|[\s>:])(\d{6})(?=\s|<|$)/m.exec(m.body)?.[1];
   const link = /https?:\/\/[^\s"'<>]+\/self-service\/(?:verification|recovery)\?[^\s"'<>]+/.exec(m.body)?.[0];
@@ -23,7 +28,7 @@ function toMail(m: CourierMessageRecord): Mail {
     to: m.recipient,
     subject: m.subject,
     body: m.body,
-    template: m.templateType,
+    template: templateOf(m),
     ...(code ? { code } : {}),
     ...(link ? { link: link.replaceAll("&amp;", "&") } : {}),
   };
@@ -51,7 +56,7 @@ const handedOut = new WeakMap<Store, Set<string>>();
  */
 export async function latestMail(store: Store, to: string, template?: string): Promise<Mail> {
   const messages = (await store.listMessages({ limit: 1000 })).filter(
-    (m) => m.recipient === to && (template === undefined || m.templateType === template),
+    (m) => m.recipient === to && (template === undefined || templateOf(m) === template),
   );
   if (messages.length === 0) throw new Error(`no mail to ${to} was queued`);
   const seen = handedOut.get(store) ?? new Set<string>();

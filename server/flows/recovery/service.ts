@@ -7,13 +7,14 @@ import { runBeforeHooks, runPostHooks } from "../../hooks/run.ts";
 import { normalizeEmail } from "../../identity/normalize.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import { errors, HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 import { appendQuery } from "../../request/url.ts";
 import { toRfc3339 } from "../../time.ts";
 import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { afterFor } from "../kit/after.ts";
-import { clearMessages, type FlowIssue, renderError } from "../kit/form.ts";
+import { clearMessages } from "../kit/form.ts";
+import { MailedFlowSubmission } from "../kit/mailed-flow.ts";
 import { checkSecret, clearSecrets, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
@@ -24,7 +25,6 @@ import {
 } from "../kit/outcome.ts";
 import {
   assertFlowCsrfCookie,
-  expiredMessageArgs,
   flowCommonJson,
   flowInitUrl,
   isExpired,
@@ -34,7 +34,6 @@ import {
   setUi,
   uiOf,
 } from "../kit/record.ts";
-import { FlowSubmission } from "../kit/submission.ts";
 import { activeStrategyOf } from "../methods.ts";
 import { startFlow as startSettingsFlow } from "../settings/service.ts";
 import type { RecoveryStrategy } from "./strategy.ts";
@@ -208,7 +207,24 @@ async function sendTo(
   }
 }
 
-class RecoverySubmission extends FlowSubmission {
+class RecoverySubmission extends MailedFlowSubmission {
+  readonly flowName = "recovery";
+  readonly expiredMessageId = 4060005;
+
+  replacement(messages: UiText[]): FlowRecord {
+    const { flow } = this;
+    return buildFlow(this.deps, this.ctx, {
+      type: flow.type,
+      requestUrl: flow.requestUrl,
+      returnTo: flow.returnTo ?? undefined,
+      messages,
+    });
+  }
+
+  flowJson(flow: FlowRecord) {
+    return recoveryFlowJson(flow);
+  }
+
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
     if (isExpired(deps, flow)) return this.replaceExpired();
@@ -367,63 +383,6 @@ class RecoverySubmission extends FlowSubmission {
       };
     });
     return result.kind === "done" ? result.identity : undefined;
-  }
-
-  /** A new flow with a message replacing this one: 410 `self_service_flow_replaced` for JSON callers. */
-  async retry(text: UiText): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
-    const next = buildFlow(deps, ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages: [text],
-    });
-    await deps.store.createFlow(next);
-    if (this.json) {
-      return {
-        kind: "error",
-        error: new HttpError(410, {
-          id: "self_service_flow_replaced",
-          reason: text.text,
-          message: "self-service flow replaced",
-          extra: { use_flow_id: next.id },
-        }),
-      };
-    }
-    return { kind: "form", flow: next, body: recoveryFlowJson(next), status: 400 };
-  }
-
-  async replaceExpired(): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
-    const { args, context } = expiredMessageArgs(deps, flow);
-    const next = buildFlow(deps, ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages: [message(4060005, args, context)],
-    });
-    await deps.store.createFlow(next);
-    if (this.json) {
-      const to = new URL("self-service/recovery/flows", deps.config.publicBase);
-      to.searchParams.set("id", next.id);
-      return { kind: "redirect", to: to.toString(), status: 303 };
-    }
-    return { kind: "form", flow: next, body: recoveryFlowJson(next), status: 400 };
-  }
-
-  async fail(issues: readonly FlowIssue[]): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
-    const ui = clearMessages(uiOf(flow));
-    renderError(ui, issues);
-    for (const n of ui.nodes) {
-      const a = n.attributes;
-      if (a.node_type === "input" && a.name === "csrf_token" && flow.type === "browser")
-        a.value = ctx.maskedCsrf();
-    }
-    setUi(flow, ui);
-    flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
-    return { kind: "form", flow, body: recoveryFlowJson(flow), status: 400 };
   }
 }
 

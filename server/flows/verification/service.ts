@@ -6,11 +6,12 @@ import { runBeforeHooks } from "../../hooks/run.ts";
 import { normalizeEmail } from "../../identity/normalize.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
-import { errors, HttpError } from "../../request/errors.ts";
+import { errors } from "../../request/errors.ts";
 import { appendQuery } from "../../request/url.ts";
 import { message } from "../../ui/messages.ts";
 import { anchorNode, csrfNode } from "../../ui/nodes.ts";
-import { clearMessages, type FlowIssue, renderError } from "../kit/form.ts";
+import { clearMessages } from "../kit/form.ts";
+import { MailedFlowSubmission } from "../kit/mailed-flow.ts";
 import { checkSecret, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
@@ -21,7 +22,6 @@ import {
 } from "../kit/outcome.ts";
 import {
   assertFlowCsrfCookie,
-  expiredMessageArgs,
   flowCommonJson,
   flowInitUrl,
   isExpired,
@@ -31,7 +31,6 @@ import {
   setUi,
   uiOf,
 } from "../kit/record.ts";
-import { FlowSubmission } from "../kit/submission.ts";
 import { activeStrategyOf } from "../methods.ts";
 import type { Recipient, VerificationStrategy } from "./strategy.ts";
 
@@ -327,7 +326,24 @@ export async function openVerificationLink(deps: AppDeps, ctx: RequestContext): 
   return outcome;
 }
 
-class VerificationSubmission extends FlowSubmission {
+class VerificationSubmission extends MailedFlowSubmission {
+  readonly flowName = "verification";
+  readonly expiredMessageId = 4070005;
+
+  replacement(messages: UiText[]): FlowRecord {
+    const { flow } = this;
+    return buildFlow(this.deps, this.ctx, {
+      type: flow.type,
+      requestUrl: flow.requestUrl,
+      returnTo: flow.returnTo ?? undefined,
+      messages,
+    });
+  }
+
+  flowJson(flow: FlowRecord) {
+    return verificationFlowJson(flow);
+  }
+
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, flow } = this;
     if (isExpired(deps, flow)) return this.replaceExpired();
@@ -435,63 +451,5 @@ class VerificationSubmission extends FlowSubmission {
     flow.updatedAt = now;
     await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: verificationFlowJson(flow), status: 200 };
-  }
-
-  /** A fresh flow with a message, replacing this one (Kratos's retry): 410 + use_flow_id for JSON. */
-  async retry(text: UiText): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
-    const next = buildFlow(deps, ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages: [text],
-    });
-    await deps.store.createFlow(next);
-    if (this.json) {
-      return {
-        kind: "error",
-        error: new HttpError(410, {
-          id: "self_service_flow_replaced",
-          reason: text.text,
-          message: "self-service flow replaced",
-          extra: { use_flow_id: next.id },
-        }),
-      };
-    }
-    return { kind: "form", flow: next, body: verificationFlowJson(next), status: 400 };
-  }
-
-  /** An expired flow is replaced by one with 4070005; JSON callers are sent to fetch it (Kratos). */
-  async replaceExpired(): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
-    const { args, context } = expiredMessageArgs(deps, flow);
-    const next = buildFlow(deps, ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages: [message(4070005, args, context)],
-    });
-    await deps.store.createFlow(next);
-    if (this.json) {
-      const to = new URL("self-service/verification/flows", deps.config.publicBase);
-      to.searchParams.set("id", next.id);
-      return { kind: "redirect", to: to.toString(), status: 303 };
-    }
-    return { kind: "form", flow: next, body: verificationFlowJson(next), status: 400 };
-  }
-
-  async fail(issues: readonly FlowIssue[]): Promise<FlowOutcome> {
-    const { deps, ctx, flow } = this;
-    const ui = clearMessages(uiOf(flow));
-    renderError(ui, issues);
-    for (const n of ui.nodes) {
-      const a = n.attributes;
-      if (a.node_type === "input" && a.name === "csrf_token" && flow.type === "browser")
-        a.value = ctx.maskedCsrf();
-    }
-    setUi(flow, ui);
-    flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
-    return { kind: "form", flow, body: verificationFlowJson(flow), status: 400 };
   }
 }
