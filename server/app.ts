@@ -11,10 +11,16 @@ import { withCors } from "./http/cors.ts";
 import { adminRestRoutes, publicRestRoutes, withoutAdminPrefix } from "./http/handlers.ts";
 import { compileAllForms } from "./identity/forms.ts";
 import { SchemaRegistry } from "./identity/registry.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
 import { createHasher, type PasswordHasher } from "./methods/password/hasher.ts";
 import { createPasswordPolicy } from "./methods/password/policy.ts";
 import { defaultMethods } from "./methods/registry.ts";
+import { createAudit } from "./observe/audit.ts";
+import { loggerFor } from "./observe/log-format.ts";
+import { createMetrics, timedCalls } from "./observe/metrics.ts";
+import { metricsRoutes } from "./observe/metrics-route.ts";
+import { redactionOf } from "./observe/redact.ts";
+import { observeRequests } from "./observe/requests.ts";
 import { pageRoutes } from "./pages/routes.ts";
 import { sha256Hex } from "./request/base64.ts";
 import { serveRoutes } from "./serve.ts";
@@ -41,6 +47,8 @@ export interface AppOptions {
   fetch?: typeof fetch;
   /** Replaces the configured password hasher (tests hold a write at the hash with it). */
   hasher?: PasswordHasher;
+  /** Export the process's metrics (CPU, memory, event loop) too; the server does, tests do not. */
+  processMetrics?: boolean;
 }
 
 export const BUILT_IN_SCHEMA = fileURLToPath(
@@ -48,10 +56,17 @@ export const BUILT_IN_SCHEMA = fileURLToPath(
 );
 
 /** Wires config, store, clock and logger into the two fetch handlers. No module-level state. */
-export async function createApp(rawConfig: Config, store: Store, options: AppOptions = {}): Promise<App> {
+export async function createApp(rawConfig: Config, rawStore: Store, options: AppOptions = {}): Promise<App> {
   const config = resolveConfig(rawConfig);
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(rawConfig.log.level, rawConfig.log.format);
+  const logger = options.logger ?? loggerFor(rawConfig);
+  const redaction = redactionOf(rawConfig.log);
+  const metrics = createMetrics({ store: rawStore, ...(options.processMetrics ? { process: true } : {}) });
+  // Timed at the boundary, so every store call and every hash is measured without touching them.
+  const store = timedCalls(rawStore, metrics.storeTimer);
+  const hasher = timedCalls(options.hasher ?? createHasher(rawConfig.hashers), metrics.hashTimer, (name) =>
+    ["hash", "verify", "dummyVerify"].includes(name),
+  );
   const registry = await SchemaRegistry.load(rawConfig.identity.schemas, {
     defaultSchemaId: rawConfig.identity.default_schema_id,
     builtInDefault: BUILT_IN_SCHEMA,
@@ -64,7 +79,7 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     registry,
     forms: compileAllForms(registry),
     methods: options.methods ?? defaultMethods(),
-    hasher: options.hasher ?? createHasher(rawConfig.hashers),
+    hasher,
     policy: createPasswordPolicy(rawConfig.selfservice.methods.password.config, {
       clock,
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -82,14 +97,29 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     courier: createQueueingCourier(store, clock, plainRenderer),
     fetch: options.fetch ?? globalThis.fetch,
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
+    metrics,
+    audit: createAudit(logger, redaction),
   };
+  const observation = { logger, metrics, redaction };
   return {
     // Three doors over the same flow services: REST (Kratos's API), tRPC and the built-in pages.
-    public: withCors(
-      rawConfig.serve.public.cors,
-      serveRoutes(deps, [...publicRestRoutes(), ...trpcRoutes(publicRouter), ...pageRoutes]),
+    public: observeRequests(
+      "public",
+      observation,
+      withCors(
+        rawConfig.serve.public.cors,
+        serveRoutes(deps, [...publicRestRoutes(), ...trpcRoutes(publicRouter), ...pageRoutes]),
+      ),
     ),
-    admin: serveRoutes(deps, [...adminRestRoutes(), ...trpcRoutes(adminRouter)], withoutAdminPrefix),
+    admin: observeRequests(
+      "admin",
+      observation,
+      serveRoutes(
+        deps,
+        [...adminRestRoutes(), ...trpcRoutes(adminRouter), ...metricsRoutes],
+        withoutAdminPrefix,
+      ),
+    ),
     deps,
   };
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { and, asc, desc, eq, gt, inArray, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lte, ne, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
@@ -17,12 +17,14 @@ import {
   sessionFromRow,
   sessionRow,
 } from "../mapping.ts";
+import { type MigrationState, migrationStates } from "../migration-status.ts";
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
   ContinuityRecord,
   CourierMessageRecord,
   CredentialType,
+  ExpiringRecords,
   FlowRecord,
   FullIdentity,
   IdentityMutation,
@@ -50,6 +52,8 @@ const {
   selfserviceErrors,
   courierMessages,
 } = schema;
+
+const EXPIRING = { flows: selfserviceFlows, sessions, continuity: continuityContainers } as const;
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -101,6 +105,21 @@ export class PostgresStore implements Store {
     } finally {
       connection.release();
     }
+  }
+
+  async migrationStatus(): Promise<MigrationState[]> {
+    const table = `"${(this.#migrationsSchema ?? "drizzle").replace(/"/g, '""')}"."__drizzle_migrations"`;
+    const found = await this.#pool.query<{ found: string | null }>("select to_regclass($1) as found", [
+      table,
+    ]);
+    let last: number | undefined;
+    if (found.rows[0]?.found) {
+      const row = await this.#pool.query<{ last: string | null }>(
+        `select max(created_at) as last from ${table}`,
+      );
+      last = row.rows[0]?.last == null ? undefined : Number(row.rows[0].last);
+    }
+    return migrationStates(migrationsFolder, last);
   }
 
   async close(): Promise<void> {
@@ -399,6 +418,20 @@ export class PostgresStore implements Store {
   async updateMessage(message: CourierMessageRecord): Promise<void> {
     const { id, ...changes } = message;
     await this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id));
+  }
+
+  // Cleanup.
+
+  async deleteExpired(kind: ExpiringRecords, before: Date, limit: number): Promise<number> {
+    const table = EXPIRING[kind];
+    const batch = this.#db
+      .select({ id: table.id })
+      .from(table)
+      .where(lte(table.expiresAt, before))
+      .orderBy(asc(table.expiresAt))
+      .limit(limit);
+    const result = await this.#db.delete(table).where(inArray(table.id, batch));
+    return result.rowCount ?? 0;
   }
 }
 

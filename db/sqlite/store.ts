@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, desc, eq, gt, inArray, ne, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lte, ne, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { rethrowAsConflict } from "../conflict.ts";
@@ -18,12 +18,14 @@ import {
   sessionFromRow,
   sessionRow,
 } from "../mapping.ts";
+import { type MigrationState, migrationStates } from "../migration-status.ts";
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
   ContinuityRecord,
   CourierMessageRecord,
   CredentialType,
+  ExpiringRecords,
   FlowRecord,
   FullIdentity,
   IdentityMutation,
@@ -47,7 +49,10 @@ const {
   continuityContainers,
   selfserviceErrors,
   courierMessages,
+  selfserviceFlows,
 } = schema;
+
+const EXPIRING = { flows: selfserviceFlows, sessions, continuity: continuityContainers } as const;
 
 /**
  * The embedded store. better-sqlite3 is synchronous, which makes an identity write one native
@@ -109,6 +114,20 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<void> {
     migrate(this.#db, { migrationsFolder });
+  }
+
+  async migrationStatus(): Promise<MigrationState[]> {
+    let last: number | undefined;
+    const exists = this.#client
+      .prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'")
+      .get();
+    if (exists) {
+      const row = this.#client.prepare("select max(created_at) as last from __drizzle_migrations").get() as {
+        last: number | null;
+      };
+      last = row.last ?? undefined;
+    }
+    return migrationStates(migrationsFolder, last);
   }
 
   async close(): Promise<void> {
@@ -455,5 +474,18 @@ export class SqliteStore implements Store {
   async updateMessage(message: CourierMessageRecord): Promise<void> {
     const { id, ...changes } = message;
     this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id)).run();
+  }
+
+  // Cleanup.
+
+  async deleteExpired(kind: ExpiringRecords, before: Date, limit: number): Promise<number> {
+    const table = EXPIRING[kind];
+    const batch = this.#db
+      .select({ id: table.id })
+      .from(table)
+      .where(lte(table.expiresAt, before))
+      .orderBy(asc(table.expiresAt))
+      .limit(limit);
+    return this.#db.delete(table).where(inArray(table.id, batch)).run().changes;
   }
 }

@@ -49,7 +49,9 @@ export async function listOtherSessions(deps: AppDeps, ctx: RequestContext): Pro
 /** `DELETE /sessions`: revokes every other session of the caller. */
 export async function revokeOtherSessions(deps: AppDeps, ctx: RequestContext): Promise<{ count: number }> {
   const { session, identity } = await requireSession(deps, ctx, REASON.list);
-  return { count: await deps.store.revokeSessionsOfIdentity(identity.id, session.id) };
+  const count = await deps.store.revokeSessionsOfIdentity(identity.id, session.id);
+  deps.audit("sessions.revoked", { by: "self", identity_id: identity.id, count }, ctx);
+  return { count };
 }
 
 /** `DELETE /sessions/{id}`: revokes one other session of the caller. */
@@ -61,6 +63,7 @@ export async function revokeOtherSession(deps: AppDeps, ctx: RequestContext, id:
     throw errors.notFound();
   }
   await deps.store.revokeSession(target.id);
+  deps.audit("session.revoked", { by: "self", identity_id: identity.id, session_id: target.id }, ctx);
 }
 
 /** `DELETE /self-service/logout/api`: a native app ends the session its token names. */
@@ -73,11 +76,17 @@ export async function logoutWithToken(deps: AppDeps, token: unknown): Promise<vo
     });
   }
   await deps.store.revokeSession(session.id);
+  deps.audit("session.revoked", { by: "logout", identity_id: session.identityId, session_id: session.id });
 }
 
 /** Ends the request's own session; a browser also loses its cookie and gets a new CSRF cookie. */
 export async function endSession(deps: AppDeps, ctx: RequestContext, active: ActiveSession): Promise<void> {
   await deps.store.revokeSession(active.session.id);
+  deps.audit(
+    "session.revoked",
+    { by: "logout", identity_id: active.identity.id, session_id: active.session.id },
+    ctx,
+  );
   deps.sessions.clearCookie(ctx);
   ctx.rotateCsrf();
 }

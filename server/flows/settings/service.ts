@@ -217,7 +217,8 @@ export async function submitSettings(
     "The settings request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  return submitToFlow(deps, flow, caller, () => new Submission(deps, ctx, flow, active, caller).run(input));
+  const submission = new Submission(deps, ctx, flow, active, caller);
+  return submitToFlow(deps, flow, caller, () => submission.run(input), submission);
 }
 
 /** One submission to a settings flow that was found (§4.4.1 steps 5–8). */
@@ -324,6 +325,7 @@ class Submission extends FlowSubmission {
     const committed = await this.commit({ ...change, apply });
     if (committed.kind !== "committed") return committed.outcome;
     const identity = committed.identity;
+    deps.audit("settings.changed", { flow_id: flow.id, method, identity_id: identity.id }, this.ctx);
 
     flow.state = "success";
     setUi(flow, {
