@@ -43,8 +43,10 @@ async function startServer(dir: string): Promise<Target> {
     let buffer = "";
     child.stderr!.on("data", (chunk: Buffer) => {
       buffer += chunk.toString();
-      const match = /public API listening" url=(\S+)/.exec(buffer);
-      if (match) resolve(match[1]!);
+      const match = /public API listening"? url=(\S+)|"url":"([^"]+)","msg":"public API listening"/.exec(
+        buffer,
+      );
+      if (match) resolve((match[1] ?? match[2])!);
     });
     child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${buffer}`)));
   });
