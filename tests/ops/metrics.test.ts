@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { courierMessage } from "../store/fixtures.ts";
 import { frontend, PASSWORD, registerNative, sdkError } from "../helpers/frontend.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { courierMessage } from "../store/fixtures.ts";
 
 interface Sample {
   name: string;
@@ -81,7 +81,11 @@ test("flow outcomes per flow and method, password hash timings and store call ti
   await sdkError(
     api.updateLoginFlow({
       flow: flow.id,
-      updateLoginFlowBody: { method: "password", identifier: "ada@example.com", password: "wrong-password-77" },
+      updateLoginFlowBody: {
+        method: "password",
+        identifier: "ada@example.com",
+        password: "wrong-password-77",
+      },
     }),
   );
   await api.updateLoginFlow({
