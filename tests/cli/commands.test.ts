@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -8,7 +9,7 @@ import { openStore } from "../../db/open.ts";
 import type { Store } from "../../db/store.ts";
 import { testConfig } from "../../server/config/load.ts";
 import { continuity, flow, identity, session } from "../store/fixtures.ts";
-import { configFile, ROOT, tessera, tmp } from "./support.ts";
+import { baseEnv, configFile, ROOT, tessera, tmp } from "./support.ts";
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
@@ -258,4 +259,48 @@ test("hashers argon2 calibrate prints a hashers block the config accepts", async
   assert.equal(config.hashers.algorithm, "argon2");
   assert.ok(config.hashers.argon2.iterations >= 1);
   assert.match(config.hashers.argon2.memory, /^\d+(MB|KB)$/);
+});
+
+test("serve runs the cleanup every database.cleanup.interval", async (t) => {
+  const dir = tmp(t);
+  const file = join(dir, "db.sqlite");
+  const expired = flow({ expiresAt: new Date(Date.now() - 60_000) });
+  const live = flow({ expiresAt: new Date(Date.now() + 3_600_000) });
+  await withStore(file, async (store) => {
+    await store.createFlow(expired);
+    await store.createFlow(live);
+  });
+  const config = configFile(
+    dir,
+    "db.sqlite",
+    [
+      "serve: { public: { port: 0 }, admin: { port: 0 } }",
+      "secrets: { cookie: [a-very-long-cookie-secret-for-tests-only] }",
+      "database: { cleanup: { interval: 50ms, sleep: { tables: 0s } } }",
+    ],
+    "info",
+  );
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "serve", "-c", config], {
+    cwd: ROOT,
+    env: baseEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
+  await new Promise<void>((ok, fail) => {
+    child.stderr!.on("data", (d) => {
+      stderr += d;
+      if (/"flows":1,"msg":"cleanup finished"/.test(stderr)) ok();
+    });
+    exited.then(() => fail(new Error(`exited before a cleanup:\n${stderr}`)));
+  });
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0, stderr);
+  await withStore(file, async (store) => {
+    assert.equal(await store.getFlow(expired.id), undefined);
+    assert.ok(await store.getFlow(live.id));
+  });
 });

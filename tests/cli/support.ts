@@ -52,13 +52,18 @@ export function tmp(t: { after(fn: () => void): void }): string {
 }
 
 /** A config file for commands: a SQLite file in `dir`, test-speed hashing, no network lookups. */
-export function configFile(dir: string, name = "db.sqlite", extra: string[] = []): string {
+export function configFile(
+  dir: string,
+  name = "db.sqlite",
+  extra: string[] = [],
+  logLevel = "warning",
+): string {
   const file = join(dir, `${name}.yml`);
   writeFileSync(
     file,
     [
       `dsn: sqlite://${join(dir, name)}`,
-      "log: { level: warning }",
+      `log: { level: ${logLevel} }`,
       "hashers: { algorithm: argon2, argon2: { memory: 8MB, iterations: 1, parallelism: 1 } }",
       "selfservice: { methods: { password: { config: { haveibeenpwned_enabled: false } } } }",
       ...extra,
