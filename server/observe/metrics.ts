@@ -131,7 +131,9 @@ export function timedCalls<T extends object>(
       if (seen.has(name) || name === "constructor") continue;
       seen.add(name);
       const desc = Object.getOwnPropertyDescriptor(o, name)!;
-      const value: unknown = desc.value;
+      // Read methods through the target itself, not the descriptor: a Proxy's get trap may bind
+      // or replace them (tests observe stores that way).
+      const value: unknown = desc.get ? undefined : (target as Record<string, unknown>)[name];
       if (desc.get || typeof value !== "function") {
         Object.defineProperty(wrapper, name, {
           get: () => (target as Record<string, unknown>)[name],

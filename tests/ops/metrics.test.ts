@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { timedCalls } from "../../server/observe/metrics.ts";
 import { frontend, PASSWORD, registerNative, sdkError } from "../helpers/frontend.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { courierMessage } from "../store/fixtures.ts";
@@ -124,4 +125,47 @@ test("each app has its own registry: two servers in one process do not share cou
   const route = { listener: "public", route: "/health/alive" };
   assert.equal(value(await scrape(a), "http_requests_total", route), 4);
   assert.equal(value(await scrape(b), "http_requests_total", route), 0);
+});
+
+test("timedCalls keeps private fields, getters, sync methods and Proxy get traps working", async () => {
+  class Counter {
+    #n = 0;
+    readonly kind = "counter";
+    get doubled() {
+      return this.#n * 2;
+    }
+    async add(k: number) {
+      this.#n += k;
+      return this.#n;
+    }
+    now() {
+      return this.#n;
+    }
+  }
+  const timed: string[] = [];
+  const timer = (name: string) => () => void timed.push(name);
+  const plain = timedCalls(new Counter(), timer);
+  assert.equal(await plain.add(2), 2);
+  assert.equal(plain.now(), 2);
+  assert.equal(plain.doubled, 4);
+  assert.equal(plain.kind, "counter");
+  const seen: string[] = [];
+  const proxied = new Proxy(new Counter(), {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        seen.push(String(property));
+        return value.apply(target, args);
+      };
+    },
+  });
+  const wrapped = timedCalls(proxied, timer);
+  assert.equal(await wrapped.add(5), 5);
+  assert.deepEqual(seen, ["add"], "the proxy's trap still runs");
+  assert.deepEqual(timed, ["add", "now", "add"]);
+  await assert.rejects(
+    timedCalls({ fail: async () => Promise.reject(new Error("boom")) }, timer).fail(),
+    /boom/,
+  );
 });
