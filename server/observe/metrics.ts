@@ -141,15 +141,17 @@ export function timedCalls<T extends object>(
         });
         continue;
       }
-      const fn = value as (...args: unknown[]) => unknown;
+      // Looked up at each call, so a method replaced on the target later (a test's stub) is used.
+      const call = (args: unknown[]) =>
+        ((target as Record<string, unknown>)[name] as (...a: unknown[]) => unknown).apply(target, args);
       if (!only(name)) {
-        wrapper[name] = fn.bind(target);
+        wrapper[name] = (...args: unknown[]) => call(args);
         continue;
       }
       const record = timer(name);
       wrapper[name] = (...args: unknown[]) => {
         const start = performance.now();
-        const out = fn.apply(target, args);
+        const out = call(args);
         if (out instanceof Promise) {
           return out.finally(() => record((performance.now() - start) / 1000));
         }
