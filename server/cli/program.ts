@@ -3,12 +3,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
 import { DURATION_PATTERN, parseDuration } from "../duration.ts";
-import { calibrateArgon2, calibrationYaml } from "./calibrate.ts";
-import { runCleanup } from "./cleanup.ts";
+import type { CalibrateFlags } from "./calibrate.ts";
 import { type GlobalOptions, loadCommandConfig } from "./context.ts";
-import { exportIdentities, importIdentities } from "./identities.ts";
-import { migrateStatus, migrateUp } from "./migrate.ts";
-import { serve } from "./serve.ts";
 
 export const VERSION: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -59,6 +55,8 @@ export function buildProgram(io: CliIo, extensions: CliExtensions = {}): Command
     .option("--watch-courier", "also send queued mail (Kratos's flag; needs the courier)")
     .action(async (opts: { shutdownTimeout: string; watchCourier?: boolean }, cmd: Command) => {
       const { config, logger } = loadCommandConfig(globals(cmd));
+      // Each command loads its modules when it runs, so `--help` and small commands start fast.
+      const { serve } = await import("./serve.ts");
       await serve(config, logger, { shutdownTimeoutMs: parseDuration(opts.shutdownTimeout) });
       if (opts.watchCourier) {
         if (!extensions.watchCourier)
@@ -75,6 +73,7 @@ export function buildProgram(io: CliIo, extensions: CliExtensions = {}): Command
     .option("-y, --yes", "Kratos compatibility: never asks")
     .action(async (action: string, _opts: unknown, cmd: Command) => {
       const { config, logger } = loadCommandConfig(globals(cmd));
+      const { migrateStatus, migrateUp } = await import("./migrate.ts");
       if (action === "status") return migrateStatus(config, io.out);
       if (action === "up" || action === "sql") return migrateUp(config, logger);
       cmd.error(`unknown migrate action "${action}" (expected up or status)`);
@@ -102,6 +101,7 @@ export function buildProgram(io: CliIo, extensions: CliExtensions = {}): Command
       ) => {
         const { config, logger } = loadCommandConfig(globals(cmd));
         const olderThan = opts.olderThan ?? opts.keepLast;
+        const { runCleanup } = await import("./cleanup.ts");
         await runCleanup(
           config,
           {
@@ -123,6 +123,7 @@ export function buildProgram(io: CliIo, extensions: CliExtensions = {}): Command
     .argument("<file>", "a file, or - for stdin")
     .action(async (file: string, _opts: unknown, cmd: Command) => {
       const { config, logger } = loadCommandConfig(globals(cmd));
+      const { importIdentities } = await import("./identities.ts");
       const summary = await importIdentities(config, file, { clock: systemClock, logger });
       for (const s of summary.skipped) io.err(`line ${s.line}: skipped: ${s.reason}`);
       for (const f of summary.failed) io.err(`line ${f.line}: failed: ${f.reason}`);
@@ -137,6 +138,7 @@ export function buildProgram(io: CliIo, extensions: CliExtensions = {}): Command
     .argument("[file]", "a file (created with mode 600), or - / nothing for stdout")
     .action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
       const { config } = loadCommandConfig(globals(cmd));
+      const { exportIdentities } = await import("./identities.ts");
       const count = await exportIdentities(config, file);
       io.err(`exported ${count} identities`);
     });
@@ -155,7 +157,8 @@ export function buildProgram(io: CliIo, extensions: CliExtensions = {}): Command
     .option("--start-iterations <n>", "iterations to start from", "1")
     .option("--parallelism <n>", "lanes (hashers.argon2.parallelism)", "1")
     .option("--probe-runs <n>", "hashes per probe (the median counts)", "2")
-    .action(async (opts: Parameters<typeof calibrateArgon2>[0]) => {
+    .action(async (opts: CalibrateFlags) => {
+      const { calibrateArgon2, calibrationYaml } = await import("./calibrate.ts");
       const result = await calibrateArgon2(opts, io.err);
       io.out(calibrationYaml(result));
     });

@@ -55,7 +55,7 @@ function watch(child: ChildProcess) {
     exited,
     output: () => ({ stderr, stdout }),
     /** Resolves on the first matching output; a guard fails the test instead of hanging it. */
-    waitFor: (re: RegExp, guardMs = 30_000) =>
+    waitFor: (re: RegExp, guardMs = 120_000) =>
       new Promise<RegExpMatchArray>((ok, fail) => {
         const guard = setTimeout(() => fail(new Error(`no ${re} within ${guardMs} ms:\n${stderr}`)), guardMs);
         waiters.push({
