@@ -60,6 +60,7 @@ function tesseraConfig(dir: string, dsn: string): string {
 function startTessera(config: string): Promise<Child> {
   return startChild(["dist/server/main.mjs", "--config", config], /public API listening" url=(\S+)/, {
     LOG_LEVEL: "info",
+    LOG_FORMAT: "text",
   });
 }
 

@@ -4,6 +4,10 @@
  * Records use camelCase and `Date`s; the wire format (snake_case, RFC 3339) is the HTTP layer's job.
  */
 
+import type { MigrationState } from "./migration-status.ts";
+
+export type { MigrationState };
+
 export type IdentityState = "active" | "inactive";
 export type CredentialType = "password" | "oidc" | "totp" | "lookup_secret" | "webauthn" | "passkey" | "code";
 
@@ -266,10 +270,15 @@ export type MutationResult<T> =
   | { kind: "session_inactive" }
   | { kind: "identity_inactive" };
 
+/** What `tessera cleanup` deletes once expired (contract: Kratos's `cleanup sql`). */
+export type ExpiringRecords = "flows" | "sessions" | "continuity";
+
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
   /** Applies pending migrations. Idempotent. */
   migrate(): Promise<void>;
+  /** The migrations this build ships, in order, and whether each is applied (`tessera migrate status`). */
+  migrationStatus(): Promise<MigrationState[]>;
   close(): Promise<void>;
   /** Answers whether the database can be reached (for /health/ready). */
   ping(): Promise<boolean>;
@@ -412,4 +421,11 @@ export interface Store {
   recordDispatch(dispatch: CourierDispatchRecord): Promise<void>;
   /** A message's attempts, newest first. */
   listDispatches(messageId: string): Promise<CourierDispatchRecord[]>;
+
+  // Cleanup.
+  /**
+   * Deletes at most `limit` records of one kind that expired at or before `before` (the oldest
+   * first) and answers how many went; the caller repeats in batches until fewer than `limit` go.
+   */
+  deleteExpired(kind: ExpiringRecords, before: Date, limit: number): Promise<number>;
 }

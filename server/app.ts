@@ -13,10 +13,16 @@ import { adminRestRoutes, publicRestRoutes, withoutAdminPrefix } from "./http/ha
 import { compileAllForms } from "./identity/forms.ts";
 import { SchemaRegistry } from "./identity/registry.ts";
 import { legacyAdminRoutes, legacyPublicRoutes } from "./legacy/routes.ts";
-import { createLogger, type Logger } from "./logger.ts";
+import type { Logger } from "./logger.ts";
 import { createHasher, type PasswordHasher } from "./methods/password/hasher.ts";
 import { createPasswordPolicy } from "./methods/password/policy.ts";
 import { defaultMethods } from "./methods/registry.ts";
+import { createAudit } from "./observe/audit.ts";
+import { loggerFor } from "./observe/log-format.ts";
+import { createMetrics, timedCalls } from "./observe/metrics.ts";
+import { metricsRoutes } from "./observe/metrics-route.ts";
+import { redactionOf } from "./observe/redact.ts";
+import { observeRequests } from "./observe/requests.ts";
 import { pageRoutes } from "./pages/routes.ts";
 import { sha256Hex } from "./request/base64.ts";
 import { serveRoutes } from "./serve.ts";
@@ -43,6 +49,8 @@ export interface AppOptions {
   fetch?: typeof fetch;
   /** Replaces the configured password hasher (tests hold a write at the hash with it). */
   hasher?: PasswordHasher;
+  /** Export the process's metrics (CPU, memory, event loop) too; the server does, tests do not. */
+  processMetrics?: boolean;
 }
 
 export const BUILT_IN_SCHEMA = fileURLToPath(
@@ -50,10 +58,17 @@ export const BUILT_IN_SCHEMA = fileURLToPath(
 );
 
 /** Wires config, store, clock and logger into the two fetch handlers. No module-level state. */
-export async function createApp(rawConfig: Config, store: Store, options: AppOptions = {}): Promise<App> {
+export async function createApp(rawConfig: Config, rawStore: Store, options: AppOptions = {}): Promise<App> {
   const config = resolveConfig(rawConfig);
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(rawConfig.log.level, rawConfig.log.format);
+  const logger = options.logger ?? loggerFor(rawConfig);
+  const redaction = redactionOf(rawConfig.log);
+  const metrics = createMetrics({ store: rawStore, ...(options.processMetrics ? { process: true } : {}) });
+  // Timed at the boundary, so every store call and every hash is measured without touching them.
+  const store = timedCalls(rawStore, metrics.storeTimer);
+  const hasher = timedCalls(options.hasher ?? createHasher(rawConfig.hashers), metrics.hashTimer, (name) =>
+    ["hash", "verify", "dummyVerify"].includes(name),
+  );
   const registry = await SchemaRegistry.load(rawConfig.identity.schemas, {
     defaultSchemaId: rawConfig.identity.default_schema_id,
     builtInDefault: BUILT_IN_SCHEMA,
@@ -67,7 +82,7 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     registry,
     forms,
     methods: options.methods ?? defaultMethods(),
-    hasher: options.hasher ?? createHasher(rawConfig.hashers),
+    hasher,
     policy: createPasswordPolicy(rawConfig.selfservice.methods.password.config, {
       clock,
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -89,24 +104,40 @@ export async function createApp(rawConfig: Config, store: Store, options: AppOpt
     ),
     fetch: options.fetch ?? globalThis.fetch,
     csrfCookieName: `csrf_token_${await sha256Hex(config.publicBase)}`,
+    metrics,
+    audit: createAudit(logger, redaction),
   };
   // The v0.1/v0.2 APIs (contract §19) are one more door over the same services, on unless switched off.
   const legacy = rawConfig.legacy.enabled;
+  const observation = { logger, metrics, redaction };
   return {
     // Three doors over the same flow services: REST (Kratos's API), tRPC and the built-in pages.
-    public: withCors(
-      rawConfig.serve.public.cors,
-      serveRoutes(deps, [
-        ...publicRestRoutes(),
-        ...(legacy ? legacyPublicRoutes() : []),
-        ...trpcRoutes(publicRouter),
-        ...pageRoutes,
-      ]),
+    public: observeRequests(
+      "public",
+      observation,
+      withCors(
+        rawConfig.serve.public.cors,
+        serveRoutes(deps, [
+          ...publicRestRoutes(),
+          ...(legacy ? legacyPublicRoutes() : []),
+          ...trpcRoutes(publicRouter),
+          ...pageRoutes,
+        ]),
+      ),
     ),
-    admin: serveRoutes(
-      deps,
-      [...adminRestRoutes(), ...(legacy ? legacyAdminRoutes() : []), ...trpcRoutes(adminRouter)],
-      withoutAdminPrefix,
+    admin: observeRequests(
+      "admin",
+      observation,
+      serveRoutes(
+        deps,
+        [
+          ...adminRestRoutes(),
+          ...(legacy ? legacyAdminRoutes() : []),
+          ...trpcRoutes(adminRouter),
+          ...metricsRoutes,
+        ],
+        withoutAdminPrefix,
+      ),
     ),
     deps,
   };

@@ -9,6 +9,8 @@ import type { SchemaRegistry } from "./identity/registry.ts";
 import type { Logger } from "./logger.ts";
 import type { PasswordHasher } from "./methods/password/hasher.ts";
 import type { PasswordPolicy } from "./methods/password/policy.ts";
+import type { Audit } from "./observe/audit.ts";
+import type { Metrics } from "./observe/metrics.ts";
 import type { SessionService } from "./session/service.ts";
 
 /** Everything a request handler may use; built once by createApp, never module-level state. */
@@ -32,4 +34,8 @@ export interface AppDeps {
   fetch: typeof fetch;
   /** `csrf_token_<sha256 hex of the public base URL>` (contract §9.1). */
   csrfCookieName: string;
+  /** This app's Prometheus registry and recorders (server/observe/metrics.ts). */
+  metrics: Metrics;
+  /** Audit lines: sign-up, sign-in, settings changes, revocations, admin changes (observe/audit.ts). */
+  audit: Audit;
 }

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -9,6 +10,12 @@ export interface Listener {
   url: string;
   bind(handler: (req: Request) => Promise<Response>): void;
   close(): Promise<void>;
+  /**
+   * Graceful stop: no new connections, idle keep-alive connections closed now, requests in flight
+   * given `graceMs` to finish; then every connection left (a stalled upload, a client that never
+   * reads) is destroyed. Resolves once the server is closed.
+   */
+  shutdown(graceMs: number): Promise<void>;
 }
 
 /**
@@ -52,5 +59,16 @@ export async function listen(host: string, port: number, logger: Logger = silent
       handler = h;
     },
     close: () => new Promise<void>((ok) => server.close(() => ok())),
+    shutdown: async (graceMs) => {
+      const http = server as Server;
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      http.closeIdleConnections();
+      const force = setTimeout(() => http.closeAllConnections(), graceMs);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(force);
+      }
+    },
   };
 }

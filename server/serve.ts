@@ -1,6 +1,7 @@
 import type { AppDeps } from "./deps.ts";
 import { errorJson, toHttpError } from "./http/respond.ts";
 import { createRouter, type Route } from "./http/router.ts";
+import { noteRoute } from "./observe/request-id.ts";
 import { bodyAbandoned } from "./request/body.ts";
 import { RequestContext } from "./request/context.ts";
 
@@ -15,7 +16,8 @@ export function serveRoutes(deps: AppDeps, routes: Route[], rewrite?: (url: URL)
     const ctx = new RequestContext(req, deps, rewrite);
     let res: Response;
     try {
-      const { handler, params } = router(ctx);
+      const { handler, params, pattern } = router(ctx);
+      if (pattern) noteRoute(req, pattern);
       res = await handler(ctx, params);
     } catch (err) {
       res = errorJson(ctx, toHttpError(ctx, err));

@@ -17,6 +17,7 @@ import {
   sessionFromRow,
   sessionRow,
 } from "../mapping.ts";
+import { type MigrationState, migrationStates } from "../migration-status.ts";
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
@@ -26,6 +27,7 @@ import type {
   CourierDispatchRecord,
   CourierMessageRecord,
   CredentialType,
+  ExpiringRecords,
   FlowRecord,
   FullIdentity,
   IdentityMutation,
@@ -59,6 +61,8 @@ const {
   securityEvents,
   courierMessageDispatches,
 } = schema;
+
+const EXPIRING = { flows: selfserviceFlows, sessions, continuity: continuityContainers } as const;
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -112,6 +116,21 @@ export class PostgresStore implements Store {
     } finally {
       connection.release();
     }
+  }
+
+  async migrationStatus(): Promise<MigrationState[]> {
+    const table = `"${(this.#migrationsSchema ?? "drizzle").replace(/"/g, '""')}"."__drizzle_migrations"`;
+    const found = await this.#pool.query<{ found: string | null }>("select to_regclass($1) as found", [
+      table,
+    ]);
+    let last: number | undefined;
+    if (found.rows[0]?.found) {
+      const row = await this.#pool.query<{ last: string | null }>(
+        `select max(created_at) as last from ${table}`,
+      );
+      last = row.rows[0]?.last == null ? undefined : Number(row.rows[0].last);
+    }
+    return migrationStates(migrationsFolder, last);
   }
 
   async close(): Promise<void> {
@@ -604,6 +623,20 @@ export class PostgresStore implements Store {
       .from(courierMessageDispatches)
       .where(eq(courierMessageDispatches.messageId, messageId))
       .orderBy(desc(courierMessageDispatches.createdAt), desc(courierMessageDispatches.id));
+  }
+
+  // Cleanup.
+
+  async deleteExpired(kind: ExpiringRecords, before: Date, limit: number): Promise<number> {
+    const table = EXPIRING[kind];
+    const batch = this.#db
+      .select({ id: table.id })
+      .from(table)
+      .where(lte(table.expiresAt, before))
+      .orderBy(asc(table.expiresAt))
+      .limit(limit);
+    const result = await this.#db.delete(table).where(inArray(table.id, batch));
+    return result.rowCount ?? 0;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   sessionFromRow,
   sessionRow,
 } from "../mapping.ts";
+import { type MigrationState, migrationStates } from "../migration-status.ts";
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
 import type {
@@ -27,6 +28,7 @@ import type {
   CourierDispatchRecord,
   CourierMessageRecord,
   CredentialType,
+  ExpiringRecords,
   FlowRecord,
   FullIdentity,
   IdentityMutation,
@@ -57,7 +59,10 @@ const {
   courierMessages,
   securityEvents,
   courierMessageDispatches,
+  selfserviceFlows,
 } = schema;
+
+const EXPIRING = { flows: selfserviceFlows, sessions, continuity: continuityContainers } as const;
 
 /**
  * The embedded store. better-sqlite3 is synchronous, which makes an identity write one native
@@ -137,6 +142,20 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<void> {
     migrate(this.#db, { migrationsFolder });
+  }
+
+  async migrationStatus(): Promise<MigrationState[]> {
+    let last: number | undefined;
+    const exists = this.#client
+      .prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'")
+      .get();
+    if (exists) {
+      const row = this.#client.prepare("select max(created_at) as last from __drizzle_migrations").get() as {
+        last: number | null;
+      };
+      last = row.last ?? undefined;
+    }
+    return migrationStates(migrationsFolder, last);
   }
 
   async close(): Promise<void> {
@@ -677,6 +696,19 @@ export class SqliteStore implements Store {
       .where(eq(courierMessageDispatches.messageId, messageId))
       .orderBy(desc(courierMessageDispatches.createdAt), desc(courierMessageDispatches.id))
       .all();
+  }
+
+  // Cleanup.
+
+  async deleteExpired(kind: ExpiringRecords, before: Date, limit: number): Promise<number> {
+    const table = EXPIRING[kind];
+    const batch = this.#db
+      .select({ id: table.id })
+      .from(table)
+      .where(lte(table.expiresAt, before))
+      .orderBy(asc(table.expiresAt))
+      .limit(limit);
+    return this.#db.delete(table).where(inArray(table.id, batch)).run().changes;
   }
 }
 

@@ -436,9 +436,24 @@ export const configSchema = z.strictObject({
     .prefault({}),
   log: z
     .strictObject({
-      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "panic"]).default("info"),
-      format: z.enum(["text", "json"]).default("text"),
+      level: z.enum(["trace", "debug", "info", "warning", "warn", "error", "fatal", "panic"]).default("info"),
+      /** Unset: JSON lines, or text when `dev` is on (server/observe/log-format.ts). */
+      format: z.enum(["text", "json"]).optional(),
       leak_sensitive_values: z.boolean().default(false),
+      redaction_text: z.string().optional(),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      cleanup: z
+        .strictObject({
+          batch_size: z.number().int().min(1).default(100),
+          sleep: z.strictObject({ tables: duration("1m") }).prefault({}),
+          older_than: duration("0s"),
+          /** Tessera addition: `serve` runs the cleanup this often (unset: never; use `tessera cleanup`). */
+          interval: z.string().regex(DURATION_PATTERN).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Tessera: serve the v0.1 profile and v0.2 settings APIs (contract §19, server/legacy/). */

@@ -33,14 +33,16 @@ export function createRouter(routes: readonly Route[]) {
     ...r,
     segments: r.path.split("/").filter(Boolean),
   }));
-  return (ctx: RequestContext): { handler: Handler; params: Params } => {
+  return (ctx: RequestContext): { handler: Handler; params: Params; pattern?: string } => {
     const parts = ctx.url.pathname.split("/").filter(Boolean);
     const allowed = new Set<string>();
+    let allowedPattern: string | undefined;
     for (const r of compiled) {
       const params = match(r.segments, parts);
       if (!params) continue;
+      allowedPattern ??= r.path;
       const method = ctx.req.method === "HEAD" && !r.methods.includes("HEAD") ? "GET" : ctx.req.method;
-      if (r.methods.includes(method)) return { handler: r.handler, params };
+      if (r.methods.includes(method)) return { handler: r.handler, params, pattern: r.path };
       for (const m of r.methods) allowed.add(m);
     }
     if (allowed.size > 0) {
@@ -56,6 +58,7 @@ export function createRouter(routes: readonly Route[]) {
           return res;
         },
         params: {},
+        pattern: allowedPattern,
       };
     }
     return {

@@ -156,7 +156,9 @@ export async function getSession(
 
 /** `DELETE /admin/sessions/{id}`: revokes (deactivates) the session. */
 export async function disableSession(deps: AppDeps, id: string): Promise<void> {
-  if (!(await deps.store.revokeSession(sessionIdOrThrow(id)))) throw notFound();
+  const sessionId = sessionIdOrThrow(id);
+  if (!(await deps.store.revokeSession(sessionId))) throw notFound();
+  deps.audit("session.revoked", { by: "admin", session_id: sessionId });
 }
 
 /**
@@ -210,5 +212,6 @@ export async function listIdentitySessions(
 /** `DELETE /admin/identities/{id}/sessions`: deletes every session of the identity, as Kratos does. */
 export async function deleteIdentitySessions(deps: AppDeps, id: string): Promise<void> {
   const identity = await loadIdentity(deps, id);
-  await deps.store.deleteSessionsOfIdentity(identity.id);
+  const count = await deps.store.deleteSessionsOfIdentity(identity.id);
+  deps.audit("sessions.deleted", { by: "admin", identity_id: identity.id, count });
 }

@@ -54,6 +54,7 @@ export async function revokeOtherSessions(deps: AppDeps, ctx: RequestContext): P
   const { session, identity } = await requireSession(deps, ctx, REASON.list);
   const count = await deps.store.revokeSessionsOfIdentity(identity.id, session.id);
   if (count > 0) await recordEvents(deps, ctx, identity.id, "sessions_revoked");
+  deps.audit("sessions.revoked", { by: "self", identity_id: identity.id, count }, ctx);
   return { count };
 }
 
@@ -67,6 +68,7 @@ export async function revokeOtherSession(deps: AppDeps, ctx: RequestContext, id:
   }
   await deps.store.revokeSession(target.id);
   await recordEvents(deps, ctx, identity.id, "session_revoked");
+  deps.audit("session.revoked", { by: "self", identity_id: identity.id, session_id: target.id }, ctx);
 }
 
 /** `DELETE /self-service/logout/api`: a native app ends the session its token names. */
@@ -79,11 +81,17 @@ export async function logoutWithToken(deps: AppDeps, token: unknown): Promise<vo
     });
   }
   await deps.store.revokeSession(session.id);
+  deps.audit("session.revoked", { by: "logout", identity_id: session.identityId, session_id: session.id });
 }
 
 /** Ends the request's own session; a browser also loses its cookie and gets a new CSRF cookie. */
 export async function endSession(deps: AppDeps, ctx: RequestContext, active: ActiveSession): Promise<void> {
   await deps.store.revokeSession(active.session.id);
+  deps.audit(
+    "session.revoked",
+    { by: "logout", identity_id: active.identity.id, session_id: active.session.id },
+    ctx,
+  );
   deps.sessions.clearCookie(ctx);
   ctx.rotateCsrf();
 }

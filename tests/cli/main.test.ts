@@ -55,7 +55,7 @@ function watch(child: ChildProcess) {
     exited,
     output: () => ({ stderr, stdout }),
     /** Resolves on the first matching output; a guard fails the test instead of hanging it. */
-    waitFor: (re: RegExp, guardMs = 30_000) =>
+    waitFor: (re: RegExp, guardMs = 120_000) =>
       new Promise<RegExpMatchArray>((ok, fail) => {
         const guard = setTimeout(() => fail(new Error(`no ${re} within ${guardMs} ms:\n${stderr}`)), guardMs);
         waiters.push({
@@ -91,8 +91,8 @@ test("the server starts on SQLite from env overrides, serves both listeners and 
     if (child.exitCode === null) child.kill("SIGKILL");
   });
   const w = watch(child);
-  const [, publicUrl] = await w.waitFor(/public API listening"? url=(\S+)/);
-  const [, adminUrl] = await w.waitFor(/admin API listening"? url=(\S+)/);
+  const [, publicUrl] = await w.waitFor(/"url":"([^"]+)","msg":"public API listening"/);
+  const [, adminUrl] = await w.waitFor(/"url":"([^"]+)","msg":"admin API listening"/);
   assert.match(publicUrl!, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   assert.notEqual(publicUrl, adminUrl);
 
@@ -101,8 +101,8 @@ test("the server starts on SQLite from env overrides, serves both listeners and 
     assert.equal(res.status, 200, base);
     assert.deepEqual(await res.json(), { status: "ok" });
   }
-  // The generated cookie secret is kept beside the database, with a warning.
-  assert.match(w.output().stderr, /level=warn .*secrets\.cookie/);
+  // The generated cookie secret is kept beside the database, with a warning (JSON lines outside dev).
+  assert.match(w.output().stderr, /"level":"warn".*secrets\.cookie/);
 
   // A real round trip: the base URL defaults to the real port, so flows point back at this server.
   const api = new FrontendApi(new Configuration({ basePath: publicUrl!.replace(/\/$/, "") }));
@@ -145,13 +145,13 @@ test("the server starts from a YAML config file (--config)", async (t) => {
     if (child.exitCode === null) child.kill("SIGKILL");
   });
   const w = watch(child);
-  const [, publicUrl] = await w.waitFor(/public API listening"? url=(\S+)/);
-  const [, adminUrl] = await w.waitFor(/admin API listening"? url=(\S+)/);
+  const [, publicUrl] = await w.waitFor(/"url":"([^"]+)","msg":"public API listening"/);
+  const [, adminUrl] = await w.waitFor(/"url":"([^"]+)","msg":"admin API listening"/);
   for (const base of [publicUrl!, adminUrl!]) {
     assert.equal((await fetch(new URL("health/ready", base))).status, 200);
     assert.equal((await fetch(new URL("health/alive", base))).status, 200);
   }
-  assert.doesNotMatch(w.output().stderr, /level=warn .*secrets\.cookie/, "a configured secret is used");
+  assert.doesNotMatch(w.output().stderr, /secrets\.cookie/, "a configured secret is used");
   child.kill("SIGTERM");
   assert.equal(await w.exited, 0);
 });

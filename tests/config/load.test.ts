@@ -292,7 +292,7 @@ describe("errors are one line naming the key path", () => {
     );
     assertConfigError(
       () => testConfig({ log: { level: "loud" } } as never),
-      'config: log.level: must be one of "trace", "debug", "info", "warn", "error", "fatal", "panic", received "loud"',
+      'config: log.level: must be one of "trace", "debug", "info", "warning", "warn", "error", "fatal", "panic", received "loud"',
     );
     assertConfigError(
       () => testConfig({ secrets: { cookie: ["short"] } }),

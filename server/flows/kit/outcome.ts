@@ -1,5 +1,6 @@
 import type { FlowRecord } from "../../../db/store.ts";
 import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../observe/metrics.ts";
 import type { ParsedBody } from "../../request/body.ts";
 import { errors, HttpError } from "../../request/errors.ts";
 
@@ -52,19 +53,31 @@ export interface SubmitInput {
  * API's 502, …) becomes an error outcome for that caller; anything unexpected is logged and is a 500.
  */
 export async function submitToFlow(
-  deps: { logger: Logger },
+  deps: { logger: Logger; metrics?: Metrics },
   flow: FlowRecord,
   caller: Caller,
   run: () => Promise<FlowOutcome>,
+  /** The submission, read after it ran for the method it picked (metrics). */
+  submission?: { readonly method: string | undefined },
 ): Promise<Submitted> {
+  let outcome: FlowOutcome;
   try {
-    return { outcome: await run(), caller };
+    outcome = await run();
   } catch (err) {
-    if (err instanceof HttpError) return { outcome: { kind: "error", error: err }, caller };
-    deps.logger.error(`${flow.kind} submission failed`, {
-      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-      flow: flow.id,
-    });
-    return { outcome: { kind: "error", error: errors.internal() }, caller };
+    if (err instanceof HttpError) outcome = { kind: "error", error: err };
+    else {
+      deps.logger.error(`${flow.kind} submission failed`, {
+        error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        flow: flow.id,
+      });
+      outcome = { kind: "error", error: errors.internal() };
+    }
   }
+  deps.metrics?.flowOutcome(flow.kind, submission?.method ?? "none", resultLabel(outcome));
+  return { outcome, caller };
+}
+
+/** `form` is the flow shown again with messages: the submission was refused. */
+function resultLabel(outcome: FlowOutcome): string {
+  return outcome.kind === "form" ? "invalid" : outcome.kind;
 }

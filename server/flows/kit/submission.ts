@@ -22,6 +22,9 @@ export type Step<T> = { ok: true; value: T } | { ok: false; outcome: FlowOutcome
  * shows issues (`fail`).
  */
 export abstract class FlowSubmission {
+  /** The method the submission was for, once picked (labels the flow-outcome metric). */
+  method: string | undefined;
+
   constructor(
     readonly deps: AppDeps,
     readonly ctx: RequestContext,
@@ -74,6 +77,7 @@ export abstract class FlowSubmission {
     if (strategy === undefined) return { ok: false, outcome: await this.failGlobal(none) };
     if (strategy === "disabled")
       return { ok: false, outcome: { kind: "error", error: errors.methodDisabled() } };
+    this.method = strategy.method;
     return { ok: true, value: strategy };
   }
 

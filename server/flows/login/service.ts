@@ -173,7 +173,8 @@ export async function submitLogin(
     "The login request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  return submitToFlow(deps, flow, caller, () => new LoginSubmission(deps, ctx, flow, caller).run(input));
+  const submission = new LoginSubmission(deps, ctx, flow, caller);
+  return submitToFlow(deps, flow, caller, () => submission.run(input), submission);
 }
 
 class LoginSubmission extends FlowSubmission {
@@ -210,11 +211,24 @@ class LoginSubmission extends FlowSubmission {
     if (csrf) return csrf;
 
     const result = await prepared.step.authenticate();
-    if (result.kind === "issues") return this.fail(result.issues);
+    // One audit event for every refusal of the credentials: it never says which part was wrong.
+    const failed = () =>
+      deps.audit(
+        "login.failed",
+        { flow_id: flow.id, method: strategy.method, identifier: this.#echo.identifier },
+        ctx,
+      );
+    if (result.kind === "issues") {
+      failed();
+      return this.fail(result.issues);
+    }
     if (result.kind === "browser_location_change")
       return { kind: "browser_location_change", redirectTo: result.to };
     let { identity } = result;
-    if (identity.state !== "active") return this.fail([{ path: "", message: message(4010011) }]);
+    if (identity.state !== "active") {
+      failed();
+      return this.fail([{ path: "", message: message(4010011) }]);
+    }
     for (const m of deps.methods)
       if (m.onLogin && m.enabled(deps.config)) identity = await m.onLogin(deps, flow, identity);
 
@@ -266,6 +280,17 @@ class LoginSubmission extends FlowSubmission {
     }
     await cancelDeletionOnSignIn(deps, ctx, identity.id);
     if (!reauthenticated && flow.type === "browser") ctx.rotateCsrf();
+    deps.audit(
+      "login.succeeded",
+      {
+        flow_id: flow.id,
+        method: strategy.method,
+        identity_id: identity.id,
+        session_id: session.id,
+        refresh: !!reauthenticated,
+      },
+      ctx,
+    );
 
     const redirectTo =
       flow.returnTo ?? returnToOf(deps, flow.requestUrl) ?? returnUrl ?? deps.config.defaultReturnUrl;

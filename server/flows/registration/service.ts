@@ -134,9 +134,8 @@ export async function submitRegistration(
     "The registration request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  return submitToFlow(deps, flow, caller, () =>
-    new RegistrationSubmission(deps, ctx, flow, caller).run(input),
-  );
+  const submission = new RegistrationSubmission(deps, ctx, flow, caller);
+  return submitToFlow(deps, flow, caller, () => submission.run(input), submission);
 }
 
 class RegistrationSubmission extends FlowSubmission {
@@ -204,6 +203,11 @@ class RegistrationSubmission extends FlowSubmission {
       if (err instanceof ConflictError) return this.fail([{ path: "", message: message(4000007) }]);
       throw err;
     }
+    deps.audit(
+      "registration.succeeded",
+      { flow_id: flow.id, method: strategy.method, identity_id: identity.id },
+      ctx,
+    );
     return this.succeed(strategy.method, identity, hooks, returnUrl);
   }
 

@@ -238,7 +238,8 @@ export async function submitSettings(
     "The settings request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  return submitToFlow(deps, flow, caller, () => new Submission(deps, ctx, flow, active, caller).run(input));
+  const submission = new Submission(deps, ctx, flow, active, caller);
+  return submitToFlow(deps, flow, caller, () => submission.run(input), submission);
 }
 
 /** One submission to a settings flow that was found (§4.4.1 steps 5–8). */
@@ -370,6 +371,7 @@ class Submission extends FlowSubmission {
         authenticated.method,
         authenticated.provider,
       );
+    deps.audit("settings.changed", { flow_id: flow.id, method, identity_id: identity.id }, this.ctx);
 
     flow.state = "success";
     setUi(flow, {

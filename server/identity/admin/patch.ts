@@ -121,6 +121,7 @@ export async function patchIdentity(deps: AppDeps, id: string, input: unknown): 
   refuseReadOnlyChanges(operations);
   const loaded = await loadIdentity(deps, id);
   const committed = await commitAdminChange(deps, loaded, (current) => patched(deps, current, operations));
+  deps.audit("identity.patched", { by: "admin", identity_id: committed.id });
   return toAdminIdentityJson(deps, committed);
 }
 

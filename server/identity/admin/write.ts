@@ -52,7 +52,9 @@ export async function createIdentity(deps: AppDeps, input: unknown): Promise<Ide
   if (!built.ok) throw invalidTraits(built.issues);
   let identity = withImportedVerification(built.identity, body.verifiable_addresses ?? [], deps.clock.now());
   identity = await withImportedCredentials(deps, identity, body.credentials);
-  return toAdminIdentityJson(deps, await storeNew(deps, identity));
+  const stored = await storeNew(deps, identity);
+  deps.audit("identity.created", { by: "admin", identity_id: stored.id });
+  return toAdminIdentityJson(deps, stored);
 }
 
 /** Everything an admin update sets; the rest of the identity is kept or re-derived. */
@@ -117,12 +119,14 @@ export async function updateIdentity(deps: AppDeps, id: string, input: unknown):
   const committed = await commitAdminChange(deps, loaded, (current) =>
     revise(deps, current, revisionOf(current), prepared),
   );
+  deps.audit("identity.updated", { by: "admin", identity_id: committed.id });
   return toAdminIdentityJson(deps, committed);
 }
 
 /** `DELETE /admin/identities/{id}`: the identity, its credentials, addresses and sessions. */
 export async function deleteIdentity(deps: AppDeps, id: string): Promise<void> {
   if (!isUuid(id) || !(await deps.store.deleteIdentity(id.toLowerCase()))) throw notFound();
+  deps.audit("identity.deleted", { by: "admin", identity_id: id.toLowerCase() });
 }
 
 /**
@@ -140,6 +144,7 @@ export async function deleteIdentityCredential(
     ok: true,
     identity: withoutCredential(deps, current, type, identifier),
   }));
+  deps.audit("identity.credential_deleted", { by: "admin", identity_id: loaded.id, credential_type: type });
 }
 
 /** The identity without one credential type (or one OIDC link); throws when there is none to remove. */
