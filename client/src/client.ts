@@ -9,18 +9,24 @@ import { type FlowMessages, messagesOf } from "./messages.ts";
 import type { FlowResult, PublicRouter } from "./router.ts";
 import { mergeTraits, type TraitsPatch } from "./traits.ts";
 import type {
+  AccountExport,
   ContinueWith,
+  DeletionStatus,
   FlowType,
+  HistoryInput,
   Identity,
   LoginFlow,
   LoginSuccess,
+  RecoveryFlow,
   RegistrationFlow,
   RegistrationSuccess,
+  SecurityEvent,
   Session,
   SettingsBody,
   SettingsFlow,
   Traits,
   UiContainer,
+  VerificationFlow,
 } from "./wire.ts";
 
 /** A fetch implementation (the global one by default): tests, server-side rendering, React Native. */
@@ -103,6 +109,32 @@ export type SettingsResult<T extends object> =
   /** Saved, and an address changed that must now be verified. */
   | { status: "verificationRequired"; flow: SettingsFlow<T>; verification: VerificationStep };
 
+/**
+ * A verification step: the flow again (`state` `sent_email` after a code was sent, `passed_challenge`
+ * once the address is verified), with its messages by field name.
+ */
+export type VerificationResult = FormResult<VerificationFlow>;
+
+export type RecoveryResult =
+  | FormResult<RecoveryFlow>
+  /**
+   * The code was right: the person is signed in (cookie mode: the cookie is set; token mode: store
+   * `sessionToken`) and continues in the settings flow `settingsFlowId` to set a new password.
+   */
+  | {
+      status: "success";
+      flow: RecoveryFlow;
+      settingsFlowId: string | undefined;
+      sessionToken: string | undefined;
+      continueWith: ContinueWith[];
+    };
+
+export type DeletionResult =
+  /** Scheduled for `due_at`; every session has ended. Signing in before `due_at` cancels. */
+  | { status: "scheduled"; deletion: DeletionStatus }
+  /** Deleting needs a fresh sign-in, as privileged settings changes do. */
+  | { status: "refreshRequired"; redirectTo: string };
+
 export interface CreateFlowOptions {
   /** Where Tessera sends the browser when the flow is done (must be an allowed return URL). */
   returnTo?: string;
@@ -153,6 +185,30 @@ export interface TesseraClient<T extends object = Traits> {
     /** Any settings body; the CSRF token is filled in from the flow. */
     submit(flow: SettingsFlow<T>, body: SettingsBody<T>): Promise<SettingsResult<T>>;
   };
+  readonly verification: {
+    create(options?: CreateFlowOptions): Promise<VerificationFlow>;
+    get(id: string): Promise<VerificationFlow>;
+    /** Sends a code (or link, as the server is configured) to `email`. */
+    sendCode(flow: VerificationFlow, email: string): Promise<VerificationResult>;
+    /** Uses the code from the message; the flow's state becomes `passed_challenge`. */
+    useCode(flow: VerificationFlow, code: string): Promise<VerificationResult>;
+  };
+  readonly recovery: {
+    create(options?: CreateFlowOptions): Promise<RecoveryFlow>;
+    get(id: string): Promise<RecoveryFlow>;
+    /** Sends a recovery code to `email` (unknown addresses are answered the same way). */
+    sendCode(flow: RecoveryFlow, email: string): Promise<RecoveryResult>;
+    useCode(flow: RecoveryFlow, code: string): Promise<RecoveryResult>;
+  };
+  readonly account: {
+    /** The signed-in person's security history, newest first. */
+    history(options?: HistoryInput): Promise<SecurityEvent[]>;
+    /** Everything kept about the signed-in person (404 unless `account.export.enabled`). */
+    export(): Promise<AccountExport<T>>;
+    deletionStatus(): Promise<DeletionStatus>;
+    /** Schedules the account's deletion (the confirmation words are sent for you). */
+    requestDeletion(): Promise<DeletionResult>;
+  };
   readonly session: {
     /** The current session, or `null` when there is none (401 `session_inactive`). */
     whoami(): Promise<Session<T> | null>;
@@ -191,6 +247,17 @@ function verificationOf(continueWith: readonly ContinueWith[] | undefined): Veri
     }
   }
   return undefined;
+}
+
+/** The method of a verification or recovery flow: the one its form offers (`code` or `link`). */
+function oneTimeMethodOf(flow: { ui: UiContainer }): "code" | "link" {
+  for (const node of flow.ui.nodes) {
+    const a = node.attributes;
+    if (a.node_type === "input" && a.name === "method" && (a.value === "code" || a.value === "link")) {
+      return a.value;
+    }
+  }
+  return "code";
 }
 
 function form<F extends { ui: UiContainer }>(flow: F): FormResult<F> {
@@ -271,9 +338,63 @@ export function createTesseraClient<T extends object = Traits>(
     }
   };
 
+  const verify = (flow: VerificationFlow, fields: { email: string } | { code: string }) =>
+    call(async (): Promise<VerificationResult> => {
+      const body = withCsrf(flow, { method: oneTimeMethodOf(flow), ...fields });
+      const raw = await trpc.verification.submit.mutate({ flow: flow.id, body });
+      if (raw.status === "form") return form(raw.flow);
+      const { status: _status, ...next } = raw;
+      return form(next);
+    });
+
+  const recover = (flow: RecoveryFlow, fields: { email: string } | { code: string }) =>
+    call(async (): Promise<RecoveryResult> => {
+      const body = withCsrf(flow, { method: oneTimeMethodOf(flow), ...fields });
+      const raw = await trpc.recovery.submit.mutate({ flow: flow.id, body });
+      if (raw.status === "form") return form(raw.flow);
+      const { status: _status, ...next } = raw;
+      const continueWith = next.continue_with ?? [];
+      let settingsFlowId: string | undefined;
+      let sessionToken: string | undefined;
+      for (const step of continueWith) {
+        if (step.action === "show_settings_ui") settingsFlowId = step.flow.id;
+        if (step.action === "set_ory_session_token") sessionToken = step.ory_session_token;
+      }
+      return { status: "success", flow: next, settingsFlowId, sessionToken, continueWith };
+    });
+
   return {
     flowType,
     trpc,
+    verification: {
+      create: (o = {}) => call(() => trpc.verification.create.mutate({ type: flowType, ...o })),
+      get: (id) => call(() => trpc.verification.get.query({ id })),
+      sendCode: (flow, email) => verify(flow, { email }),
+      useCode: (flow, code) => verify(flow, { code }),
+    },
+    recovery: {
+      create: (o = {}) => call(() => trpc.recovery.create.mutate({ type: flowType, ...o })),
+      get: (id) => call(() => trpc.recovery.get.query({ id })),
+      sendCode: (flow, email) => recover(flow, { email }),
+      useCode: (flow, code) => recover(flow, { code }),
+    },
+    account: {
+      history: (options) => call(() => trpc.account.history.query(options)),
+      export: () => call(() => trpc.account.export.query() as unknown as Wire<Promise<AccountExport<T>>>),
+      deletionStatus: () => call(() => trpc.account.deletion.status.query()),
+      requestDeletion: async () => {
+        try {
+          const deletion = await trpc.account.deletion.request.mutate({ confirm: "delete my account" });
+          return { status: "scheduled", deletion };
+        } catch (err) {
+          const error = toTesseraError(err);
+          if (isTesseraError(error, "session_refresh_required")) {
+            return { status: "refreshRequired", redirectTo: error.redirectTo };
+          }
+          throw error;
+        }
+      },
+    },
     registration: {
       create: (o = {}) => call(() => trpc.registration.create.mutate({ type: flowType, ...o })),
       get: (id) => call(() => trpc.registration.get.query({ id })),

@@ -7,10 +7,12 @@ export {
   type CreateLoginOptions,
   createTesseraClient,
   csrfTokenOf,
+  type DeletionResult,
   type FetchLike,
   type FormResult,
   type LoginInput,
   type LoginResult,
+  type RecoveryResult,
   type RegistrationInput,
   type RegistrationResult,
   type SessionMode,
@@ -18,6 +20,7 @@ export {
   type SettingsResult,
   type TesseraClient,
   type TesseraClientOptions,
+  type VerificationResult,
   type VerificationStep,
 } from "./client.ts";
 export {

@@ -12,18 +12,27 @@ import type {
   TRPCQueryProcedure,
 } from "@trpc/server";
 import type {
+  AccountExport,
+  DeletionConfirmation,
+  DeletionStatus,
   ErrorEnvelope,
   FlowType,
+  HistoryInput,
   LoginFlow,
   LoginPasswordBody,
   LoginSuccess,
+  RecoveryBody,
+  RecoveryFlow,
   RegistrationFlow,
   RegistrationPasswordBody,
   RegistrationSuccess,
+  SecurityEvent,
   Session,
   SettingsBody,
   SettingsFlow,
   Traits,
+  VerificationBody,
+  VerificationFlow,
 } from "./wire.ts";
 
 /** The `data` of every error the server sends: tRPC's fields plus the Kratos envelope. */
@@ -92,6 +101,27 @@ export type PublicRecord<T extends object = Traits> = {
     create: Mutation<CreateFlowInput, SettingsFlow<T>>;
     get: Query<FlowIdInput, SettingsFlow<T>>;
     submit: Mutation<{ flow: string; body: SettingsBody<T> }, FlowResult<SettingsFlow<T>, SettingsFlow<T>>>;
+  };
+  verification: {
+    create: Mutation<CreateFlowInput, VerificationFlow>;
+    get: Query<FlowIdInput, VerificationFlow>;
+    submit: Mutation<
+      { flow: string; body: VerificationBody },
+      FlowResult<VerificationFlow, VerificationFlow>
+    >;
+  };
+  recovery: {
+    create: Mutation<CreateFlowInput, RecoveryFlow>;
+    get: Query<FlowIdInput, RecoveryFlow>;
+    submit: Mutation<{ flow: string; body: RecoveryBody }, FlowResult<RecoveryFlow, RecoveryFlow>>;
+  };
+  account: {
+    history: Query<HistoryInput | undefined, SecurityEvent[]>;
+    export: Query<void, AccountExport<T>>;
+    deletion: {
+      status: Query<void, DeletionStatus>;
+      request: Mutation<{ confirm: DeletionConfirmation }, DeletionStatus>;
+    };
   };
 };
 

@@ -210,6 +210,17 @@ export interface RegistrationFlow extends FlowCommon {
   organization_id?: string | null;
 }
 
+/** The verification flow: `choose_method` → `sent_email` → `passed_challenge`. */
+export interface VerificationFlow extends FlowCommon {
+  state: string;
+}
+
+/** The recovery flow; once the code is used, `continue_with` names the settings flow to open. */
+export interface RecoveryFlow extends FlowCommon {
+  state: string;
+  continue_with?: ContinueWith[];
+}
+
 /** The inner error object of Kratos's error envelope. */
 export interface GenericError {
   id?: string;
@@ -247,7 +258,38 @@ export interface SettingsPasswordBody {
   transient_payload?: Record<string, unknown>;
 }
 
-export type SettingsBody<T extends object = Traits> = SettingsProfileBody<T> | SettingsPasswordBody;
+/** Link (`link`) or unlink (`unlink`) a sign-in provider, by its id in the OIDC configuration. */
+export interface SettingsOidcBody {
+  method: "oidc";
+  link?: string;
+  unlink?: string;
+  csrf_token?: string;
+  /** Ignored (Kratos overwrites it); declared because Kratos's body declares it. */
+  traits?: unknown;
+  /** Passed on to the provider's authorization request; only these keys are allowed. */
+  upstream_parameters?: { hd?: string; prompt?: string; acr_values?: string };
+  transient_payload?: Record<string, unknown>;
+}
+
+export type SettingsBody<T extends object = Traits> =
+  | SettingsProfileBody<T>
+  | SettingsPasswordBody
+  | SettingsOidcBody;
+
+/**
+ * A verification or recovery submission: `email` to have a code (or link) sent, `code` to use one.
+ * `method` is the one the server is configured with (`code` or `link`).
+ */
+export interface OneTimeCodeBody {
+  method: "code" | "link";
+  email?: string;
+  code?: string;
+  csrf_token?: string;
+  transient_payload?: Record<string, unknown>;
+}
+
+export type VerificationBody = OneTimeCodeBody;
+export type RecoveryBody = OneTimeCodeBody;
 
 export interface RegistrationPasswordBody<T extends object = Traits> {
   method: "password";
@@ -281,4 +323,58 @@ export interface LoginSuccess<T extends object = Traits> {
   /** api flows only. */
   session_token?: string;
   continue_with: ContinueWith[];
+}
+
+// --- account (`/self-service/account/*`) --------------------------------------------------------
+
+/** One entry of the signed-in person's security history; network and client are coarse on purpose. */
+export interface SecurityEvent {
+  id: string;
+  /** e.g. `registration`, `login`, `login_failed`, `settings`, `session_revoked`. */
+  type: string;
+  method: string | null;
+  outcome: "success" | "failure";
+  /** An IPv4 /24 or IPv6 /48. */
+  network: string | null;
+  /** e.g. "Firefox on Linux". */
+  client: string | null;
+  created_at: string;
+}
+
+export interface HistoryInput {
+  /** 1–250, 50 by default. */
+  pageSize?: number;
+  /** RFC 3339: entries older than this (the last entry's `created_at` for the next page). */
+  before?: string;
+}
+
+/** Whether the account is scheduled for deletion, and when. */
+export interface DeletionStatus {
+  scheduled: boolean;
+  requested_at?: string;
+  due_at?: string;
+}
+
+/** The words `account.deletion.request` needs, so that no stray call deletes an account. */
+export type DeletionConfirmation = "delete my account";
+
+/** The credential types Tessera stores. */
+export type CredentialType = "password" | "oidc" | "totp" | "lookup_secret" | "webauthn" | "passkey" | "code";
+
+/** A credential as its owner may see it: no secret, no configuration. */
+export interface CredentialSummary {
+  type: CredentialType;
+  identifiers: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** Everything Tessera keeps about the signed-in person (`account.export.enabled`). */
+export interface AccountExport<T extends object = Traits> {
+  exported_at: string;
+  identity: Identity<T>;
+  credentials: CredentialSummary[];
+  sessions: Session<T>[];
+  history: SecurityEvent[];
+  deletion: { requested_at: string; due_at: string } | null;
 }

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createTesseraClient, isTesseraError, mergeTraits, TesseraError } from "../../client/src/index.ts";
 import { CookieJar } from "../helpers/http.ts";
+import { latestMail } from "../helpers/outbox.ts";
 import { serverFor } from "../helpers/server.ts";
 
 type Traits = { email: string; name?: { first?: string; last?: string } };
@@ -111,6 +112,85 @@ test("token mode: api flows, the token from login, no cookies", async (t) => {
   assert.equal(sent.at(-1), token, "the token travels as X-Session-Token");
   await native.session.logout();
   assert.equal(await native.session.whoami(), null, "the token is revoked");
+});
+
+test("verification, recovery and account helpers: method and CSRF filled in, typed results", async (t) => {
+  const s = await serverFor(t, {
+    selfservice: {
+      flows: {
+        verification: { enabled: true },
+        recovery: { enabled: true },
+        settings: { privileged_session_max_age: "15m" },
+      },
+    },
+    feature_flags: { use_continue_with_transitions: true },
+    account: { export: { enabled: true }, deletion: { enabled: true, grace_period: "48h" } },
+  });
+  let token: string | undefined;
+  const native = createTesseraClient<Traits>({ url: s.publicUrl, session: { token: () => token } });
+  const registration = await native.registration.create();
+  const done = await native.registration.submit(registration, {
+    traits: { email: "lin@example.com" },
+    password: PASSWORD,
+  });
+  assert.ok(done.status === "success" && done.sessionToken);
+  token = done.sessionToken;
+  // The registration's own verification mail is then older than the one asked for next.
+  s.clock.advance(1000);
+
+  const verification = await native.verification.create();
+  assert.equal(verification.type, "api");
+  const sent = await native.verification.sendCode(verification, "lin@example.com");
+  assert.equal(sent.flow.state, "sent_email");
+  const code = (await latestMail(s.store, "lin@example.com")).code!;
+  const wrong = await native.verification.useCode(sent.flow, code === "000000" ? "111111" : "000000");
+  const wrongMessages = [...wrong.messages.global, ...Object.values(wrong.messages.byField).flat()];
+  assert.ok(
+    wrongMessages.some((m) => m.type === "error"),
+    "a wrong code is a form with a message",
+  );
+  const verified = await native.verification.useCode(sent.flow, code);
+  assert.equal(verified.flow.state, "passed_challenge");
+  assert.equal((await native.session.whoami())?.identity.verifiable_addresses?.[0]?.verified, true);
+
+  // Recovery is for the signed-out: a native app recovers without its token.
+  token = undefined;
+  s.clock.advance(1000);
+  const recovery = await native.recovery.create();
+  const asked = await native.recovery.sendCode(recovery, "lin@example.com");
+  assert.equal(asked.status, "form");
+  const recoveryCode = (await latestMail(s.store, "lin@example.com")).code!;
+  const recovered = await native.recovery.useCode(asked.flow, recoveryCode);
+  assert.ok(recovered.status === "success", JSON.stringify(recovered));
+  assert.ok(recovered.sessionToken, "api recovery hands over a session token");
+  assert.ok(recovered.settingsFlowId, "and the settings flow to set a new password in");
+  token = recovered.sessionToken;
+  const settings = await native.settings.get(recovered.settingsFlowId);
+  const changed = await native.settings.changePassword(settings, "Recovered-battery-staple-3319");
+  assert.equal(changed.status, "success", "the recovered session is privileged");
+
+  const history = await native.account.history({ pageSize: 50 });
+  assert.ok(history.some((e) => e.type === "registration"));
+  assert.ok(history.some((e) => e.type === "settings"));
+  const exported = await native.account.export();
+  assert.equal(exported.identity.traits.email, "lin@example.com");
+  assert.equal(exported.deletion, null);
+  assert.deepEqual(await native.account.deletionStatus(), { scheduled: false });
+
+  s.clock.advance(20 * MINUTE);
+  const stale = await native.account.requestDeletion();
+  assert.equal(stale.status, "refreshRequired", "deleting needs a fresh sign-in");
+  const login = await native.login.create({ refresh: true });
+  const fresh = await native.login.submit(login, {
+    identifier: "lin@example.com",
+    password: "Recovered-battery-staple-3319",
+  });
+  assert.ok(fresh.status === "success" && fresh.sessionToken);
+  token = fresh.sessionToken;
+  const scheduled = await native.account.requestDeletion();
+  assert.ok(scheduled.status === "scheduled");
+  assert.equal(scheduled.deletion.scheduled, true);
+  assert.equal(await native.session.whoami(), null, "every session ended");
 });
 
 test("the session mode must be chosen", () => {
