@@ -38,52 +38,63 @@ export async function startTestServer(
   const logger = options.logger ?? silentLogger;
   const [pub, adm] = await Promise.all([listen("127.0.0.1", 0, logger), listen("127.0.0.1", 0, logger)]);
   const dir = mkdtempSync(join(tmpdir(), "tessera-test-"));
-  const dsn = options.dsn ?? `sqlite://${join(dir, "db.sqlite")}`;
-  const config = testConfig({
-    dsn,
-    hashers: FAST_HASHERS,
-    ...overrides,
-    serve: {
-      public: { ...overrides.serve?.public, base_url: pub.url },
-      admin: { ...overrides.serve?.admin, base_url: adm.url },
-    },
-    selfservice: {
-      ...overrides.selfservice,
-      methods: {
-        ...overrides.selfservice?.methods,
-        password: {
-          ...overrides.selfservice?.methods?.password,
-          config: {
-            haveibeenpwned_enabled: false,
-            ...overrides.selfservice?.methods?.password?.config,
+  let store: Store | undefined;
+  // A server that fails to start (a bad config or schema, on purpose in some tests) must not leave
+  // its listeners open: the test process would never exit.
+  try {
+    const dsn = options.dsn ?? `sqlite://${join(dir, "db.sqlite")}`;
+    const config = testConfig({
+      dsn,
+      hashers: FAST_HASHERS,
+      ...overrides,
+      serve: {
+        public: { ...overrides.serve?.public, base_url: pub.url },
+        admin: { ...overrides.serve?.admin, base_url: adm.url },
+      },
+      selfservice: {
+        ...overrides.selfservice,
+        methods: {
+          ...overrides.selfservice?.methods,
+          password: {
+            ...overrides.selfservice?.methods?.password,
+            config: {
+              haveibeenpwned_enabled: false,
+              ...overrides.selfservice?.methods?.password?.config,
+            },
           },
         },
       },
-    },
-  });
-  const store = await openStore(config.dsn);
-  await store.migrate();
-  const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
-  const app = await createApp(config, store, {
-    clock,
-    logger,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    ...(options.methods ? { methods: options.methods } : {}),
-  });
-  pub.bind(app.public);
-  adm.bind(app.admin);
-  return {
-    app,
-    store,
-    clock,
-    publicUrl: pub.url,
-    adminUrl: adm.url,
-    async close() {
-      await Promise.all([pub.close(), adm.close()]);
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    });
+    store = await openStore(config.dsn);
+    await store.migrate();
+    const clock = new ManualClock(Date.UTC(2026, 0, 15, 12, 0, 0));
+    const app = await createApp(config, store, {
+      clock,
+      logger,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.methods ? { methods: options.methods } : {}),
+    });
+    pub.bind(app.public);
+    adm.bind(app.admin);
+    const opened = store;
+    return {
+      app,
+      store: opened,
+      clock,
+      publicUrl: pub.url,
+      adminUrl: adm.url,
+      async close() {
+        await Promise.all([pub.close(), adm.close()]);
+        await opened.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await Promise.all([pub.close(), adm.close()]);
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 }
 
 /** A test server that closes itself when the test ends. */
