@@ -9,8 +9,9 @@ import { ConfigError } from "./errors.ts";
  * A separate step on the raw tree: the schema (schema.ts) knows only today's names.
  *
  * An old key and its new name may both be set only to the same value; otherwise the load stops with
- * one line naming both. Old keys with no counterpart today (`urls.mfa_ui`, `selfservice.verify.link_lifespan`,
- * `courier.template_override_path`) are accepted and have no effect (README, "Legacy APIs").
+ * one line naming both. Old keys with no counterpart today (`urls.mfa_ui`, `selfservice.verify.link_lifespan`)
+ * are accepted and have no effect (README, "Legacy APIs"); `courier.template_override_path` keeps
+ * its name and works (server/courier/templates.ts).
  */
 
 type Tree = Record<string, unknown>;
@@ -112,7 +113,7 @@ const SIMPLE: [old: string, now: string][] = [
 ];
 
 /** Old keys with nothing to map to. */
-const DROPPED = ["urls.mfa_ui", "selfservice.verify.link_lifespan", "courier.template_override_path"];
+const DROPPED = ["urls.mfa_ui", "selfservice.verify.link_lifespan"];
 
 const split = (key: string) => key.split(".");
 
