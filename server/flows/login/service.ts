@@ -213,6 +213,7 @@ class LoginSubmission extends FlowSubmission {
     if (result.kind === "issues") return this.fail(result.issues);
     if (result.kind === "browser_location_change")
       return { kind: "browser_location_change", redirectTo: result.to };
+    if (result.kind === "outcome") return result.outcome;
     let { identity } = result;
     if (identity.state !== "active") return this.fail([{ path: "", message: message(4010011) }]);
     for (const m of deps.methods)
