@@ -204,7 +204,7 @@ class RegistrationSubmission extends FlowSubmission {
       if (err instanceof ConflictError) return this.fail([{ path: "", message: message(4000007) }]);
       throw err;
     }
-    return this.succeed(strategy.method, identity, hooks, returnUrl);
+    return this.succeed(strategy.method, identity, hooks, returnUrl, decided.provider);
   }
 
   /** Post-persist hooks (the `session` hook signs the new identity in), then the answer (§16.2). */
@@ -213,6 +213,7 @@ class RegistrationSubmission extends FlowSubmission {
     identity: FullIdentity,
     hooks: Parameters<typeof runPostHooks>[0],
     returnUrl: string | undefined,
+    provider?: string,
   ): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
     const verification = await runVerifier(deps, ctx, flow, identity);
@@ -222,6 +223,7 @@ class RegistrationSubmission extends FlowSubmission {
       flowJson: this.hookFlowJson(),
       identity,
       method,
+      ...(provider ? { provider } : {}),
       issuesSession: true,
       ...(verification ? { verification } : {}),
     });
