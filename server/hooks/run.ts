@@ -109,7 +109,7 @@ export async function runPreHooks(hooks: readonly HookConfig[], run: HookRun): P
  */
 export async function runPostHooks(
   hooks: readonly HookConfig[],
-  run: HookRun & { identity: FullIdentity; method: string; issuesSession: boolean },
+  run: HookRun & { identity: FullIdentity; method: string; provider?: string; issuesSession: boolean },
 ): Promise<PostEffects> {
   const effects: PostEffects = { continueWith: [] };
   for (const hook of hooks) {
@@ -125,7 +125,7 @@ export async function runPostHooks(
         break;
       case "session":
         if (run.issuesSession && !effects.session) {
-          effects.session = await run.deps.sessions.create(run.identity, run.method, run.ctx);
+          effects.session = await run.deps.sessions.create(run.identity, run.method, run.ctx, run.provider);
         }
         break;
       case "revoke_active_sessions":

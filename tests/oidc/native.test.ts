@@ -73,3 +73,78 @@ test("native apps sign up and sign in with the provider's id_token and nonce", {
     assert.match(flow.ui.messages[0]!.text, pattern);
   }
 });
+
+test("a native sign-in whose id_token subject has no account signs up instead, as Kratos does", {
+  skip: jsonnetSkip,
+}, async (t) => {
+  const w = await oidcWorld(t);
+  const callback = url(w.s, "/self-service/methods/oidc/callback/loopback");
+  const signIn = async (nonce: string) => {
+    const id = await apiFlow(w.s.publicUrl, "login");
+    return fetch(url(w.s, `/self-service/login?flow=${id}`), {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        method: "oidc",
+        provider: "loopback",
+        id_token: await w.op.idToken(nonce, callback),
+        id_token_nonce: nonce,
+      }),
+    });
+  };
+
+  const first = await signIn("nonce-a");
+  assert.equal(first.status, 200, await first.clone().text());
+  const created = (await first.json()) as {
+    session_token: string;
+    identity: { id: string; traits: { email: string }; verifiable_addresses: { verified: boolean }[] };
+  };
+  // The answer is the registration flow's: a successful native registration with its session.
+  assertSchema("successfulNativeRegistration", created);
+  assert.equal(created.identity.traits.email, "alice@example.com");
+  assert.equal(created.identity.verifiable_addresses[0]?.verified, true);
+  const me = await fetch(url(w.s, "/sessions/whoami"), {
+    headers: { accept: "application/json", "x-session-token": created.session_token },
+  });
+  assert.equal(me.status, 200);
+  assert.equal(((await me.json()) as { identity: { id: string } }).identity.id, created.identity.id);
+
+  // The next native sign-in finds that account rather than creating another.
+  const second = await signIn("nonce-b");
+  assert.equal(second.status, 200, await second.clone().text());
+  const login = (await second.json()) as { session: { identity: { id: string } } };
+  assertSchema("successfulNativeLogin", login);
+  assert.equal(login.session.identity.id, created.identity.id);
+  const all = (await (await fetch(new URL("identities", w.s.adminUrl))).json()) as unknown[];
+  assert.equal(all.length, 1);
+});
+
+test("with registration disabled, a native sign-in of an unknown subject is refused in the login flow", {
+  skip: jsonnetSkip,
+}, async (t) => {
+  const w = await oidcWorld(t, {
+    overrides: { selfservice: { flows: { registration: { enabled: false } } } },
+  });
+  const callback = url(w.s, "/self-service/methods/oidc/callback/loopback");
+  const id = await apiFlow(w.s.publicUrl, "login");
+  const res = await fetch(url(w.s, `/self-service/login?flow=${id}`), {
+    method: "POST",
+    headers: JSON_HEADERS,
+    body: JSON.stringify({
+      method: "oidc",
+      provider: "loopback",
+      id_token: await w.op.idToken("nonce-c", callback),
+      id_token_nonce: "nonce-c",
+    }),
+  });
+  assert.equal(res.status, 400, await res.clone().text());
+  const flow = (await res.json()) as { id: string; ui: { messages: { id: number; text: string }[] } };
+  assertSchema("loginFlow", flow);
+  assert.equal(flow.id, id);
+  assert.deepEqual(
+    flow.ui.messages.map((m) => [m.id, m.text]),
+    [[4000001, "Registration is not allowed because it was disabled."]],
+  );
+  const all = (await (await fetch(new URL("identities", w.s.adminUrl))).json()) as unknown[];
+  assert.equal(all.length, 0);
+});

@@ -224,6 +224,7 @@ class LoginSubmission extends FlowSubmission {
     }
     if (result.kind === "browser_location_change")
       return { kind: "browser_location_change", redirectTo: result.to };
+    if (result.kind === "outcome") return result.outcome;
     let { identity } = result;
     if (identity.state !== "active") {
       failed();

@@ -4,6 +4,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import type { FlowIssue } from "../kit/form.ts";
+import type { FlowOutcome } from "../kit/outcome.ts";
 
 /**
  * What a method implements for the login flow (Kratos's `login.Strategy`): its nodes and how a
@@ -38,4 +39,6 @@ export type Authenticated =
   | { kind: "issues"; issues: FlowIssue[] }
   | { kind: "authenticated"; identity: FullIdentity; provider?: string }
   /** The person must sign in elsewhere first (an OpenID provider): 303 for browsers, 422 for JSON. */
-  | { kind: "browser_location_change"; to: string };
+  | { kind: "browser_location_change"; to: string }
+  /** The strategy answered through another flow (a native OpenID sign-in that becomes a sign-up). */
+  | { kind: "outcome"; outcome: FlowOutcome };

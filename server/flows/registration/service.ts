@@ -208,7 +208,7 @@ class RegistrationSubmission extends FlowSubmission {
       { flow_id: flow.id, method: strategy.method, identity_id: identity.id },
       ctx,
     );
-    return this.succeed(strategy.method, identity, hooks, returnUrl);
+    return this.succeed(strategy.method, identity, hooks, returnUrl, decided.provider);
   }
 
   /** Post-persist hooks (the `session` hook signs the new identity in), then the answer (§16.2). */
@@ -217,6 +217,7 @@ class RegistrationSubmission extends FlowSubmission {
     identity: FullIdentity,
     hooks: Parameters<typeof runPostHooks>[0],
     returnUrl: string | undefined,
+    provider?: string,
   ): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
     const verification = await runVerifier(deps, ctx, flow, identity);
@@ -226,6 +227,7 @@ class RegistrationSubmission extends FlowSubmission {
       flowJson: this.hookFlowJson(),
       identity,
       method,
+      ...(provider ? { provider } : {}),
       issuesSession: true,
       ...(verification ? { verification } : {}),
     });

@@ -37,7 +37,8 @@ export interface RegistrationPrepared {
         kind: "ready";
         complete(): Promise<
           | { kind: "issues"; issues: FlowIssue[] }
-          | { kind: "identity"; identity: FullIdentity }
+          /** `provider`: the OpenID provider the new session names in its authentication method. */
+          | { kind: "identity"; identity: FullIdentity; provider?: string }
           /** The person must go elsewhere first (an OpenID provider): 303 for browsers, 422 for JSON. */
           | { kind: "browser_location_change"; to: string }
         >;

@@ -1,5 +1,11 @@
+import type { FlowRecord } from "../../../db/store.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { Caller } from "../../flows/kit/outcome.ts";
 import type { Authenticated, LoginStrategy } from "../../flows/login/strategy.ts";
+import { createRegistrationFlow, submitRegistration } from "../../flows/registration/service.ts";
 import { oidcIdentifier } from "../../identity/admin/imports.ts";
+import type { FormValues } from "../../request/body.ts";
+import type { RequestContext } from "../../request/context.ts";
 import { message, reasonMessage } from "../../ui/messages.ts";
 import { callbackResult } from "./callback-context.ts";
 import { loginWith, providerButtons, required, requireProvider, upstreamOf } from "./common.ts";
@@ -61,11 +67,41 @@ export const oidcLogin: LoginStrategy = {
         "oidc",
         oidcIdentifier(providerId, subject),
       );
+      if (!identity && idToken && !callback && flow.type === "api")
+        return nativeSignUp(deps, ctx, flow, values);
       if (!identity) return { kind: "issues", issues: [{ path: "", message: message(4000037) }] };
       return { kind: "authenticated", identity, provider: providerId };
     }
   },
 };
+
+/**
+ * A native id_token whose subject has no identity signs up (Kratos's ProcessLogin for api flows: a
+ * new api registration flow (keeping return_to) gets the same submission, and its answer — the successful native
+ * registration or that flow with its messages — is the answer). With registration disabled the
+ * login flow says so, as Kratos does.
+ */
+async function nativeSignUp(
+  deps: AppDeps,
+  ctx: RequestContext,
+  flow: FlowRecord,
+  values: FormValues,
+): Promise<Authenticated> {
+  if (!deps.config.raw.selfservice.flows.registration.enabled)
+    return {
+      kind: "issues",
+      issues: [{ path: "", message: reasonMessage("Registration is not allowed because it was disabled.") }],
+    };
+  const caller: Caller = { flowType: "api", json: true };
+  const created = await createRegistrationFlow(deps, ctx, "api", flow.returnTo ?? null, caller);
+  if (created.kind !== "form") return { kind: "outcome", outcome: created };
+  const { outcome } = await submitRegistration(deps, ctx, {
+    flowId: (created.flow as FlowRecord).id,
+    readPayload: async () => ({ kind: "form", values }),
+    json: true,
+  });
+  return { kind: "outcome", outcome };
+}
 
 /** A provider that cannot be reached or sends something wrong is a message in the flow, not a 500. */
 async function providerIssues(run: () => Promise<Authenticated>): Promise<Authenticated> {

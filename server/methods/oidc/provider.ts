@@ -244,7 +244,7 @@ export async function exchangeCode(
     refreshToken: str(answer.refresh_token) ?? "",
     idToken: str(answer.id_token) ?? "",
   };
-  if (!ep.openid) return githubClaims(deps, p, tokens);
+  if (!ep.openid) return githubClaims(deps, p, tokens, str(answer.scope));
   if (!tokens.idToken) throw new ProviderError(NO_ID_TOKEN);
   const idClaims = await verifyIdToken(deps, p, tokens.idToken, nonce);
   let claims = idClaims;
@@ -327,36 +327,53 @@ export async function claimsFromIdToken(
   };
 }
 
-/** GitHub: the user API for the subject and profile, the emails API for the verified primary address. */
-async function githubClaims(deps: AppDeps, p: ProviderConfig, tokens: Tokens): Promise<ProviderClaims> {
+/**
+ * GitHub (Kratos's provider_github.go): every configured scope must have been granted (GitHub lists
+ * the granted ones comma-separated in the token answer), the user API gives the subject and profile,
+ * and with `user:email` granted the emails API gives the primary address, verified as GitHub says.
+ */
+async function githubClaims(
+  deps: AppDeps,
+  p: ProviderConfig,
+  tokens: Tokens,
+  grantedScope: string | undefined,
+): Promise<ProviderClaims> {
   if (!tokens.accessToken) throw new ProviderError("GitHub returned no access token.");
+  const granted = (grantedScope ?? "").split(",").map((s) => s.trim());
+  if (p.scope.some((s) => !granted.includes(s)))
+    throw new ProviderError(
+      "Unable to finish because one or more permissions were not granted. Please retry and accept all permissions.",
+    );
   const api = (p.api_url ?? "https://api.github.com/").replace(/\/?$/, "/");
   const headers = { authorization: `Bearer ${tokens.accessToken}`, accept: "application/vnd.github+json" };
   const user = (await getJson(deps, new URL("user", api).toString(), { headers })) as Record<string, unknown>;
-  if (user.id === undefined || user.id === null)
+  if (typeof user.id !== "number" && typeof user.id !== "string")
     throw new ProviderError("GitHub returned a user without an id.");
+  const updated = typeof user.updated_at === "string" ? Date.parse(user.updated_at) : Number.NaN;
   const claims: Record<string, unknown> = {
-    iss: p.token_url ?? "https://github.com/login/oauth/access_token",
+    iss: "https://github.com/login/oauth/access_token",
     sub: String(user.id),
     name: user.name,
     nickname: user.login,
-    preferred_username: user.login,
+    website: user.blog || undefined,
     picture: user.avatar_url,
-    website: user.blog,
     profile: user.html_url,
+    ...(Number.isNaN(updated) ? {} : { updated_at: Math.floor(updated / 1000) }),
   };
-  if (p.scope.some((s) => s === "user:email" || s === "user")) {
+  if (granted.includes("user:email")) {
     const emails = await getJson(deps, new URL("user/emails", api).toString(), { headers });
     const primary = Array.isArray(emails)
-      ? (emails as { email?: string; primary?: boolean; verified?: boolean }[]).find(
-          (e) => e.primary && e.verified,
+      ? (emails as { email?: unknown; primary?: unknown; verified?: unknown }[]).find(
+          (e) => e?.primary === true,
         )
       : undefined;
-    if (primary?.email) {
+    if (typeof primary?.email === "string") {
       claims.email = primary.email;
-      claims.email_verified = true;
+      claims.email_verified = primary.verified === true;
     }
   }
-  const raw = Object.fromEntries(Object.entries(claims).filter(([, v]) => v !== undefined && v !== null));
-  return { subject: String(user.id), claims: { ...raw, raw_claims: user }, tokens };
+  const standard = Object.fromEntries(
+    Object.entries(claims).filter(([, v]) => v !== undefined && v !== null && v !== ""),
+  );
+  return { subject: String(user.id), claims: { ...standard, raw_claims: user }, tokens };
 }

@@ -134,7 +134,7 @@ async function identityFromClaims(
   return {
     submitted: { traits },
     transientPayload,
-    step: { kind: "ready", complete: async () => ({ kind: "identity", identity }) },
+    step: { kind: "ready", complete: async () => ({ kind: "identity", identity, provider: provider.id }) },
   };
 }
 
