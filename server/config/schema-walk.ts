@@ -75,6 +75,8 @@ export class SchemaWalker {
       )
         open = true;
     }
+    // `{}` (JSON Schema's "anything", e.g. a record of unknown values) leaves everything below open.
+    if (found.some((n) => Object.keys(n).length === 0)) return [OPEN];
     if (found.length > 0) return found;
     return open && !namesKeys ? [OPEN] : [];
   }
