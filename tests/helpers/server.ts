@@ -46,6 +46,9 @@ export async function startTestServer(
     const config = testConfig({
       dsn,
       hashers: FAST_HASHERS,
+      // One cookie secret for every test server, as servers sharing a database share their config:
+      // a session cookie sealed by one opens on the next.
+      secrets: { cookie: ["tessera-test-cookie-secret-0123456789abcdef"] },
       ...overrides,
       serve: {
         public: { ...overrides.serve?.public, base_url: pub.url },
