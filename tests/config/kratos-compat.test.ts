@@ -37,8 +37,7 @@ const QUICKSTARTS: Record<string, string | undefined> = {
   "email-password": undefined,
   passkey:
     "config: warning: ignoring 4 Kratos keys Tessera does not implement: selfservice.methods.webauthn.config, selfservice.methods.passkey.config, selfservice.flows.registration.after.webauthn, selfservice.flows.registration.after.passkey",
-  "phone-password":
-    "config: warning: ignoring 1 Kratos key Tessera does not implement: courier.channels",
+  "phone-password": "config: warning: ignoring 1 Kratos key Tessera does not implement: courier.channels",
   webauthn:
     "config: warning: ignoring 1 Kratos key Tessera does not implement: selfservice.methods.webauthn.config",
 };
