@@ -36,6 +36,8 @@ async function runMain(t: { after(fn: () => void): void }, file: string) {
     DSN: `sqlite://${join(dir, "db.sqlite")}`,
     SERVE_PUBLIC_PORT: "0",
     SERVE_ADMIN_PORT: "0",
+    // The readable log format, whose "public API listening url=…" line tells the server is up.
+    LOG_FORMAT: "text",
   });
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--config", file], {
     cwd: ROOT,
