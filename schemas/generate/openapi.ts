@@ -100,6 +100,14 @@ export const NOT_IN_THE_API: ReadonlyMap<string, string> = new Map([
     "GET /self-service/recovery",
     "the mailed recovery link (?flow=&token=); Kratos serves it but does not document it",
   ],
+  [
+    "GET /self-service/methods/oidc/callback*",
+    "the OpenID provider's redirect back; Kratos serves it but does not document it",
+  ],
+  [
+    "POST /self-service/methods/oidc/callback*",
+    "the provider's form_post back, answered 302 to the GET; undocumented in Kratos too",
+  ],
   ["GET /self-service/account/*", "Tessera's own account API (docs/account-features.md), not Kratos's"],
   ["POST /self-service/account/*", "Tessera's own account API (docs/account-features.md), not Kratos's"],
   ["GET /identities/:id/history", "Tessera's own admin history (docs/account-features.md), not Kratos's"],
