@@ -1,7 +1,7 @@
 import { openStore } from "../../db/open.ts";
 import type { Store } from "../../db/store.ts";
 import { loadConfig } from "../config/load.ts";
-import type { Config } from "../config/schema.ts";
+import type { Config, ConfigInput } from "../config/schema.ts";
 import type { Logger } from "../logger.ts";
 import { loggerFor } from "../observe/log-format.ts";
 
@@ -11,9 +11,22 @@ export interface GlobalOptions {
   dev?: boolean;
 }
 
-/** Config (file, then environment), with `--dev` applied, and its logger. */
+/**
+ * What `npm start` without a configuration file adds to the schema's defaults: the account
+ * centre's export and deletion (docs/account-features.md) are off by default for a configured
+ * server (an operator turns them on knowingly) and on in this zero-config run, which is a whole
+ * product out of the box. The environment can still turn them off (ACCOUNT_EXPORT_ENABLED=false).
+ */
+export const BUILT_IN_CONFIG: ConfigInput = {
+  account: { export: { enabled: true }, deletion: { enabled: true } },
+};
+
+/** Config (file, or the built-in one without a file; then environment), with `--dev` applied, and its logger. */
 export function loadCommandConfig(options: GlobalOptions): { config: Config; logger: Logger } {
-  const loaded = loadConfig({ ...(options.config ? { file: options.config } : {}), env: process.env });
+  const loaded = loadConfig({
+    ...(options.config ? { file: options.config } : { base: BUILT_IN_CONFIG }),
+    env: process.env,
+  });
   const config = options.dev ? { ...loaded, dev: true } : loaded;
   return { config, logger: loggerFor(config) };
 }

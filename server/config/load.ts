@@ -19,6 +19,8 @@ export interface LoadConfigOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Values deep-merged over the file and the environment (objects merge, arrays and scalars replace). */
   overrides?: ConfigInput;
+  /** Values under everything else (the file, the environment, `overrides`): the built-in config. */
+  base?: ConfigInput;
   /**
    * Receives each warning line (Kratos keys Tessera ignores, a misspelt environment override).
    * Defaults to standard error, so an operator sees them whatever logger the caller sets up.
@@ -44,7 +46,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       : translateLegacyKeys(readConfigFile(options.file), dirname(resolve(options.file)));
   const fromEnv = envOverrides(options.env ?? process.env);
   const overrides = translateLegacyKeys((options.overrides ?? {}) as Record<string, unknown>);
-  const merged = merge(merge(fromFile, fromEnv.values), overrides);
+  const base = translateLegacyKeys((options.base ?? {}) as Record<string, unknown>);
+  const merged = merge(merge(merge(base, fromFile), fromEnv.values), overrides);
   const envSource = (path: KeyPath) => envSourceOf(path, fromEnv.sources, overrides);
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
 

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { DURATION_PATTERN } from "../duration.ts";
 
+/** A CSS hex colour; nothing else can reach the stylesheet from config. */
+const hexColor = z.string().regex(/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i, "must be a hex colour such as #3b3fd8");
+
 /**
  * The configuration file's shape, using Ory Kratos's key names for everything Tessera supports.
  * Objects are strict: an unknown key is an error, so a typo never silently falls back to a default.
@@ -475,6 +478,33 @@ export const configSchema = z.strictObject({
       export: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
       deletion: z
         .strictObject({ enabled: z.boolean().default(false), grace_period: duration("720h") })
+        .prefault({}),
+    })
+    .prefault({}),
+  // Tessera's own: the built-in pages under /ui/ (README "Built-in UI"). Kratos has no such keys.
+  ui: z
+    .strictObject({
+      branding: z
+        .strictObject({
+          /** Shown in the header and every page title. */
+          name: z.string().trim().min(1).max(60).default("Tessera"),
+          /** An https (or same-site relative) image shown beside the name. */
+          logo_url: z
+            .string()
+            .refine((v) => /^https:\/\/[^\s"'<>()\\]+$/i.test(v) || /^\/(?!\/)[^\s"'<>()\\]*$/.test(v), {
+              message: "must be an https:// URL or a path starting with /",
+            })
+            .optional(),
+          /** Hex colours only (`#rgb` or `#rrggbb`), so a value can never carry other CSS. */
+          colors: z
+            .strictObject({
+              primary: hexColor.optional(),
+              primary_text: hexColor.optional(),
+              primary_dark: hexColor.optional(),
+              primary_text_dark: hexColor.optional(),
+            })
+            .prefault({}),
+        })
         .prefault({}),
     })
     .prefault({}),

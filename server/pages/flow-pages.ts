@@ -7,8 +7,9 @@ import { fetchSettingsFlow } from "../flows/settings/service.ts";
 import { redirect, toHttpError } from "../http/respond.ts";
 import type { RequestContext } from "../request/context.ts";
 import type { HttpError } from "../request/errors.ts";
-import { escapeHtml, link, type Page, pageResponse, publicPath, publicUrl } from "./html.ts";
-import { renderFlow } from "./render-flow.ts";
+import { accountSections, identifierOf } from "./account-pages.ts";
+import { html, link, type Page, pageResponse, publicPath, publicUrl, type SafeHtml } from "./html.ts";
+import { type RenderFlowOptions, renderFlowHtml } from "./render-flow.ts";
 
 /**
  * The built-in flow pages (login, registration, settings). Each reads `?flow=`, fetches the flow
@@ -50,10 +51,10 @@ function flowFailure(ctx: RequestContext, kind: FlowKind, err: unknown): Respons
     // Not a redirect: if this browser drops cookies, restarting would loop forever.
     return pageResponse(ctx, 403, {
       title: "Please start again",
-      body:
-        `<div class="messages messages--error" role="alert"><p class="message message--error">This form was opened in another browser session, or your cookies were cleared. For your security it can't be used here.</p></div>\n` +
-        `<p>Make sure cookies are enabled for this site, then start again.</p>\n` +
-        `<div class="actions">${link(init, "Start again", "button")}</div>\n`,
+      body: html`<div class="messages messages--error" role="alert"><p class="message message--error">This form was opened in another browser session, or your cookies were cleared. For your security it can't be used here.</p></div>
+<p>Make sure cookies are enabled for this site, then start again.</p>
+<div class="actions">${link(init, "Start again", "button")}</div>
+`,
       nav: homeNav(ctx),
     });
   }
@@ -70,22 +71,20 @@ export function errorPage(ctx: RequestContext, e: HttpError): Response {
 }
 
 /** The message, reason and ids of a generic error (the error container's `error` object). */
-export function errorBody(error: Record<string, unknown>): string {
+export function errorBody(error: Record<string, unknown>): SafeHtml {
   const text = (k: string) =>
     typeof error[k] === "string" || typeof error[k] === "number" ? String(error[k]) : "";
   const message = text("message") || "An unexpected error occurred.";
   const reason = text("reason");
   const status = [text("code"), text("status")].filter(Boolean).join(" ");
-  let out = `<div class="messages messages--error" role="alert"><p class="message message--error">${escapeHtml(message)}</p></div>\n`;
-  if (reason) out += `<p class="reason">${escapeHtml(reason)}</p>\n`;
-  const facts: string[] = [];
-  if (status) facts.push(`Status: <code>${escapeHtml(status)}</code>`);
-  if (text("id")) facts.push(`Error: <code>${escapeHtml(text("id"))}</code>`);
-  if (facts.length > 0) out += `<p class="details">${facts.join(" · ")}</p>\n`;
-  return out;
+  const facts: SafeHtml[] = [];
+  if (status) facts.push(html`Status: <code>${status}</code>`);
+  if (text("id")) facts.push(html`Error: <code>${text("id")}</code>`);
+  return html`<div class="messages messages--error" role="alert"><p class="message message--error">${message}</p></div>
+${reason ? html`<p class="reason">${reason}</p>\n` : ""}${facts.length > 0 ? html`<p class="details">${facts.map((f, i) => (i > 0 ? [" · ", f] : f))}</p>\n` : ""}`;
 }
 
-function homeNav(ctx: RequestContext): string {
+function homeNav(ctx: RequestContext): SafeHtml {
   return link(publicPath(ctx, "/ui/welcome"), "Home");
 }
 
@@ -115,12 +114,12 @@ export async function loginPage(ctx: RequestContext): Promise<Response> {
   }
   const signUp = withReturnTo(ctx, "/self-service/registration/browser", returnTo);
   const forgot = ctx.deps.config.raw.selfservice.flows.recovery.enabled
-    ? `<p class="alt">${link(withReturnTo(ctx, "/self-service/recovery/browser", returnTo), "Forgot password?")}</p>\n`
+    ? html`<p class="alt">${link(withReturnTo(ctx, "/self-service/recovery/browser", returnTo), "Forgot password?")}</p>\n`
     : "";
   return flowPage(ctx, flow.ui, {
     title: "Sign in",
     id: "login",
-    after: `${forgot}<p class="alt">New here? ${link(signUp, "Create an account")}</p>\n`,
+    after: html`${forgot}<p class="alt">New here? ${link(signUp, "Create an account")}</p>\n`,
   });
 }
 
@@ -139,7 +138,8 @@ export async function registrationPage(ctx: RequestContext): Promise<Response> {
   return flowPage(ctx, flow.ui, {
     title: "Create account",
     id: "registration",
-    after: `<p class="alt">Already have an account? ${link(signIn, "Sign in")}</p>\n`,
+    live: true,
+    after: html`<p class="alt">Already have an account? ${link(signIn, "Sign in")}</p>\n`,
   });
 }
 
@@ -169,34 +169,33 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
     title: "Account settings",
     id: "settings",
     formPerGroup: true,
+    live: ["profile", "password"],
+    username: identifierOf(active.identity),
     after: addresses,
     legends: { oidc: "Linked sign-ins" },
-    nav: `${link(publicPath(ctx, "/ui/welcome"), "Back to your account")}${link(logout.toString(), "Sign out")}`,
+    sections: accountSections(ctx, "settings", id),
+    nav: html`${link(publicPath(ctx, "/ui/welcome"), "Back to your account")}${link(logout.toString(), "Sign out")}`,
   });
 }
 
 function flowPage(
   ctx: RequestContext,
   ui: UiContainer,
-  opts: {
+  opts: Omit<RenderFlowOptions, "id"> & {
     title: string;
     id: string;
-    formPerGroup?: boolean;
-    legends?: Partial<Record<string, string>>;
-    after?: string;
-    nav?: string;
+    after?: SafeHtml | "";
+    nav?: SafeHtml;
+    sections?: SafeHtml;
   },
 ): Response {
+  const { title, after, nav, sections, ...render } = opts;
   const page: Page = {
-    title: opts.title,
-    body:
-      renderFlow(ui, {
-        id: opts.id,
-        formPerGroup: opts.formPerGroup ?? false,
-        ...(opts.legends ? { legends: opts.legends } : {}),
-      }) + (opts.after ?? ""),
+    title,
+    body: html`${renderFlowHtml(ui, { ...render, formPerGroup: render.formPerGroup ?? false })}${after ?? ""}`,
   };
-  if (opts.nav) page.nav = opts.nav;
+  if (nav) page.nav = nav;
+  if (sections) page.sections = sections;
   return pageResponse(ctx, 200, page);
 }
 
@@ -204,19 +203,19 @@ function flowPage(
  * Each verifiable address with its status and, while verification is on and it is not verified
  * yet, a "Verify" action (a new verification flow; the code goes to the address typed there).
  */
-function verificationStatus(ctx: RequestContext, identity: FullIdentity): string {
+function verificationStatus(ctx: RequestContext, identity: FullIdentity): SafeHtml | "" {
   const addresses = identity.verifiableAddresses;
   if (addresses.length === 0) return "";
   const on = ctx.deps.config.raw.selfservice.flows.verification.enabled;
   const verify = publicUrl(ctx, "/self-service/verification/browser", {
     return_to: publicUrl(ctx, "/self-service/settings/browser", {}),
   });
-  const rows = addresses
-    .map((a) => {
-      const state = a.verified ? "verified" : "not verified";
-      const action = !a.verified && on ? ` ${link(verify, "Verify")}` : "";
-      return `<li class="address address--${a.verified ? "verified" : "unverified"}"><span>${escapeHtml(a.value)}</span> — ${state}${action}</li>`;
-    })
-    .join("\n");
-  return `<section class="addresses"><h2>Addresses</h2>\n<ul>\n${rows}\n</ul></section>\n`;
+  const rows = addresses.map(
+    (a) =>
+      html`<li class="address address--${a.verified ? "verified" : "unverified"}"><span><span class="primary">${a.value}</span><span class="secondary">${a.verified ? "verified" : "not verified"}</span></span>${!a.verified && on ? link(verify, "Verify", "button button--secondary inline-button") : ""}</li>\n`,
+  );
+  return html`<section id="addresses" class="addresses section" aria-labelledby="addresses-heading"><h2 id="addresses-heading">Email addresses</h2>
+<ul class="list">
+${rows}</ul></section>
+`;
 }

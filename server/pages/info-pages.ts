@@ -1,8 +1,9 @@
 import type { FullIdentity } from "../../db/store.ts";
 import { redirect } from "../http/respond.ts";
 import type { RequestContext } from "../request/context.ts";
+import { noticeOf } from "./account-pages.ts";
 import { errorBody } from "./flow-pages.ts";
-import { escapeHtml, link, pageResponse, publicPath, publicUrl } from "./html.ts";
+import { html, link, pageResponse, publicPath, publicUrl } from "./html.ts";
 
 /** `GET /ui/` sends the browser to the welcome page. */
 export function uiIndex(ctx: RequestContext): Response {
@@ -33,17 +34,16 @@ export async function errorContainerPage(ctx: RequestContext): Promise<Response>
     return pageResponse(ctx, 404, {
       title: "Page not found",
       heading: "We couldn't find that",
-      body:
-        "<p>This error report doesn't exist or is no longer available. Whatever went wrong, starting again usually helps.</p>\n" +
-        `<div class="actions">${link(publicUrl(ctx, "/self-service/login/browser"), "Sign in", "button")}</div>\n`,
+      body: html`<p>This error report doesn't exist or is no longer available. Whatever went wrong, starting again usually helps.</p>
+<div class="actions">${link(publicUrl(ctx, "/self-service/login/browser"), "Sign in", "button")}</div>
+`,
       nav: home,
     });
   }
   return pageResponse(ctx, 200, {
     title: "Something went wrong",
-    body:
-      errorBody(error) +
-      `<div class="actions">${link(publicUrl(ctx, "/self-service/login/browser"), "Start again", "button")}</div>\n`,
+    body: html`${errorBody(error)}<div class="actions">${link(publicUrl(ctx, "/self-service/login/browser"), "Start again", "button")}</div>
+`,
     nav: home,
   });
 }
@@ -71,10 +71,9 @@ export async function welcomePage(ctx: RequestContext): Promise<Response> {
   if (!active) {
     return pageResponse(ctx, 200, {
       title: "Welcome",
-      body:
-        "<p>You are not signed in.</p>\n" +
-        `<div class="actions">${link(publicUrl(ctx, "/self-service/login/browser"), "Sign in", "button")}` +
-        `${link(publicUrl(ctx, "/self-service/registration/browser"), "Create account", "button button--secondary")}</div>\n`,
+      body: html`${noticeOf(ctx)}<p>You are not signed in.</p>
+<div class="actions">${link(publicUrl(ctx, "/self-service/login/browser"), "Sign in", "button")}${link(publicUrl(ctx, "/self-service/registration/browser"), "Create account", "button button--secondary")}</div>
+`,
     });
   }
   // The logout URL, made in-process exactly as `GET /self-service/logout/browser` makes it.
@@ -84,9 +83,8 @@ export async function welcomePage(ctx: RequestContext): Promise<Response> {
   return pageResponse(ctx, 200, {
     title: "Welcome",
     heading: first ? `Welcome, ${first}` : "Welcome",
-    body:
-      `<p class="who">You are signed in as <strong data-testid="identity-email">${escapeHtml(whoOf(active.identity))}</strong>.</p>\n` +
-      `<div class="actions">${link(publicUrl(ctx, "/self-service/settings/browser"), "Account settings", "button")}` +
-      `${link(logout.toString(), "Sign out", "button button--secondary")}</div>\n`,
+    body: html`${noticeOf(ctx)}<p class="who">You are signed in as <strong data-testid="identity-email">${whoOf(active.identity)}</strong>.</p>
+<div class="actions">${link(publicUrl(ctx, "/self-service/settings/browser"), "Account settings", "button")}${link(logout.toString(), "Sign out", "button button--secondary")}</div>
+`,
   });
 }

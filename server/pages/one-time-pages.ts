@@ -3,8 +3,8 @@ import { getVerificationFlow, verificationFlowJson } from "../flows/verification
 import { redirect, toHttpError } from "../http/respond.ts";
 import type { RequestContext } from "../request/context.ts";
 import { errorPage } from "./flow-pages.ts";
-import { link, pageResponse, publicPath, publicUrl } from "./html.ts";
-import { renderFlow } from "./render-flow.ts";
+import { html, link, pageResponse, publicPath, publicUrl } from "./html.ts";
+import { type renderFlow, renderFlowHtml } from "./render-flow.ts";
 
 /**
  * The built-in verification and recovery pages: like the other flow pages they fetch the flow
@@ -37,9 +37,8 @@ async function page(
   }
   return pageResponse(ctx, 200, {
     title,
-    body:
-      renderFlow(ui, { id: kind, formPerGroup: false }) +
-      `<p class="alt">${link(publicPath(ctx, "/ui/login"), "Back to sign in")}</p>\n`,
+    body: html`${renderFlowHtml(ui, { id: kind, formPerGroup: false })}<p class="alt">${link(publicPath(ctx, "/ui/login"), "Back to sign in")}</p>
+`,
   });
 }
 

@@ -1,5 +1,5 @@
 import type { UiContainer, UiNode, UiText } from "#shared/ui.ts";
-import { attr, escapeHtml, safeUrl } from "./html.ts";
+import { attr, escapeHtml, html, raw, type SafeHtml, safeUrl } from "./html.ts";
 
 /**
  * Renders any self-service flow from its `ui` container alone, the way a separate Kratos UI would:
@@ -13,6 +13,16 @@ export interface RenderFlowOptions {
   formPerGroup?: boolean;
   /** Legends for group fieldsets; with one form per group every group gets one (a default if unnamed). */
   legends?: Partial<Record<string, string>>;
+  /**
+   * Groups whose forms validate as the person types (`true`: the single form). The script
+   * (/ui/enhance.js) posts the form as JSON with `dry_run`; without script nothing changes.
+   */
+  live?: boolean | readonly string[];
+  /**
+   * The account's identifier, put in the password form as a hidden `autocomplete="username"`
+   * field, so password managers store the new password for the right account.
+   */
+  username?: string;
 }
 
 const DEFAULT_LEGENDS: Record<string, string> = {
@@ -58,12 +68,30 @@ function messageP(m: UiText, id?: string): string {
   return `<p${attr("id", id)} class="message message--${escapeHtml(m.type)}" data-message-id="${escapeHtml(m.id)}">${escapeHtml(m.text)}</p>`;
 }
 
-/** Renders the global messages and the form(s) of a flow's UI container. */
+/**
+ * Renders the global messages and the form(s) of a flow's UI container. The markup is built with
+ * `escapeHtml`/`attr` on every value (tests/ui-pages/render-flow.test.ts feeds it hostile nodes).
+ */
 export function renderFlow(ui: UiContainer, options: RenderFlowOptions): string {
+  return renderFlowText(ui, options);
+}
+
+/** `renderFlow` for the page templates: its output is escaped by construction, so it is SafeHtml. */
+export function renderFlowHtml(ui: UiContainer, options: RenderFlowOptions): SafeHtml {
+  return raw(renderFlowText(ui, options));
+}
+
+function isLive(options: RenderFlowOptions, group: string): boolean {
+  return options.live === true || (Array.isArray(options.live) && options.live.includes(group));
+}
+
+function renderFlowText(ui: UiContainer, options: RenderFlowOptions): string {
   const ids = new IdAllocator(options.id);
   let out = renderGlobalMessages(ui.messages);
   if (!options.formPerGroup) {
-    out += renderForm(ui, ui.nodes, `${options.id}-form`, ids, options.legends ?? {});
+    out += renderForm(ui, ui.nodes, `${options.id}-form`, ids, options.legends ?? {}, {
+      live: options.live === true,
+    });
     return out;
   }
   // Kratos UIs render one form per method; each carries the hidden default inputs (the CSRF token).
@@ -78,7 +106,10 @@ export function renderFlow(ui: UiContainer, options: RenderFlowOptions): string 
   if (groups.size === 0 && shared.length > 0) groups.set("default", []);
   for (const [group, nodes] of groups) {
     const legends = { [group]: options.legends?.[group] ?? DEFAULT_LEGENDS[group] ?? titleCase(group) };
-    out += renderForm(ui, [...shared, ...nodes], `${options.id}-form-${group}`, ids, legends);
+    out += renderForm(ui, [...shared, ...nodes], `${options.id}-form-${group}`, ids, legends, {
+      live: isLive(options, group),
+      ...(group === "password" && options.username ? { username: options.username } : {}),
+    });
   }
   return out;
 }
@@ -89,13 +120,21 @@ function renderForm(
   formId: string,
   ids: IdAllocator,
   legends: Partial<Record<string, string>>,
+  extra: { live: boolean; username?: string },
 ): string {
   const method = ui.method.toUpperCase() === "GET" ? "get" : "post";
   const action = safeUrl(ui.action) ?? "";
   // novalidate: the server validates and its messages are tied to their fields, which is more
   // accessible than the browser's transient bubbles; required/pattern/type still inform assistive tech.
-  let out = `<form id="${escapeHtml(ids.exact(formId))}" class="flow-form" action="${escapeHtml(action)}" method="${method}" novalidate>\n`;
+  let out = `<form id="${escapeHtml(ids.exact(formId))}" class="flow-form" action="${escapeHtml(action)}" method="${method}"${attr("data-live-validation", extra.live && method === "post")} novalidate>\n`;
   for (const node of nodes) if (isHidden(node)) out += renderHidden(node, ids);
+  if (extra.username !== undefined) {
+    // Not submitted (no name) and not shown; password managers read it to pair the new password.
+    const id = ids.unique("username-hint");
+    out +=
+      html`<div hidden><label for="${id}">Username</label><input type="email" id="${id}" value="${extra.username}" autocomplete="username" readonly tabindex="-1"></div>\n`
+        .value;
+  }
   // Consecutive visible nodes of one group share a fieldset.
   const runs: { group: string; nodes: UiNode[] }[] = [];
   for (const node of nodes) {
@@ -176,9 +215,11 @@ function renderInput(node: UiNode, a: Attributes, ids: IdAllocator): string {
   const invalid = node.messages.some((m) => m.type === "error");
   const described = messageIds.length > 0 ? messageIds.join(" ") : undefined;
   const messages = node.messages.map((m, i) => messageP(m, messageIds[i])).join("");
+  // The first field with an error takes the focus when the page loads (no script needed).
+  const focus = invalid && ids.claimFocus();
   const common =
     `${attr("id", id)}${attr("name", name)}${attr("disabled", a.disabled === true)}` +
-    `${attr("aria-describedby", described)}${attr("aria-invalid", invalid ? "true" : undefined)}`;
+    `${attr("aria-describedby", described)}${attr("aria-invalid", invalid ? "true" : undefined)}${attr("autofocus", focus)}`;
 
   if (type === "submit" || type === "button") {
     const value = valueText(a.value);
@@ -261,7 +302,15 @@ function slug(s: string): string {
 /** Unique element ids on one page, derived from node names. */
 class IdAllocator {
   readonly #used = new Set<string>();
+  #focusTaken = false;
   constructor(private readonly prefix: string) {}
+
+  /** True once per page: for the first field that should take the focus. */
+  claimFocus(): boolean {
+    if (this.#focusTaken) return false;
+    this.#focusTaken = true;
+    return true;
+  }
 
   /** Reserves an id as given (already prefixed), suffixing it only if taken. */
   exact(id: string): string {

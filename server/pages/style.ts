@@ -1,3 +1,4 @@
+import type { Config } from "../config/schema.ts";
 import type { RequestContext } from "../request/context.ts";
 
 /** The built-in UI's stylesheet: a centred card, readable type, visible focus, accessible colours. */
@@ -19,6 +20,32 @@ export const STYLESHEET = `:root {
   --info: #1f4f8f;
   --info-bg: #e8f0fb;
   --radius: 10px;
+  --input-bg: #ffffff;
+  --input-border: #8a93a3;
+  --shadow: 0 1px 3px rgba(16, 24, 40, 0.08), 0 8px 24px rgba(16, 24, 40, 0.06);
+}
+@media (prefers-color-scheme: dark) {
+  :root {
+    color-scheme: dark;
+    --bg: #111318;
+    --card: #1b1e25;
+    --text: #e8eaef;
+    --muted: #a9b0bd;
+    --border: #363b46;
+    --accent: #9ea2ff;
+    --accent-hover: #c1c3ff;
+    --accent-text: #0f1016;
+    --focus: #ffbf47;
+    --error: #ffb4ab;
+    --error-bg: #3b1714;
+    --success: #8fd6a2;
+    --success-bg: #12301c;
+    --info: #a8c8ff;
+    --info-bg: #14243d;
+    --input-bg: #111318;
+    --input-border: #6b7384;
+    --shadow: 0 1px 3px rgba(0, 0, 0, 0.4);
+  }
 }
 *, *::before, *::after { box-sizing: border-box; }
 html { font-size: 100%; -webkit-text-size-adjust: 100%; }
@@ -36,14 +63,14 @@ body {
   padding: 1.5rem 1rem 3rem;
 }
 .site-header { width: 100%; max-width: 28rem; margin-bottom: 1rem; }
-.brand { font-weight: 700; font-size: 1.25rem; color: var(--text); text-decoration: none; letter-spacing: 0.02em; }
+.brand { display: inline-flex; align-items: center; gap: 0.6rem; font-weight: 700; font-size: 1.25rem; color: var(--text); text-decoration: none; letter-spacing: 0.02em; }
 .card {
   width: 100%;
   max-width: 28rem;
   background: var(--card);
   border: 1px solid var(--border);
   border-radius: var(--radius);
-  box-shadow: 0 1px 3px rgba(16, 24, 40, 0.08), 0 8px 24px rgba(16, 24, 40, 0.06);
+  box-shadow: var(--shadow);
   padding: 2rem 1.75rem;
 }
 h1 { font-size: 1.6rem; line-height: 1.25; margin: 0 0 1.25rem; }
@@ -65,8 +92,8 @@ input:not([type="checkbox"]):not([type="radio"]), select {
   width: 100%;
   font: inherit;
   color: var(--text);
-  background: #fff;
-  border: 1px solid #8a93a3;
+  background: var(--input-bg);
+  border: 1px solid var(--input-border);
   border-radius: 6px;
   padding: 0.6rem 0.75rem;
   min-height: 2.75rem;
@@ -93,7 +120,7 @@ input[type="checkbox"] { width: 1.25rem; height: 1.25rem; accent-color: var(--ac
   text-decoration: none;
 }
 .button:hover, button:hover { background: var(--accent-hover); border-color: var(--accent-hover); color: var(--accent-text); }
-.button--secondary { background: #fff; color: var(--accent); }
+.button--secondary { background: transparent; color: var(--accent); }
 .button--secondary:hover { background: var(--info-bg); color: var(--accent-hover); }
 button:disabled { opacity: 0.6; cursor: not-allowed; }
 .message { margin: 0.35rem 0 0; font-size: 0.95rem; }
@@ -117,6 +144,42 @@ figure img { max-width: 100%; height: auto; }
 .details { color: var(--muted); font-size: 0.9rem; }
 .details code { word-break: break-all; }
 .page-nav { width: 100%; max-width: 28rem; display: flex; flex-wrap: wrap; gap: 1rem; justify-content: center; margin-top: 1.25rem; }
+.brand-logo { height: 2rem; width: auto; }
+.skip-link { position: absolute; left: -999px; top: 0.5rem; background: var(--card); padding: 0.5rem 1rem; border-radius: 6px; }
+.skip-link:focus { left: 0.5rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+body.account-layout { display: grid; grid-template-columns: minmax(0, 14rem) minmax(0, 44rem); justify-content: center; align-content: start; column-gap: 1.5rem; }
+body.account-layout > .site-header, body.account-layout > .page-nav { grid-column: 1 / -1; max-width: 59.5rem; justify-self: center; }
+.sections { position: sticky; top: 1rem; }
+.card--wide { max-width: none; }
+.sections ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.25rem; }
+.sections a { display: block; padding: 0.55rem 0.85rem; border-radius: 6px; color: var(--text); text-decoration: none; font-weight: 500; }
+.sections a:hover { background: var(--card); color: var(--accent); }
+.sections a[aria-current="page"] { background: var(--card); color: var(--accent); font-weight: 650; box-shadow: inset 3px 0 0 var(--accent); }
+.section { border-top: 1px solid var(--border); padding-top: 1.5rem; margin-top: 1.5rem; }
+.section:first-of-type { border-top: 0; padding-top: 0; margin-top: 0; }
+.section h2 { margin-top: 0; }
+.list { list-style: none; padding: 0; margin: 0 0 1rem; }
+.list > li { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: 0.75rem; padding: 0.85rem 0; border-bottom: 1px solid var(--border); }
+.list > li:last-child { border-bottom: 0; }
+.list .primary { font-weight: 600; display: block; }
+.list .secondary { color: var(--muted); font-size: 0.92rem; display: block; }
+.badge { display: inline-block; font-size: 0.8rem; font-weight: 650; padding: 0.1rem 0.55rem; border-radius: 999px; border: 1px solid currentColor; margin-left: 0.4rem; }
+.badge--ok { color: var(--success); }
+.badge--warn { color: var(--error); }
+.badge--info { color: var(--info); }
+.list form { margin: 0; }
+.list .button, .inline-button { width: auto; }
+.button--danger { background: var(--error); border-color: var(--error); color: var(--card); }
+.button--danger:hover { background: var(--error); border-color: var(--text); color: var(--card); }
+.history time { white-space: nowrap; }
+.live-status:empty { display: none; }
+@media (max-width: 48rem) {
+  body.account-layout { grid-template-columns: minmax(0, 1fr); row-gap: 1rem; }
+  .sections { position: static; }
+  .sections ul { display: flex; flex-wrap: wrap; gap: 0.35rem; }
+  .sections a { padding: 0.4rem 0.7rem; border: 1px solid var(--border); }
+}
 @media (max-width: 30rem) {
   body { padding: 0.75rem 0.5rem 2rem; }
   .card { padding: 1.5rem 1rem; border-radius: 8px; }
@@ -127,9 +190,31 @@ figure img { max-width: 100%; height: auto; }
 }
 `;
 
-/** `GET /ui/style.css`: the stylesheet, cacheable for an hour. */
+type Colors = Config["ui"]["branding"]["colors"];
+
+/**
+ * The configured brand colours as custom properties after the defaults. The schema admits only
+ * hex colours, and they are checked again here, so nothing from config can add other CSS.
+ */
+export function brandingCss(colors: Colors): string {
+  const hex = (v: string | undefined) => (v && /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(v) ? v : undefined);
+  const vars = (primary: string | undefined, text: string | undefined) =>
+    [
+      primary ? `--accent: ${primary}; --accent-hover: ${primary};` : "",
+      text ? `--accent-text: ${text};` : "",
+    ].join(" ");
+  let out = "";
+  const light = vars(hex(colors.primary), hex(colors.primary_text));
+  if (light.trim()) out += `:root { ${light.trim()} }\n`;
+  const dark = vars(hex(colors.primary_dark), hex(colors.primary_text_dark));
+  if (dark.trim()) out += `@media (prefers-color-scheme: dark) { :root { ${dark.trim()} } }\n`;
+  return out;
+}
+
+/** `GET /ui/style.css`: the stylesheet with the brand colours, cacheable for an hour. */
 export function stylesheet(ctx: RequestContext): Response {
-  return new Response(ctx.req.method === "HEAD" ? null : STYLESHEET, {
+  const css = STYLESHEET + brandingCss(ctx.deps.config.raw.ui.branding.colors);
+  return new Response(ctx.req.method === "HEAD" ? null : css, {
     status: 200,
     headers: {
       "content-type": "text/css; charset=utf-8",

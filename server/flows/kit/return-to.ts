@@ -22,7 +22,8 @@ function parseEntry(raw: string): AllowEntry | undefined {
 }
 
 /**
- * Validates `return_to` against `selfservice.allowed_return_urls` plus `<public>/self-service`
+ * Validates `return_to` against `selfservice.allowed_return_urls` plus `<public>/self-service` and
+ * `<public>/ui/`
  * (contract §11.4). Relative values inherit scheme and host from `fallback`. Returns the absolute URL.
  */
 export class ReturnToPolicy {
@@ -33,7 +34,13 @@ export class ReturnToPolicy {
     publicBase: string,
     private readonly fallback: string,
   ) {
-    this.#entries = [...allowed, new URL("self-service", publicBase).toString()]
+    // The built-in pages (/ui/) are this server's own, like /self-service: an account page can ask
+    // for a refresh login and come back to itself.
+    this.#entries = [
+      ...allowed,
+      new URL("self-service", publicBase).toString(),
+      new URL("ui/", publicBase).toString(),
+    ]
       .map(parseEntry)
       .filter((e): e is AllowEntry => e !== undefined);
   }
