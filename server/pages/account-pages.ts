@@ -34,12 +34,12 @@ export function accountSections(ctx: RequestContext, current: Section, flowId?: 
       : `${publicPath(ctx, "/ui/settings")}#${anchor}`;
   const items: { href: string; text: string; here: boolean }[] = [
     { href: settings("settings-form-profile"), text: "Profile", here: current === "settings" },
-    { href: settings("addresses"), text: "Email addresses", here: false },
     { href: settings("settings-form-password"), text: "Password", here: false },
   ];
   if (cfg.selfservice.methods.oidc.enabled) {
     items.push({ href: settings("settings-form-oidc"), text: "Linked sign-ins", here: false });
   }
+  items.push({ href: settings("addresses"), text: "Email addresses", here: false });
   items.push({
     href: publicPath(ctx, "/ui/account/sessions"),
     text: "Sessions and devices",
@@ -345,7 +345,7 @@ function dataView(ctx: RequestContext, active: ActiveSession, error?: string, st
     parts.push(html`<section class="section" aria-labelledby="delete-heading"><h2 id="delete-heading">Delete your account</h2>
 <p>You will be signed out everywhere. Your account is kept for ${grace} in case you change your mind: signing in again before then cancels the deletion. After that it is removed for good.</p>
 ${privileged ? "" : html`<p class="details">For your security you will be asked to confirm it's you first.</p>\n`}<form class="flow-form" action="${publicPath(ctx, "/ui/account/deletion")}" method="post" novalidate>${csrfField(ctx)}
-<div class="field${error ? " field--invalid" : ""}"><label for="delete-confirm">Type <strong>${DELETION_CONFIRMATION}</strong> to confirm</label><input type="text" id="delete-confirm" name="confirm" required autocomplete="off" spellcheck="false" aria-describedby="${error ? `${hint} ${errorId}` : hint}"${attr("aria-invalid", error ? "true" : undefined)}${attr("autofocus", error !== undefined)}><p id="${hint}" class="message message--info">This can't be undone after ${grace}.</p>${error ? html`<p id="${errorId}" class="message message--error">${error}</p>` : ""}</div>
+<div class="field${error ? " field--invalid" : ""}"><label for="delete-confirm">Type <span class="phrase">${DELETION_CONFIRMATION}</span> to confirm</label><input type="text" id="delete-confirm" name="confirm" required autocomplete="off" spellcheck="false" aria-describedby="${error ? `${hint} ${errorId}` : hint}"${attr("aria-invalid", error ? "true" : undefined)}${attr("autofocus", error !== undefined)}><p id="${hint}" class="message message--info">This can't be undone after ${grace}.</p>${error ? html`<p id="${errorId}" class="message message--error">${error}</p>` : ""}</div>
 <div class="field field--submit"><button type="submit" class="button button--danger">Delete my account</button></div>
 </form>
 </section>

@@ -212,7 +212,7 @@ function verificationStatus(ctx: RequestContext, identity: FullIdentity): SafeHt
   });
   const rows = addresses.map(
     (a) =>
-      html`<li class="address address--${a.verified ? "verified" : "unverified"}"><span><span class="primary">${a.value}</span><span class="secondary">${a.verified ? "verified" : "not verified"}</span></span>${!a.verified && on ? link(verify, "Verify", "button button--secondary inline-button") : ""}</li>\n`,
+      html`<li class="address address--${a.verified ? "verified" : "unverified"}"><span class="primary">${a.value} <span class="badge badge--${a.verified ? "ok" : "warn"}">${a.verified ? "verified" : "not verified"}</span></span>${!a.verified && on ? link(verify, "Verify", "button button--secondary inline-button") : ""}</li>\n`,
   );
   return html`<section id="addresses" class="addresses section" aria-labelledby="addresses-heading"><h2 id="addresses-heading">Email addresses</h2>
 <ul class="list">

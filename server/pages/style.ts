@@ -148,8 +148,10 @@ figure img { max-width: 100%; height: auto; }
 .skip-link { position: absolute; left: -999px; top: 0.5rem; background: var(--card); padding: 0.5rem 1rem; border-radius: 6px; }
 .skip-link:focus { left: 0.5rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-body.account-layout { display: grid; grid-template-columns: minmax(0, 14rem) minmax(0, 44rem); justify-content: center; align-content: start; column-gap: 1.5rem; }
-body.account-layout > .site-header, body.account-layout > .page-nav { grid-column: 1 / -1; max-width: 59.5rem; justify-self: center; }
+body.account-layout { display: grid; grid-template-columns: minmax(0, 14rem) minmax(0, 44rem); justify-content: center; align-content: start; align-items: start; column-gap: 1.5rem; }
+body.account-layout > .site-header { grid-column: 1 / -1; max-width: none; }
+body.account-layout > .page-nav { grid-column: 2; max-width: none; }
+.phrase { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-weight: 600; background: var(--info-bg); padding: 0 0.3rem; border-radius: 4px; }
 .sections { position: sticky; top: 1rem; }
 .card--wide { max-width: none; }
 .sections ul { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.25rem; }
@@ -176,6 +178,7 @@ body.account-layout > .site-header, body.account-layout > .page-nav { grid-colum
 .live-status:empty { display: none; }
 @media (max-width: 48rem) {
   body.account-layout { grid-template-columns: minmax(0, 1fr); row-gap: 1rem; }
+  body.account-layout > .page-nav { grid-column: 1; }
   .sections { position: static; }
   .sections ul { display: flex; flex-wrap: wrap; gap: 0.35rem; }
   .sections a { padding: 0.4rem 0.7rem; border: 1px solid var(--border); }

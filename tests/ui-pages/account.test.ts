@@ -54,8 +54,8 @@ test("account centre: every section renders, labelled, with the section navigati
   const settings = await b.get("/ui/settings");
   assert.deepEqual(sectionLinks(settings), [
     "Profile",
-    "Email addresses",
     "Password",
+    "Email addresses",
     "Sessions and devices",
     "Security history",
     "Your data",
@@ -63,7 +63,7 @@ test("account centre: every section renders, labelled, with the section navigati
   assert.match(settings.html, /<body class="account-layout">/);
   // Addresses with their state and a way to verify.
   assert.match(settings.html, /<section id="addresses"/);
-  assert.match(settings.html, /ada@example\.com<\/span><span class="secondary">not verified/);
+  assert.match(settings.html, /ada@example\.com <span class="badge badge--warn">not verified<\/span>/);
   assert.ok(links(settings.html).some((l) => l.text === "Verify"));
   // The password form names the account for password managers, without submitting it.
   const pw = forms(settings.html).find((f) => f.buttons.some((x) => x.attrs.value === "password"))!;
