@@ -196,15 +196,23 @@ ${
 
 /** Reads a urlencoded form post and checks its CSRF token; a bad token gets a page, not a 500. */
 async function formPost(ctx: RequestContext): Promise<Map<string, string[]> | Response> {
-  let values: Map<string, string[]>;
+  let values: Map<string, string[]> | undefined;
+  let csrf = false;
   try {
     const body = await readBody(ctx.req);
-    if (body.kind !== "form") throw new Error("not a form");
-    values = body.values;
-    assertCsrf({ req: ctx.req, cookieToken: ctx.csrfCookieToken, sentToken: values.get("csrf_token")?.[0] });
+    if (body.kind === "form") {
+      values = body.values;
+      assertCsrf({
+        req: ctx.req,
+        cookieToken: ctx.csrfCookieToken,
+        sentToken: values.get("csrf_token")?.[0],
+      });
+    }
   } catch (err) {
-    const e = toHttpError(ctx, err);
-    const csrf = e.id === "security_csrf_violation";
+    csrf = toHttpError(ctx, err).id === "security_csrf_violation";
+    values = undefined;
+  }
+  if (!values) {
     return pageResponse(ctx, csrf ? 403 : 400, {
       title: "Please start again",
       body: html`<div class="messages messages--error" role="alert"><p class="message message--error">${

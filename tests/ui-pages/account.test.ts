@@ -100,6 +100,19 @@ test("account centre: every section renders, labelled, with the section navigati
   assert.match(history.html, /data-event="registration"/);
   assert.match(history.html, /Account created/);
   assert.equal((await b.get("/ui/account")).chain.map((c) => path(c.url))[1], "/ui/settings");
+
+  // Bad input is a page, never a 500: a bad `before`, a JSON post, an unknown notice.
+  const bad = await b.get("/ui/account/history?before=yesterday");
+  assert.equal(bad.status, 200);
+  assert.equal(path(bad.url), "/ui/account/history");
+  const json = await b.jar.fetch(b.url("/ui/account/sessions/revoke-others"), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{}",
+  });
+  assert.equal(json.status, 400);
+  assert.match(await json.text(), /This request could not be read\./);
+  assert.equal(regions((await b.get("/ui/account/sessions?notice=nope")).html, "status").length, 0);
 });
 
 test("account centre: signed out, a section goes through sign-in and comes back to it", async (t) => {
