@@ -1,5 +1,5 @@
 import type { UiContainer, UiNode, UiText } from "#shared/ui.ts";
-import { attr, escapeHtml, html, raw, type SafeHtml, safeUrl } from "./html.ts";
+import { attr, html, type SafeHtml, safeUrl } from "./html.ts";
 
 /**
  * Renders any self-service flow from its `ui` container alone, the way a separate Kratos UI would:
@@ -50,49 +50,37 @@ function isHidden(node: UiNode): boolean {
 
 /** The flow's global messages: errors in an alert region, info and success in a status region. */
 export function renderGlobalMessages(messages: readonly UiText[] | undefined): string {
-  if (!messages || messages.length === 0) return "";
-  const errors = messages.filter((m) => m.type === "error");
-  const others = messages.filter((m) => m.type !== "error");
-  let out = "";
-  if (errors.length > 0) {
-    out += `<div class="messages messages--error" role="alert">${errors.map((m) => messageP(m)).join("")}</div>\n`;
-  }
-  if (others.length > 0) {
-    const kind = others.some((m) => m.type === "success") ? "success" : "info";
-    out += `<div class="messages messages--${kind}" role="status">${others.map((m) => messageP(m)).join("")}</div>\n`;
-  }
-  return out;
+  return globalMessages(messages).value;
 }
 
-function messageP(m: UiText, id?: string): string {
-  return `<p${attr("id", id)} class="message message--${escapeHtml(m.type)}" data-message-id="${escapeHtml(m.id)}">${escapeHtml(m.text)}</p>`;
+function globalMessages(messages: readonly UiText[] | undefined): SafeHtml {
+  if (!messages || messages.length === 0) return html``;
+  const errors = messages.filter((m) => m.type === "error");
+  const others = messages.filter((m) => m.type !== "error");
+  const kind = others.some((m) => m.type === "success") ? "success" : "info";
+  return html`${errors.length > 0 ? html`<div class="messages messages--error" role="alert">${errors.map((m) => messageP(m))}</div>\n` : ""}${others.length > 0 ? html`<div class="messages messages--${kind}" role="status">${others.map((m) => messageP(m))}</div>\n` : ""}`;
+}
+
+function messageP(m: UiText, id?: string): SafeHtml {
+  return html`<p${attr("id", id)} class="message message--${m.type}" data-message-id="${m.id}">${m.text}</p>`;
 }
 
 /**
- * Renders the global messages and the form(s) of a flow's UI container. The markup is built with
- * `escapeHtml`/`attr` on every value (tests/ui-pages/render-flow.test.ts feeds it hostile nodes).
+ * Renders the global messages and the form(s) of a flow's UI container, with the `html` template
+ * (every value escaped; tests/ui-pages/render-flow.test.ts feeds it hostile nodes).
  */
 export function renderFlow(ui: UiContainer, options: RenderFlowOptions): string {
-  return renderFlowText(ui, options);
+  return renderFlowHtml(ui, options).value;
 }
 
-/** `renderFlow` for the page templates: its output is escaped by construction, so it is SafeHtml. */
+/** `renderFlow` for the page templates. */
 export function renderFlowHtml(ui: UiContainer, options: RenderFlowOptions): SafeHtml {
-  return raw(renderFlowText(ui, options));
-}
-
-function isLive(options: RenderFlowOptions, group: string): boolean {
-  return options.live === true || (Array.isArray(options.live) && options.live.includes(group));
-}
-
-function renderFlowText(ui: UiContainer, options: RenderFlowOptions): string {
   const ids = new IdAllocator(options.id);
-  let out = renderGlobalMessages(ui.messages);
+  const messages = globalMessages(ui.messages);
   if (!options.formPerGroup) {
-    out += renderForm(ui, ui.nodes, `${options.id}-form`, ids, options.legends ?? {}, {
+    return html`${messages}${renderForm(ui, ui.nodes, `${options.id}-form`, ids, options.legends ?? {}, {
       live: options.live === true,
-    });
-    return out;
+    })}`;
   }
   // Kratos UIs render one form per method; each carries the hidden default inputs (the CSRF token).
   const shared = ui.nodes.filter((n) => n.group === "default" && isHidden(n));
@@ -104,14 +92,21 @@ function renderFlowText(ui: UiContainer, options: RenderFlowOptions): string {
     groups.set(node.group, list);
   }
   if (groups.size === 0 && shared.length > 0) groups.set("default", []);
+  const out: SafeHtml[] = [messages];
   for (const [group, nodes] of groups) {
     const legends = { [group]: options.legends?.[group] ?? DEFAULT_LEGENDS[group] ?? titleCase(group) };
-    out += renderForm(ui, [...shared, ...nodes], `${options.id}-form-${group}`, ids, legends, {
-      live: isLive(options, group),
-      ...(group === "password" && options.username ? { username: options.username } : {}),
-    });
+    out.push(
+      renderForm(ui, [...shared, ...nodes], `${options.id}-form-${group}`, ids, legends, {
+        live: isLive(options, group),
+        ...(group === "password" && options.username ? { username: options.username } : {}),
+      }),
+    );
   }
-  return out;
+  return html`${out}`;
+}
+
+function isLive(options: RenderFlowOptions, group: string): boolean {
+  return options.live === true || (Array.isArray(options.live) && options.live.includes(group));
 }
 
 function renderForm(
@@ -121,19 +116,16 @@ function renderForm(
   ids: IdAllocator,
   legends: Partial<Record<string, string>>,
   extra: { live: boolean; username?: string },
-): string {
+): SafeHtml {
   const method = ui.method.toUpperCase() === "GET" ? "get" : "post";
   const action = safeUrl(ui.action) ?? "";
-  // novalidate: the server validates and its messages are tied to their fields, which is more
-  // accessible than the browser's transient bubbles; required/pattern/type still inform assistive tech.
-  let out = `<form id="${escapeHtml(ids.exact(formId))}" class="flow-form" action="${escapeHtml(action)}" method="${method}"${attr("data-live-validation", extra.live && method === "post")} novalidate>\n`;
-  for (const node of nodes) if (isHidden(node)) out += renderHidden(node, ids);
+  const id = ids.exact(formId);
+  const hidden = nodes.filter(isHidden).map((node) => renderHidden(node, ids));
+  // Not submitted (no name) and not shown; password managers read it to pair the new password.
+  let username: SafeHtml | "" = "";
   if (extra.username !== undefined) {
-    // Not submitted (no name) and not shown; password managers read it to pair the new password.
-    const id = ids.unique("username-hint");
-    out +=
-      html`<div hidden><label for="${id}">Username</label><input type="email" id="${id}" value="${extra.username}" autocomplete="username" readonly tabindex="-1"></div>\n`
-        .value;
+    const hintId = ids.unique("username-hint");
+    username = html`<div hidden><label for="${hintId}">Username</label><input type="email" id="${hintId}" value="${extra.username}" autocomplete="username" readonly tabindex="-1"></div>\n`;
   }
   // Consecutive visible nodes of one group share a fieldset.
   const runs: { group: string; nodes: UiNode[] }[] = [];
@@ -143,28 +135,26 @@ function renderForm(
     if (last && last.group === node.group) last.nodes.push(node);
     else runs.push({ group: node.group, nodes: [node] });
   }
-  for (const run of runs) {
+  const fieldsets = runs.map((run) => {
     const legend = legends[run.group];
-    const inner = run.nodes.map((n) => renderNode(n, ids)).join("");
-    out += `<fieldset class="group group--${escapeHtml(slug(run.group))}">\n`;
-    if (legend) out += `<legend>${escapeHtml(legend)}</legend>\n`;
-    out += `${inner}</fieldset>\n`;
-  }
-  return `${out}</form>\n`;
+    const inner = run.nodes.map((n) => renderNode(n, ids));
+    return html`<fieldset class="group group--${slug(run.group)}">\n${legend ? html`<legend>${legend}</legend>\n` : ""}${inner}</fieldset>\n`;
+  });
+  // novalidate: the server validates and its messages are tied to their fields, which is more
+  // accessible than the browser's transient bubbles; required/pattern/type still inform assistive tech.
+  return html`<form id="${id}" class="flow-form" action="${action}" method="${method}"${attr("data-live-validation", extra.live && method === "post")} novalidate>\n${hidden}${username}${fieldsets}</form>\n`;
 }
 
-function renderHidden(node: UiNode, ids: IdAllocator): string {
+function renderHidden(node: UiNode, ids: IdAllocator): SafeHtml {
   const a = attrsOf(node);
-  let out = `<input type="hidden"${attr("name", str(a.name))}${attr("value", valueText(a.value) ?? "")}>\n`;
+  const input = html`<input type="hidden"${attr("name", str(a.name))}${attr("value", valueText(a.value) ?? "")}>\n`;
   // A message on a hidden field (rare) has no field to sit under; show it where the form starts.
-  if (node.messages.length > 0) {
-    const id = ids.unique(`${str(a.name) ?? "hidden"}-messages`);
-    out += `<div id="${escapeHtml(id)}" class="field-messages">${node.messages.map((m) => messageP(m)).join("")}</div>\n`;
-  }
-  return out;
+  if (node.messages.length === 0) return input;
+  const id = ids.unique(`${str(a.name) ?? "hidden"}-messages`);
+  return html`${input}<div id="${id}" class="field-messages">${node.messages.map((m) => messageP(m))}</div>\n`;
 }
 
-function renderNode(node: UiNode, ids: IdAllocator): string {
+function renderNode(node: UiNode, ids: IdAllocator): SafeHtml | "" {
   const a = attrsOf(node);
   switch (a.node_type) {
     case "input":
@@ -175,38 +165,38 @@ function renderNode(node: UiNode, ids: IdAllocator): string {
       const src = safeUrl(str(a.src) ?? "", { allowDataImage: true });
       if (!src) return "";
       const alt = node.meta.label?.text ?? "";
-      return `<figure class="field field--img"><img${attr("id", ids.unique(str(a.id) ?? "img"))} src="${escapeHtml(src)}" alt="${escapeHtml(alt)}"${attr("width", numberOr(a.width))}${attr("height", numberOr(a.height))}>${alt ? `<figcaption>${escapeHtml(alt)}</figcaption>` : ""}</figure>\n`;
+      return html`<figure class="field field--img"><img${attr("id", ids.unique(str(a.id) ?? "img"))} src="${src}" alt="${alt}"${attr("width", numberOr(a.width))}${attr("height", numberOr(a.height))}>${alt ? html`<figcaption>${alt}</figcaption>` : ""}</figure>\n`;
     }
     case "a": {
       const href = safeUrl(str(a.href) ?? "");
       if (!href) return "";
       const title = (a.title as UiText | undefined)?.text ?? node.meta.label?.text ?? href;
-      return `<p class="field field--link"><a${attr("id", ids.unique(str(a.id) ?? "link"))} href="${escapeHtml(href)}">${escapeHtml(title)}</a></p>\n`;
+      return html`<p class="field field--link"><a${attr("id", ids.unique(str(a.id) ?? "link"))} href="${href}">${title}</a></p>\n`;
     }
     case "script": {
       const src = safeUrl(str(a.src) ?? "");
       if (!src || !/^(https:|\/)/.test(src)) return "";
-      return `<script src="${escapeHtml(src)}"${attr("async", a.async === true)}${attr("integrity", str(a.integrity))}${attr("crossorigin", str(a.crossorigin))}${attr("referrerpolicy", str(a.referrerpolicy))}${attr("nonce", str(a.nonce))}${attr("id", str(a.id))}></script>\n`;
+      return html`<script src="${src}"${attr("async", a.async === true)}${attr("integrity", str(a.integrity))}${attr("crossorigin", str(a.crossorigin))}${attr("referrerpolicy", str(a.referrerpolicy))}${attr("nonce", str(a.nonce))}${attr("id", str(a.id))}></script>\n`;
     }
     case "div":
-      return `<div${attr("id", str(a.id))}${attr("class", str(a.class))}></div>\n`;
+      return html`<div${attr("id", str(a.id))}${attr("class", str(a.class))}></div>\n`;
     default:
       return "";
   }
 }
 
-function renderText(node: UiNode, a: Attributes, ids: IdAllocator): string {
+function renderText(node: UiNode, a: Attributes, ids: IdAllocator): SafeHtml {
   const text = a.text as UiText | undefined;
   const id = ids.unique(str(a.id) ?? "text");
   const label = node.meta.label?.text;
   const secrets = (text?.context as { secrets?: { text?: unknown }[] } | undefined)?.secrets;
   const body = Array.isArray(secrets)
-    ? `<ul class="codes">${secrets.map((s) => `<li><code>${escapeHtml(s?.text)}</code></li>`).join("")}</ul>`
-    : `<p id="${escapeHtml(id)}" class="text-value">${escapeHtml(text?.text ?? "")}</p>`;
-  return `<div class="field field--text">${label ? `<p class="label">${escapeHtml(label)}</p>` : ""}${body}</div>\n`;
+    ? html`<ul class="codes">${secrets.map((s) => html`<li><code>${String(s?.text ?? "")}</code></li>`)}</ul>`
+    : html`<p id="${id}" class="text-value">${text?.text ?? ""}</p>`;
+  return html`<div class="field field--text">${label ? html`<p class="label">${label}</p>` : ""}${body}</div>\n`;
 }
 
-function renderInput(node: UiNode, a: Attributes, ids: IdAllocator): string {
+function renderInput(node: UiNode, a: Attributes, ids: IdAllocator): SafeHtml {
   const name = str(a.name) ?? "";
   const type = str(a.type) ?? "text";
   const label = node.meta.label?.text ?? (a.label as UiText | undefined)?.text ?? fallbackLabel(name);
@@ -214,50 +204,43 @@ function renderInput(node: UiNode, a: Attributes, ids: IdAllocator): string {
   const messageIds = node.messages.map((_, i) => `${id}-message-${i}`);
   const invalid = node.messages.some((m) => m.type === "error");
   const described = messageIds.length > 0 ? messageIds.join(" ") : undefined;
-  const messages = node.messages.map((m, i) => messageP(m, messageIds[i])).join("");
+  const messages = node.messages.map((m, i) => messageP(m, messageIds[i]));
   // The first field with an error takes the focus when the page loads (no script needed).
   const focus = invalid && ids.claimFocus();
-  const common =
-    `${attr("id", id)}${attr("name", name)}${attr("disabled", a.disabled === true)}` +
-    `${attr("aria-describedby", described)}${attr("aria-invalid", invalid ? "true" : undefined)}${attr("autofocus", focus)}`;
+  const common = html`${attr("id", id)}${attr("name", name)}${attr("disabled", a.disabled === true)}${attr("aria-describedby", described)}${attr("aria-invalid", invalid ? "true" : undefined)}${attr("autofocus", focus)}`;
 
   if (type === "submit" || type === "button") {
     const value = valueText(a.value);
     const cls = type === "submit" ? "button" : "button button--secondary";
     // A provider button submits without the other methods' fields, so their `required` must not block it.
     const skipValidation = type === "submit" && node.group === "oidc";
-    return `<div class="field field--${type}"><button type="${type}"${common}${attr("value", value)}${attr("formnovalidate", skipValidation)}${attr("class", cls)}>${escapeHtml(label)}</button>${messages}</div>\n`;
+    return html`<div class="field field--${type}"><button type="${type}"${common}${attr("value", value)}${attr("formnovalidate", skipValidation)}${attr("class", cls)}>${label}</button>${messages}</div>\n`;
   }
 
   const required = a.required === true;
   const fieldClass = `field field--${slug(type)}${invalid ? " field--invalid" : ""}`;
-  const labelHtml = `<label for="${escapeHtml(id)}">${escapeHtml(label)}${required ? "" : ' <span class="optional">(optional)</span>'}</label>`;
+  const labelHtml = html`<label for="${id}">${label}${required ? "" : html` <span class="optional">(optional)</span>`}</label>`;
 
   if (type === "checkbox") {
     const checked = a.value === true || a.value === "true";
-    return `<div class="${fieldClass}"><input type="checkbox"${common} value="true"${attr("checked", checked)}${attr("required", required)}>${labelHtml}${messages}</div>\n`;
+    return html`<div class="${fieldClass}"><input type="checkbox"${common} value="true"${attr("checked", checked)}${attr("required", required)}>${labelHtml}${messages}</div>\n`;
   }
 
   const options = Array.isArray(a.options) ? (a.options as { value?: unknown }[]) : undefined;
   if (options && options.length > 0) {
     const current = valueText(a.value);
-    const empty = required && current !== undefined ? "" : `<option value="">Choose…</option>`;
-    const opts = options
-      .map((o) => {
-        const v = valueText(o.value) ?? "";
-        return `<option value="${escapeHtml(v)}"${attr("selected", v === current)}>${escapeHtml(v)}</option>`;
-      })
-      .join("");
-    return `<div class="${fieldClass}">${labelHtml}<select${common}${attr("required", required)}>${empty}${opts}</select>${messages}</div>\n`;
+    const empty = required && current !== undefined ? "" : html`<option value="">Choose…</option>`;
+    const opts = options.map((o) => {
+      const v = valueText(o.value) ?? "";
+      return html`<option value="${v}"${attr("selected", v === current)}>${v}</option>`;
+    });
+    return html`<div class="${fieldClass}">${labelHtml}<select${common}${attr("required", required)}>${empty}${opts}</select>${messages}</div>\n`;
   }
 
   const value = type === "password" ? undefined : valueText(a.value);
   const pattern = str(a.pattern);
-  const input =
-    `<input type="${escapeHtml(type)}"${common}${attr("value", value)}${attr("required", required)}` +
-    `${attr("autocomplete", str(a.autocomplete))}${attr("pattern", pattern ? htmlPattern(pattern) : undefined)}` +
-    `${attr("maxlength", numberOr(a.maxlength))}>`;
-  return `<div class="${fieldClass}">${labelHtml}${input}${messages}</div>\n`;
+  const input = html`<input type="${type}"${common}${attr("value", value)}${attr("required", required)}${attr("autocomplete", str(a.autocomplete))}${attr("pattern", pattern ? htmlPattern(pattern) : undefined)}${attr("maxlength", numberOr(a.maxlength))}>`;
+  return html`<div class="${fieldClass}">${labelHtml}${input}${messages}</div>\n`;
 }
 
 /** A node value as form text; objects and arrays as JSON (how Kratos decodes them back). */
