@@ -18,6 +18,15 @@ export const NATIVE_NEEDS_ID_TOKEN =
   "Native apps sign in with an OpenID Connect provider by submitting the provider's id_token and the id_token_nonce they used.";
 
 /**
+ * Kratos's ProcessLogin with registration disabled and no account to link: ErrRegistrationDisabled,
+ * which the login flow shows as its generic 4000001 message carrying the reason.
+ */
+const registrationDisabled = {
+  path: "",
+  message: reasonMessage("Registration is not allowed because it was disabled."),
+};
+
+/**
  * Signing in with an OpenID provider (Kratos's oidc login strategy): `provider=<id>` starts the round
  * trip (303 / 422 to the provider); the callback resumes the flow with the provider's subject, which
  * must belong to an identity; native apps submit `id_token` and `id_token_nonce` instead.
@@ -69,6 +78,8 @@ export const oidcLogin: LoginStrategy = {
       );
       if (!identity && idToken && !callback && flow.type === "api")
         return nativeSignUp(deps, ctx, flow, values);
+      if (!identity && callback && !deps.config.raw.selfservice.flows.registration.enabled)
+        return { kind: "issues", issues: [registrationDisabled] };
       if (!identity) return { kind: "issues", issues: [{ path: "", message: message(4000037) }] };
       return { kind: "authenticated", identity, provider: providerId };
     }
@@ -88,10 +99,7 @@ async function nativeSignUp(
   values: FormValues,
 ): Promise<Authenticated> {
   if (!deps.config.raw.selfservice.flows.registration.enabled)
-    return {
-      kind: "issues",
-      issues: [{ path: "", message: reasonMessage("Registration is not allowed because it was disabled.") }],
-    };
+    return { kind: "issues", issues: [registrationDisabled] };
   const caller: Caller = { flowType: "api", json: true };
   const created = await createRegistrationFlow(deps, ctx, "api", flow.returnTo ?? null, caller);
   if (created.kind !== "form") return { kind: "outcome", outcome: created };
