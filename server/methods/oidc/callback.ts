@@ -86,7 +86,15 @@ export async function handleCallback(
   if (result.ok && !known && !expired && (registrationOn || flow.kind === "login")) {
     const duplicate = await duplicateOf(deps, provider, result.claims);
     if (duplicate) {
-      const outcome = await startAccountLinking(deps, ctx, flow.returnTo, provider, result.claims, duplicate);
+      const outcome = await startAccountLinking(
+        deps,
+        ctx,
+        { type: "browser", returnTo: flow.returnTo },
+        caller,
+        provider,
+        result.claims,
+        duplicate,
+      );
       return { submitted: { outcome, caller }, uiUrl: ui.login };
     }
   }
