@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import type { FlowRecord } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { parseDuration } from "../../duration.ts";
@@ -23,7 +23,8 @@ export interface OneTimeSecret {
 }
 
 const KEY = "one_time_secrets";
-const ATTEMPTS = "submit_count";
+/** Names the flow's current count of attempts (store.countFlowAttempt); a new secret starts a new one. */
+const GENERATION = "attempts_generation";
 
 function hmacOf(deps: AppDeps, value: string): string {
   const key =
@@ -60,13 +61,14 @@ export function addSecret(
     ...init,
     expiresAt: new Date(deps.clock.now().getTime() + lifespanMs).toISOString(),
   };
-  // A resend replaces the previous code (Kratos deletes the flow's codes before sending anew).
-  flow.internalContext = { ...flow.internalContext, [KEY]: [secret], [ATTEMPTS]: 0 };
+  // A resend replaces the previous code (Kratos deletes the flow's codes before sending anew), and
+  // its attempts are counted anew.
+  flow.internalContext = { ...flow.internalContext, [KEY]: [secret], [GENERATION]: randomUUID() };
   return secret;
 }
 
 export function clearSecrets(flow: FlowRecord): void {
-  flow.internalContext = { ...flow.internalContext, [KEY]: [], [ATTEMPTS]: 0 };
+  flow.internalContext = { ...flow.internalContext, [KEY]: [], [GENERATION]: randomUUID() };
 }
 
 export type SecretCheck =
@@ -76,13 +78,19 @@ export type SecretCheck =
   | { kind: "too_many_attempts" };
 
 /**
- * Checks a submitted secret against the flow and counts the attempt (the caller persists the flow).
- * A match is marked used on the flow; whoever persists the flow's passage first wins (the caller
- * claims the flow's state atomically).
+ * Counts the attempt, then checks the submitted secret against the flow (the caller persists the
+ * flow). The count is the store's, incremented in one statement, so concurrent wrong guesses cannot
+ * all read the same count and together exceed the limit. A match is marked used on the flow;
+ * whoever persists the flow's passage first wins (the caller claims the flow's state atomically).
  */
-export function checkSecret(deps: AppDeps, flow: FlowRecord, raw: string, maxAttempts: number): SecretCheck {
-  const attempts = Number(flow.internalContext[ATTEMPTS] ?? 0) + 1;
-  flow.internalContext = { ...flow.internalContext, [ATTEMPTS]: attempts };
+export async function checkSecret(
+  deps: AppDeps,
+  flow: FlowRecord,
+  raw: string,
+  maxAttempts: number,
+): Promise<SecretCheck> {
+  const generation = String(flow.internalContext[GENERATION] ?? "initial");
+  const attempts = await deps.store.countFlowAttempt(flow.id, generation);
   if (attempts > maxAttempts) return { kind: "too_many_attempts" };
   const supplied = Buffer.from(hmacOf(deps, raw.trim()));
   const now = deps.clock.now().getTime();

@@ -284,7 +284,7 @@ class RecoverySubmission extends MailedFlowSubmission {
   /** A right secret: a session for the identity and a privileged settings flow (Kratos's issue-session step). */
   async trySecret(strategy: RecoveryStrategy, raw: string): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
-    const check = checkSecret(deps, flow, raw, maxSubmissions(deps));
+    const check = await checkSecret(deps, flow, raw, maxSubmissions(deps));
     if (check.kind === "too_many_attempts") {
       await deps.store.updateFlow(flow);
       const reason = "The request was submitted too often. Please request another code.";
