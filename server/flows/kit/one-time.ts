@@ -33,12 +33,12 @@ function hmacOf(deps: AppDeps, value: string): string {
 }
 
 /** Kratos's codes: six digits, leading zeros allowed. */
-export function newCode(): string {
+function newCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, "0");
 }
 
 /** Link tokens: 32 random alphanumerics, as Kratos's link strategy mints them. */
-export function newToken(): string {
+function newToken(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   return [...randomBytes(32)].map((b) => alphabet[b % alphabet.length]).join("");
 }
@@ -48,23 +48,35 @@ export function secretsOf(flow: FlowRecord): OneTimeSecret[] {
   return Array.isArray(list) ? (list as OneTimeSecret[]) : [];
 }
 
-/** Stores a new secret on the flow (not yet persisted); earlier ones of the flow stop counting. */
-export function addSecret(
+/** Whom a secret is for: an address it is mailed to, or the admin API (which proves no address). */
+export type SecretRecipient = { value: string; via: "email" | "sms" } | "admin";
+
+/**
+ * Mints a code or link token for the identity and stores it on the flow (not yet persisted);
+ * earlier ones of the flow stop counting. Answers the raw secret, to be sent and never stored.
+ */
+export function mintSecret(
   deps: AppDeps,
   flow: FlowRecord,
-  raw: string,
-  init: Omit<OneTimeSecret, "hmac" | "expiresAt">,
+  kind: OneTimeSecret["kind"],
+  identityId: string,
+  to: SecretRecipient,
   lifespanMs: number,
-): OneTimeSecret {
+): string {
+  const raw = kind === "code" ? newCode() : newToken();
   const secret: OneTimeSecret = {
     hmac: hmacOf(deps, raw),
-    ...init,
+    kind,
+    identityId,
+    ...(to === "admin"
+      ? { address: "", via: "email" as const, admin: true }
+      : { address: to.value, via: to.via }),
     expiresAt: new Date(deps.clock.now().getTime() + lifespanMs).toISOString(),
   };
   // A resend replaces the previous code (Kratos deletes the flow's codes before sending anew), and
   // its attempts are counted anew.
   flow.internalContext = { ...flow.internalContext, [KEY]: [secret], [GENERATION]: randomUUID() };
-  return secret;
+  return raw;
 }
 
 export function clearSecrets(flow: FlowRecord): void {

@@ -14,7 +14,7 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { afterFor } from "../kit/after.ts";
 import { clearMessages } from "../kit/form.ts";
-import { MailedFlowSubmission } from "../kit/mailed-flow.ts";
+import { type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
 import { checkSecret, clearSecrets, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
@@ -208,22 +208,12 @@ async function sendTo(
 }
 
 class RecoverySubmission extends MailedFlowSubmission {
-  readonly flowName = "recovery";
-  readonly expiredMessageId = 4060005;
-
-  replacement(messages: UiText[]): FlowRecord {
-    const { flow } = this;
-    return buildFlow(this.deps, this.ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages,
-    });
-  }
-
-  flowJson(flow: FlowRecord) {
-    return recoveryFlowJson(flow);
-  }
+  readonly kind: MailedFlowKind = {
+    flowName: "recovery",
+    expiredMessageId: 4060005,
+    build: buildFlow,
+    toJson: recoveryFlowJson,
+  };
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;

@@ -11,7 +11,7 @@ import { appendQuery } from "../../request/url.ts";
 import { message } from "../../ui/messages.ts";
 import { anchorNode, csrfNode } from "../../ui/nodes.ts";
 import { clearMessages } from "../kit/form.ts";
-import { MailedFlowSubmission } from "../kit/mailed-flow.ts";
+import { type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
 import { checkSecret, clearSecrets, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
@@ -327,22 +327,12 @@ export async function openVerificationLink(deps: AppDeps, ctx: RequestContext): 
 }
 
 class VerificationSubmission extends MailedFlowSubmission {
-  readonly flowName = "verification";
-  readonly expiredMessageId = 4070005;
-
-  replacement(messages: UiText[]): FlowRecord {
-    const { flow } = this;
-    return buildFlow(this.deps, this.ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages,
-    });
-  }
-
-  flowJson(flow: FlowRecord) {
-    return verificationFlowJson(flow);
-  }
+  readonly kind: MailedFlowKind = {
+    flowName: "verification",
+    expiredMessageId: 4070005,
+    build: buildFlow,
+    toJson: verificationFlowJson,
+  };
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, flow } = this;
