@@ -8,8 +8,11 @@ import {
   CookieJar,
   csrfOf,
   form,
+  identityCount,
   jsonnetSkip,
   oidcWorld,
+  passwordAccount,
+  REGISTRATION_OFF,
   roundTrip,
   startWithProvider,
   url,
@@ -309,9 +312,7 @@ test("oidc disabled: submissions naming it and the callback answer 404", async (
 test("with registration disabled, a browser sign-in of an unknown subject is refused in the login flow as Kratos does", {
   skip: jsonnetSkip,
 }, async (t) => {
-  const w = await oidcWorld(t, {
-    overrides: { selfservice: { flows: { registration: { enabled: false } } } },
-  });
+  const w = await oidcWorld(t, { overrides: REGISTRATION_OFF });
   const jar = new CookieJar();
   const flow = await browserFlow(w.s, jar, "login");
   const res = await roundTrip(w, jar, "login", flow);
@@ -324,26 +325,14 @@ test("with registration disabled, a browser sign-in of an unknown subject is ref
     [[4000001, "Registration is not allowed because it was disabled."]],
   );
   assert.equal((await whoami(w.s, jar)).status, 401);
-  const all = (await (await fetch(new URL("identities", w.s.adminUrl))).json()) as unknown[];
-  assert.equal(all.length, 0);
+  assert.equal(await identityCount(w.s), 0);
 });
 
 test("with registration disabled, a browser sign-in whose email has an account still links it (1010016)", {
   skip: jsonnetSkip,
 }, async (t) => {
-  const w = await oidcWorld(t, {
-    overrides: { selfservice: { flows: { registration: { enabled: false } } } },
-  });
-  const created = await fetch(new URL("identities", w.s.adminUrl), {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      schema_id: "default",
-      traits: { email: "alice@example.com" },
-      credentials: { password: { config: { password: "Tessera-correct-horse-7421" } } },
-    }),
-  });
-  assert.equal(created.status, 201, await created.clone().text());
+  const w = await oidcWorld(t, { overrides: REGISTRATION_OFF });
+  await passwordAccount(w.s, "alice@example.com", "Tessera-correct-horse-7421");
   const jar = new CookieJar();
   const flow = await browserFlow(w.s, jar, "login");
   const res = await roundTrip(w, jar, "login", flow);

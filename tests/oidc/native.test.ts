@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PASSWORD } from "../helpers/frontend.ts";
 import { assertSchema } from "../helpers/openapi.ts";
-import { jsonnetSkip, oidcWorld, url } from "./support.ts";
+import { identityCount, jsonnetSkip, oidcWorld, passwordAccount, REGISTRATION_OFF, url } from "./support.ts";
 
 const JSON_HEADERS = { accept: "application/json", "content-type": "application/json" };
 
@@ -123,9 +123,7 @@ test("a native sign-in whose id_token subject has no account signs up instead, a
 test("with registration disabled, a native sign-in of an unknown subject is refused in the login flow", {
   skip: jsonnetSkip,
 }, async (t) => {
-  const w = await oidcWorld(t, {
-    overrides: { selfservice: { flows: { registration: { enabled: false } } } },
-  });
+  const w = await oidcWorld(t, { overrides: REGISTRATION_OFF });
   const callback = url(w.s, "/self-service/methods/oidc/callback/loopback");
   const id = await apiFlow(w.s.publicUrl, "login");
   const res = await fetch(url(w.s, `/self-service/login?flow=${id}`), {
@@ -146,8 +144,7 @@ test("with registration disabled, a native sign-in of an unknown subject is refu
     flow.ui.messages.map((m) => [m.id, m.text]),
     [[4000001, "Registration is not allowed because it was disabled."]],
   );
-  const all = (await (await fetch(new URL("identities", w.s.adminUrl))).json()) as unknown[];
-  assert.equal(all.length, 0);
+  assert.equal(await identityCount(w.s), 0);
 });
 
 test("a native sign-up whose email has an account answers Kratos's account-linking login flow (1010016)", {
@@ -161,17 +158,7 @@ test("a native sign-up whose email has an account answers Kratos's account-linki
     const w = await oidcWorld(t, {
       overrides: { selfservice: { flows: { registration: { enabled: registrationEnabled } } } },
     });
-    const created = await fetch(new URL("identities", w.s.adminUrl), {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        schema_id: "default",
-        traits: { email: "alice@example.com" },
-        credentials: { password: { config: { password: PASSWORD } } },
-      }),
-    });
-    assert.equal(created.status, 201, await created.clone().text());
-    const identityId = ((await created.json()) as { id: string }).id;
+    const identityId = await passwordAccount(w.s, "alice@example.com", PASSWORD);
     const callback = url(w.s, "/self-service/methods/oidc/callback/loopback");
     const id = await apiFlow(w.s.publicUrl, kind);
     const res = await fetch(url(w.s, `/self-service/${kind}?flow=${id}`), {
@@ -201,8 +188,7 @@ test("a native sign-up whose email has an account answers Kratos's account-linki
       label,
     );
     assert.equal(flow.ui.messages[0]!.context.duplicateIdentifier, "alice@example.com", label);
-    const all = (await (await fetch(new URL("identities", w.s.adminUrl))).json()) as unknown[];
-    assert.equal(all.length, 1, `${label}: no account was created`);
+    assert.equal(await identityCount(w.s), 1, `${label}: no account was created`);
 
     // Signing in there with the existing password links the provider to that account.
     const done = await fetch(url(w.s, `/self-service/login?flow=${flow.id}`), {
