@@ -358,6 +358,11 @@ export interface Store {
    * Answers whether it moved, so of two concurrent claims exactly one succeeds.
    */
   transitionFlow(id: string, from: string, to: string, at: Date): Promise<boolean>;
+  /**
+   * Counts one attempt at a flow's one-time secret of `generation` in a single statement and answers
+   * the count including it, so concurrent attempts each get a different number.
+   */
+  countFlowAttempt(flowId: string, generation: string): Promise<number>;
 
   // Continuity containers.
   saveContinuity(record: ContinuityRecord): Promise<void>;

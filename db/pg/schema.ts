@@ -186,6 +186,23 @@ export const selfserviceFlows = pgTable(
   (t) => [index("selfservice_flows_identity_id_idx").on(t.identityId)],
 );
 
+/**
+ * Wrong-secret attempts of a verification or recovery flow, per one-time secret the flow sent
+ * (`generation`: a resend starts a new count). A row of its own so the count is incremented in one
+ * statement: flow updates rewrite the whole flow and would lose concurrent attempts.
+ */
+export const selfserviceFlowAttempts = pgTable(
+  "selfservice_flow_attempts",
+  {
+    flowId: text("flow_id")
+      .notNull()
+      .references(() => selfserviceFlows.id, { onDelete: "cascade" }),
+    generation: text("generation").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.flowId, t.generation] })],
+);
+
 export const continuityContainers = pgTable(
   "continuity_containers",
   {

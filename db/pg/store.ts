@@ -53,6 +53,7 @@ const {
   identityVerifiableAddresses,
   identityRecoveryAddresses,
   sessions,
+  selfserviceFlowAttempts,
   selfserviceFlows,
   continuityContainers,
   selfserviceErrors,
@@ -397,6 +398,18 @@ export class PostgresStore implements Store {
       .set({ state: to, updatedAt: at })
       .where(and(eq(selfserviceFlows.id, id), eq(selfserviceFlows.state, from)));
     return (result.rowCount ?? 0) > 0;
+  }
+
+  async countFlowAttempt(flowId: string, generation: string): Promise<number> {
+    const [row] = await this.#db
+      .insert(selfserviceFlowAttempts)
+      .values({ flowId, generation, count: 1 })
+      .onConflictDoUpdate({
+        target: [selfserviceFlowAttempts.flowId, selfserviceFlowAttempts.generation],
+        set: { count: sql`${selfserviceFlowAttempts.count} + 1` },
+      })
+      .returning({ count: selfserviceFlowAttempts.count });
+    return row!.count;
   }
 
   // Continuity containers.

@@ -59,6 +59,7 @@ const {
   courierMessages,
   securityEvents,
   courierMessageDispatches,
+  selfserviceFlowAttempts,
   selfserviceFlows,
 } = schema;
 
@@ -453,6 +454,19 @@ export class SqliteStore implements Store {
 
   async transitionFlow(id: string, from: string, to: string, at: Date): Promise<boolean> {
     return this.#statements.transitionFlow.run({ id, from, to, at: at.getTime() }).changes > 0;
+  }
+
+  async countFlowAttempt(flowId: string, generation: string): Promise<number> {
+    const row = this.#db
+      .insert(selfserviceFlowAttempts)
+      .values({ flowId, generation, count: 1 })
+      .onConflictDoUpdate({
+        target: [selfserviceFlowAttempts.flowId, selfserviceFlowAttempts.generation],
+        set: { count: sql`${selfserviceFlowAttempts.count} + 1` },
+      })
+      .returning({ count: selfserviceFlowAttempts.count })
+      .get();
+    return row.count;
   }
 
   // Continuity containers.

@@ -8,10 +8,10 @@ import { BlockList, isIP } from "node:net";
  * the name resolves to must be public. URLs listed in `clients.http.private_ip_exception_urls` are
  * called anyway (exact, case-sensitive match, as Kratos).
  *
- * The check runs on the addresses DNS gives right before the call; the connection then resolves
- * the name again (fetch cannot be handed an address), so a name whose answer changes between the
- * two lookups could slip through. Operators who need that closed too resolve through a DNS server
- * that never answers private addresses for outside names.
+ * The check runs twice: on the addresses DNS gives right before the call (a clear refusal, and
+ * the only check for an address written in the URL), and on the addresses the connection itself
+ * resolves (`guardedDispatcher`), so a name whose answer changes between the two lookups (DNS
+ * rebinding) is refused too rather than connected to.
  */
 
 const blocked = new BlockList();
@@ -86,4 +86,59 @@ export async function assertPermittedTarget(
   const addresses = isIP(host) ? [host] : await lookup(host);
   const refused = addresses.find(isDisallowedAddress);
   if (refused !== undefined || addresses.length === 0) throw new ProhibitedAddressError(refused ?? host);
+}
+
+/** net's `lookup` option: with `all` the callback takes every address, otherwise the first. */
+type NetLookup = (
+  hostname: string,
+  options: { all?: boolean },
+  callback: (err: Error | null, address?: unknown, family?: number) => void,
+) => void;
+
+/** Node's own fetch dispatcher (undici's Agent), reached through undici's global-dispatcher symbol. */
+type AgentClass = new (options: { connect: { lookup: NetLookup } }) => object;
+
+let agentClass: Promise<AgentClass> | undefined;
+
+async function nodeAgentClass(): Promise<AgentClass> {
+  // Node loads its bundled undici, which installs the global dispatcher, on the first fetch; a data:
+  // URL does that without a connection. The `undici` package would export Agent directly.
+  await fetch("data:,");
+  const global = (globalThis as Record<symbol, unknown>)[Symbol.for("undici.globalDispatcher.1")];
+  const Agent = (global as { constructor?: { name?: string } } | undefined)?.constructor;
+  if (Agent?.name !== "Agent") throw new Error("Node's fetch dispatcher (undici Agent) is not available");
+  return Agent as unknown as AgentClass;
+}
+
+/**
+ * A dispatcher for fetch (`init.dispatcher`) whose connections resolve names through `lookup` and
+ * connect only when every address is permitted: the addresses checked are the ones connected to.
+ */
+export async function guardedDispatcher(lookup: Lookup = systemLookup): Promise<object> {
+  agentClass ??= nodeAgentClass();
+  const Agent = await agentClass;
+  const guarded: NetLookup = (hostname, options, callback) => {
+    lookup(hostname).then(
+      (addresses) => {
+        const refused = addresses.find(isDisallowedAddress);
+        if (refused !== undefined || addresses.length === 0)
+          return callback(new ProhibitedAddressError(refused ?? hostname));
+        if (options.all)
+          return callback(
+            null,
+            addresses.map((address) => ({ address, family: isIP(address) })),
+          );
+        callback(null, addresses[0], isIP(addresses[0]!));
+      },
+      (err: Error) => callback(err),
+    );
+  };
+  return new Agent({ connect: { lookup: guarded } });
+}
+
+/** Whether `err` (or what caused it: fetch wraps connection errors) is the guard's refusal. */
+export function isProhibited(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (e instanceof ProhibitedAddressError) return true;
+  return false;
 }

@@ -5,8 +5,9 @@ import { errors, HttpError } from "../request/errors.ts";
 import {
   type AddressPolicy,
   assertPermittedTarget,
+  guardedDispatcher,
+  isProhibited,
   type Lookup,
-  ProhibitedAddressError,
 } from "./outbound-guard.ts";
 import { type BodyTemplateEvaluator, evaluateBodyTemplate } from "./web-hook-template.ts";
 
@@ -83,6 +84,22 @@ export interface WebHookDeps {
   maxRetries?: number;
   /** Waits between attempts; injectable so tests never sleep. Default setTimeout. */
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** One guarded dispatcher per resolver, so connections are pooled across calls as fetch's own are. */
+let systemDispatcher: Promise<object> | undefined;
+const dispatchers = new WeakMap<Lookup, Promise<object>>();
+function dispatcherFor(lookup: Lookup | undefined): Promise<object> {
+  if (!lookup) {
+    systemDispatcher ??= guardedDispatcher();
+    return systemDispatcher;
+  }
+  let dispatcher = dispatchers.get(lookup);
+  if (!dispatcher) {
+    dispatcher = guardedDispatcher(lookup);
+    dispatchers.set(lookup, dispatcher);
+  }
+  return dispatcher;
 }
 
 /** Kratos's HTTP client (retryablehttp's default back-off): 1 s, then 2 s, at most 30 s. */
@@ -200,12 +217,16 @@ export async function callWebHook(
   const body = /^(GET|HEAD)$/i.test(method) ? undefined : encodeBody(headers, rendered.value);
 
   const timeoutMs = deps.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
+  const policy = deps.addressPolicy;
+  const guarded = !!policy?.disallowPrivate && !policy.exceptionUrls.includes(config.url);
   const attempt = async (): Promise<Response> => {
-    await assertPermittedTarget(config.url, deps.addressPolicy, deps.lookup);
+    await assertPermittedTarget(config.url, policy, deps.lookup);
     return deps.fetch(config.url, {
       method,
       headers,
       ...(body !== undefined ? { body } : {}),
+      // The connection resolves the name again: it connects only to addresses the guard permits.
+      ...(guarded ? { dispatcher: await dispatcherFor(deps.lookup) } : {}),
       // A redirect could lead the guard's checked host elsewhere; with the guard on, none is followed.
       redirect: deps.addressPolicy?.disallowPrivate ? "manual" : "follow",
       signal: AbortSignal.timeout(timeoutMs),
@@ -222,7 +243,7 @@ export async function callWebHook(
       try {
         response = await attempt();
       } catch (err) {
-        if (retry >= retries || err instanceof ProhibitedAddressError || err instanceof HttpError) throw err;
+        if (retry >= retries || isProhibited(err) || err instanceof HttpError) throw err;
         await sleep(webHookBackoffMs(retry));
         continue;
       }

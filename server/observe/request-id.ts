@@ -3,6 +3,8 @@
  * log to ours), otherwise a new UUID. Kept on the Request (as server/request/body.ts keeps its
  * marks) so audit lines written deep in a flow carry the same id as the request line.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+
 const REQUEST_ID = Symbol("tessera.requestId");
 const ROUTE = Symbol("tessera.route");
 
@@ -29,4 +31,18 @@ export function noteRoute(req: Request, pattern: string): void {
 
 export function routeOf(req: Request): string | undefined {
   return (req as unknown as Marked)[ROUTE];
+}
+
+/**
+ * The request being handled, for code that is not handed it: admin operations and the native
+ * logout take only the app's dependencies, yet their audit lines must carry the request id too.
+ */
+const handling = new AsyncLocalStorage<Request>();
+
+export function whileHandling<T>(req: Request, run: () => T): T {
+  return handling.run(req, run);
+}
+
+export function requestBeingHandled(): Request | undefined {
+  return handling.getStore();
 }

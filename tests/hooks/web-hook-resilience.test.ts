@@ -119,6 +119,38 @@ test("disallow_private_ip_ranges refuses 127.0.0.1 before connecting; exception 
   assert.equal(hook.calls(), 1);
 });
 
+test("DNS rebinding: a name that resolves to a public address for the check and to 127.0.0.1 for the connection is refused", async (t) => {
+  const hook = await target(t, [200]);
+  const rebound = hook.url.replace("127.0.0.1", "localhost");
+  const answers: string[][] = [];
+  // The first answer (the check before the call) is public; every later one is where `localhost` is.
+  const lookup = async (hostname: string) => {
+    assert.equal(hostname, "localhost");
+    const answer = answers.length === 0 ? ["93.184.216.34"] : ["127.0.0.1"];
+    answers.push(answer);
+    return answer;
+  };
+  const error = await callWebHook(config(rebound), context, {
+    fetch,
+    addressPolicy: { disallowPrivate: true, exceptionUrls: [] },
+    lookup,
+    maxRetries: 2,
+    sleep: async () => {},
+  }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof HttpError, String(error));
+  assert.equal(error.code, 502);
+  assert.match(error.message + JSON.stringify(error.toGeneric()), /ERR_PROHIBITED_ADDRESS/);
+  assert.equal(hook.calls(), 0, "the connection went nowhere");
+  assert.deepEqual(
+    answers,
+    [["93.184.216.34"], ["127.0.0.1"]],
+    "the connection's own lookup was judged, once",
+  );
+});
+
 test("the guard judges what a name resolves to: loopback, private, link-local, metadata, mapped IPv6", async () => {
   for (const address of [
     "127.0.0.1",

@@ -8,8 +8,12 @@ import {
   CookieJar,
   csrfOf,
   form,
+  identityCount,
   jsonnetSkip,
   oidcWorld,
+  passwordAccount,
+  REGISTRATION_OFF,
+  roundTrip,
   startWithProvider,
   url,
   whoami,
@@ -303,4 +307,40 @@ test("oidc disabled: submissions naming it and the callback answer 404", async (
   });
   assert.equal(res.status, 404);
   assert.ok(!flow.ui.nodes.some((n) => n.attributes.name === "provider"));
+});
+
+test("with registration disabled, a browser sign-in of an unknown subject is refused in the login flow as Kratos does", {
+  skip: jsonnetSkip,
+}, async (t) => {
+  const w = await oidcWorld(t, { overrides: REGISTRATION_OFF });
+  const jar = new CookieJar();
+  const flow = await browserFlow(w.s, jar, "login");
+  const res = await roundTrip(w, jar, "login", flow);
+  // Kratos's ProcessLogin: ErrRegistrationDisabled written into the same login flow (generic 4000001).
+  assert.equal(res.status, 303);
+  assert.equal(res.headers.get("location"), `${w.s.app.deps.config.ui.login}?flow=${flow.id}`);
+  const shown = await flowJson(w.s, jar, "login", flow.id);
+  assert.deepEqual(
+    shown.ui.messages?.map((m) => [m.id, m.text]),
+    [[4000001, "Registration is not allowed because it was disabled."]],
+  );
+  assert.equal((await whoami(w.s, jar)).status, 401);
+  assert.equal(await identityCount(w.s), 0);
+});
+
+test("with registration disabled, a browser sign-in whose email has an account still links it (1010016)", {
+  skip: jsonnetSkip,
+}, async (t) => {
+  const w = await oidcWorld(t, { overrides: REGISTRATION_OFF });
+  await passwordAccount(w.s, "alice@example.com", "Tessera-correct-horse-7421");
+  const jar = new CookieJar();
+  const flow = await browserFlow(w.s, jar, "login");
+  const res = await roundTrip(w, jar, "login", flow);
+  // Kratos converts to an account-linking registration flow, which ends in a login flow with 1010016.
+  assert.equal(res.status, 303);
+  const to = new URL(res.headers.get("location")!);
+  assert.equal(`${to.origin}${to.pathname}`, w.s.app.deps.config.ui.login);
+  const shown = await flowJson(w.s, jar, "login", to.searchParams.get("flow")!);
+  assert.equal(shown.ui.messages?.[0]?.id, 1010016);
+  assert.equal((await whoami(w.s, jar)).status, 401);
 });

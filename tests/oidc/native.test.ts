@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { PASSWORD } from "../helpers/frontend.ts";
 import { assertSchema } from "../helpers/openapi.ts";
-import { jsonnetSkip, oidcWorld, url } from "./support.ts";
+import { identityCount, jsonnetSkip, oidcWorld, passwordAccount, REGISTRATION_OFF, url } from "./support.ts";
 
 const JSON_HEADERS = { accept: "application/json", "content-type": "application/json" };
 
@@ -122,9 +123,7 @@ test("a native sign-in whose id_token subject has no account signs up instead, a
 test("with registration disabled, a native sign-in of an unknown subject is refused in the login flow", {
   skip: jsonnetSkip,
 }, async (t) => {
-  const w = await oidcWorld(t, {
-    overrides: { selfservice: { flows: { registration: { enabled: false } } } },
-  });
+  const w = await oidcWorld(t, { overrides: REGISTRATION_OFF });
   const callback = url(w.s, "/self-service/methods/oidc/callback/loopback");
   const id = await apiFlow(w.s.publicUrl, "login");
   const res = await fetch(url(w.s, `/self-service/login?flow=${id}`), {
@@ -145,6 +144,62 @@ test("with registration disabled, a native sign-in of an unknown subject is refu
     flow.ui.messages.map((m) => [m.id, m.text]),
     [[4000001, "Registration is not allowed because it was disabled."]],
   );
-  const all = (await (await fetch(new URL("identities", w.s.adminUrl))).json()) as unknown[];
-  assert.equal(all.length, 0);
+  assert.equal(await identityCount(w.s), 0);
+});
+
+test("a native sign-up whose email has an account answers Kratos's account-linking login flow (1010016)", {
+  skip: jsonnetSkip,
+}, async (t) => {
+  for (const [kind, registrationEnabled] of [
+    ["registration", true],
+    ["login", true],
+    ["login", false],
+  ] as const) {
+    const w = await oidcWorld(t, {
+      overrides: { selfservice: { flows: { registration: { enabled: registrationEnabled } } } },
+    });
+    const identityId = await passwordAccount(w.s, "alice@example.com", PASSWORD);
+    const callback = url(w.s, "/self-service/methods/oidc/callback/loopback");
+    const id = await apiFlow(w.s.publicUrl, kind);
+    const res = await fetch(url(w.s, `/self-service/${kind}?flow=${id}`), {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        method: "oidc",
+        provider: "loopback",
+        id_token: await w.op.idToken("nonce-l", callback),
+        id_token_nonce: "nonce-l",
+      }),
+    });
+    const label = `${kind}, registration ${registrationEnabled ? "on" : "off"}`;
+    // Kratos: ErrDuplicateCredentials → registrationToLogin → a new api login flow, 400 as JSON.
+    assert.equal(res.status, 400, `${label}: ${await res.clone().text()}`);
+    const flow = (await res.json()) as {
+      id: string;
+      type: string;
+      ui: { nodes: never[]; messages: { id: number; text: string; context: Record<string, unknown> }[] };
+    };
+    assertSchema("loginFlow", flow);
+    assert.notEqual(flow.id, id, label);
+    assert.equal(flow.type, "api", label);
+    assert.deepEqual(
+      flow.ui.messages.map((m) => m.id),
+      [1010016],
+      label,
+    );
+    assert.equal(flow.ui.messages[0]!.context.duplicateIdentifier, "alice@example.com", label);
+    assert.equal(await identityCount(w.s), 1, `${label}: no account was created`);
+
+    // Signing in there with the existing password links the provider to that account.
+    const done = await fetch(url(w.s, `/self-service/login?flow=${flow.id}`), {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ method: "password", identifier: "alice@example.com", password: PASSWORD }),
+    });
+    assert.equal(done.status, 200, `${label}: ${await done.clone().text()}`);
+    const admin = (await (await fetch(new URL(`identities/${identityId}`, w.s.adminUrl))).json()) as {
+      credentials: { oidc?: { identifiers: string[] } };
+    };
+    assert.deepEqual(admin.credentials.oidc?.identifiers, ["loopback:alice-sub"], label);
+  }
 });

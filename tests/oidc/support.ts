@@ -167,3 +167,26 @@ export async function whoami(s: TestServer, jar: CookieJar): Promise<{ status: n
   if (res.status === 200) assertSchema("session", body);
   return { status: res.status, body };
 }
+
+/** Overrides for a server whose registration is turned off. */
+export const REGISTRATION_OFF: ConfigInput = { selfservice: { flows: { registration: { enabled: false } } } };
+
+/** How many identities the admin API lists. */
+export async function identityCount(s: TestServer): Promise<number> {
+  return ((await (await fetch(new URL("identities", s.adminUrl))).json()) as unknown[]).length;
+}
+
+/** An account with a password, made through the admin API (registration may be off); its id. */
+export async function passwordAccount(s: TestServer, email: string, password: string): Promise<string> {
+  const created = await fetch(new URL("identities", s.adminUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      schema_id: "default",
+      traits: { email },
+      credentials: { password: { config: { password } } },
+    }),
+  });
+  assert.equal(created.status, 201, await created.clone().text());
+  return ((await created.json()) as { id: string }).id;
+}

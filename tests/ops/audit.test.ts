@@ -96,11 +96,15 @@ test("sign-up, sign-in, failed sign-in, settings change and logout each write on
 test("identity admin changes and admin session revocation are audited", async (t) => {
   const { s, lines } = await jsonLoggedServer(t);
   const { sessionId } = await registerNative(s, "grace@example.com");
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(new URL(`admin/${path}`, s.adminUrl), {
+  const requestIds: string[] = [];
+  const admin = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(new URL(`admin/${path}`, s.adminUrl), {
       ...init,
       headers: { "content-type": "application/json", ...(init.headers as Record<string, string>) },
     });
+    requestIds.push(res.headers.get("x-request-id")!);
+    return res;
+  };
   const created = await admin("identities", {
     method: "POST",
     body: JSON.stringify({ schema_id: "default", traits: traits("linus@example.com") }),
@@ -126,6 +130,22 @@ test("identity admin changes and admin session revocation are audited", async (t
       ["identity.deleted", body.id],
     ],
   );
+  // Each admin line carries the id of the request that made the change, as public lines do.
+  assert.deepEqual(
+    audit.map((l) => l.request_id),
+    requestIds,
+  );
+
+  // So does a native app's logout with its token.
+  const { token } = await registerNative(s, "ada@example.com");
+  const logout = await fetch(new URL("self-service/logout/api", s.publicUrl), {
+    method: "DELETE",
+    headers: { "content-type": "application/json", "x-request-id": "logout-req-1" },
+    body: JSON.stringify({ session_token: token }),
+  });
+  assert.equal(logout.status, 204);
+  const loggedOut = auditLines(lines).find((l) => l.by === "logout");
+  assert.equal(loggedOut?.request_id, "logout-req-1");
 });
 
 test("with log.leak_sensitive_values the identifier of a failed sign-in is shown", async (t) => {

@@ -13,6 +13,7 @@ import {
   PASSWORD,
   url,
 } from "../helpers/frontend.ts";
+import { holdFlowReads } from "../helpers/interleave.ts";
 import { assertSchema } from "../helpers/openapi.ts";
 import { latestMail, mailsTo } from "../helpers/outbox.ts";
 import { enabledServer, registered } from "../verification/support.ts";
@@ -240,4 +241,25 @@ test("admin: POST /admin/recovery/code and /admin/recovery/link for an identity"
   const linkBody = await bodyOf(link);
   assertSchema("recoveryLinkForIdentity", linkBody);
   void PASSWORD;
+});
+
+test("concurrent wrong recovery codes never get more tries than max_submissions", async (t) => {
+  const s = await enabledServer(t, TRANSITIONS);
+  await registered(s, "ada@example.com");
+  const { id } = await startApi(s);
+  const code = (await latestMail(s.store, "ada@example.com", "recovery_code.valid")).code!;
+  const submit = (c: string) =>
+    fetch(url(s, `/self-service/recovery?flow=${id}`), {
+      ...jsonBody({ method: "code", code: c }),
+      redirect: "manual",
+    });
+  const n = 8;
+  holdFlowReads(s.store, id, n);
+  const answers = await Promise.all(
+    Array.from({ length: n }, (_, i) => submit(String((Number(code) + 1 + i) % 1_000_000).padStart(6, "0"))),
+  );
+  const checked = answers.filter((res) => res.status === 200).length;
+  assert.equal(checked, 5, "exactly max_submissions (5) were checked; the rest were too many");
+  assert.equal(answers.filter((res) => res.status === 410).length, 3);
+  assert.equal((await submit(code)).status, 410, "the right code afterwards is refused too");
 });

@@ -1093,6 +1093,29 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.equal(await store.transitionFlow(input.id, "passed_challenge", "choose_method", at(30)), true);
       });
 
+      test("attempts are counted atomically, per flow and generation, and go with their flow", async () => {
+        const input = flow({ kind: "verification", state: "sent_email" });
+        const other = flow({ kind: "recovery", state: "sent_email" });
+        await store.createFlow(input);
+        await store.createFlow(other);
+        // Concurrent attempts each get their own number: none is lost, none counted twice.
+        const counts = await Promise.all(
+          Array.from({ length: 12 }, () => store.countFlowAttempt(input.id, "g1")),
+        );
+        assert.deepEqual(
+          [...counts].sort((a, b) => a - b),
+          Array.from({ length: 12 }, (_, i) => i + 1),
+        );
+        // A flow update does not touch the count.
+        await store.updateFlow({ ...input, internalContext: { x: 1 }, updatedAt: at(20) });
+        assert.equal(await store.countFlowAttempt(input.id, "g1"), 13);
+        assert.equal(await store.countFlowAttempt(input.id, "g2"), 1);
+        assert.equal(await store.countFlowAttempt(other.id, "g1"), 1);
+        assert.ok((await store.deleteExpired("flows", new Date(input.expiresAt.getTime() + 1), 1000)) >= 2);
+        await store.createFlow(input);
+        assert.equal(await store.countFlowAttempt(input.id, "g1"), 1, "the count went with its flow");
+      });
+
       test("keeps nulls and the kind", async () => {
         const input = flow({ kind: "login", type: "api" });
         await store.createFlow(input);

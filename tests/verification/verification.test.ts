@@ -14,6 +14,7 @@ import {
   PASSWORD,
   url,
 } from "../helpers/frontend.ts";
+import { holdFlowReads } from "../helpers/interleave.ts";
 import { assertSchema } from "../helpers/openapi.ts";
 import { allMails, latestMail, mailsTo } from "../helpers/outbox.ts";
 import { enabledServer, registered } from "./support.ts";
@@ -285,4 +286,35 @@ test("disabled: 400; unknown flow: 404; expired flow fetch: 410", async (t) => {
   });
   assert.equal(gone.status, 410);
   void PASSWORD;
+});
+
+test("concurrent wrong codes never get more tries than max_submissions", async (t) => {
+  const s = await enabledServer(t);
+  const { identityId } = await registered(s, "ada@example.com");
+  const flow = await bodyOf(await fetch(url(s, "/self-service/verification/api")));
+  await fetch(
+    url(s, `/self-service/verification?flow=${flow.id}`),
+    jsonBody({ method: "code", email: "ada@example.com" }),
+  );
+  const code = (await latestMail(s.store, "ada@example.com", "verification_code.valid")).code!;
+  const submit = (c: string) =>
+    fetch(url(s, `/self-service/verification?flow=${flow.id}`), {
+      ...jsonBody({ method: "code", code: c }),
+      redirect: "manual",
+    });
+  // Eight wrong codes at once, all reading the flow before any of them is counted.
+  const n = 8;
+  holdFlowReads(s.store, String(flow.id), n);
+  const answers = await Promise.all(
+    Array.from({ length: n }, (_, i) => submit(String((Number(code) + 1 + i) % 1_000_000).padStart(6, "0"))),
+  );
+  const wrongCode = answers.filter((res) => res.status === 200).length;
+  assert.equal(wrongCode, 5, "exactly max_submissions (5) were checked; the rest were too many");
+  assert.deepEqual(
+    answers.map((res) => res.status).filter((status) => status !== 200),
+    [410, 410, 410],
+  );
+  // The right code afterwards is refused too.
+  assert.equal((await submit(code)).status, 410);
+  assert.equal((await addressOf(s, identityId)).verified, false);
 });

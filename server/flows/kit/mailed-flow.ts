@@ -1,5 +1,7 @@
 import type { UiText } from "#shared/ui.ts";
 import type { FlowRecord } from "../../../db/store.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { RequestContext } from "../../request/context.ts";
 import { HttpError } from "../../request/errors.ts";
 import { message } from "../../ui/messages.ts";
 import { clearMessages, type FlowIssue, renderError } from "./form.ts";
@@ -7,21 +9,41 @@ import type { FlowOutcome } from "./outcome.ts";
 import { expiredMessageArgs, setUi, uiOf } from "./record.ts";
 import { FlowSubmission } from "./submission.ts";
 
+/** What tells a mailed flow's kind apart: its name, expiry message, how one is built and shown. */
+export interface MailedFlowKind {
+  /** `verification` or `recovery`: the path of the flow's fetch endpoint. */
+  readonly flowName: "verification" | "recovery";
+  /** The message on the flow that replaces an expired one (4070005, 4060005). */
+  readonly expiredMessageId: 4070005 | 4060005;
+  /** A new flow of this kind showing `messages`. */
+  build(
+    deps: AppDeps,
+    ctx: RequestContext,
+    opts: { type: "browser" | "api"; requestUrl: string; returnTo: string | undefined; messages: UiText[] },
+  ): FlowRecord;
+  toJson(flow: FlowRecord): unknown;
+}
+
 /**
  * What verification and recovery submissions share (Kratos's flows that send a secret by mail):
  * replacing the flow with a message, replacing an expired flow, and showing issues in the flow.
  */
 export abstract class MailedFlowSubmission extends FlowSubmission {
-  /** `verification` or `recovery`: the path of the flow's fetch endpoint. */
-  abstract readonly flowName: "verification" | "recovery";
-  /** The message on the flow that replaces an expired one (4070005, 4060005). */
-  abstract readonly expiredMessageId: 4070005 | 4060005;
-  /** A new flow of this kind, same type, request URL and return_to, showing `messages`. */
-  abstract replacement(messages: UiText[]): FlowRecord;
-  abstract flowJson(flow: FlowRecord): unknown;
+  abstract readonly kind: MailedFlowKind;
 
+  flowJson(flow: FlowRecord): unknown {
+    return this.kind.toJson(flow);
+  }
+
+  /** A new flow of this kind, same type, request URL and return_to, showing `messages`. */
   async #replace(messages: UiText[]): Promise<FlowRecord> {
-    const next = this.replacement(messages);
+    const { flow } = this;
+    const next = this.kind.build(this.deps, this.ctx, {
+      type: flow.type,
+      requestUrl: flow.requestUrl,
+      returnTo: flow.returnTo ?? undefined,
+      messages,
+    });
     await this.deps.store.createFlow(next);
     return next;
   }
@@ -46,9 +68,9 @@ export abstract class MailedFlowSubmission extends FlowSubmission {
   /** An expired flow is replaced by one with the expiry message; JSON callers are sent to fetch it (Kratos). */
   async replaceExpired(): Promise<FlowOutcome> {
     const { args, context } = expiredMessageArgs(this.deps, this.flow);
-    const next = await this.#replace([message(this.expiredMessageId, args, context)]);
+    const next = await this.#replace([message(this.kind.expiredMessageId, args, context)]);
     if (this.json) {
-      const to = new URL(`self-service/${this.flowName}/flows`, this.deps.config.publicBase);
+      const to = new URL(`self-service/${this.kind.flowName}/flows`, this.deps.config.publicBase);
       to.searchParams.set("id", next.id);
       return { kind: "redirect", to: to.toString(), status: 303 };
     }

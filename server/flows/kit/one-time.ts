@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
 import type { FlowRecord } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
 import { parseDuration } from "../../duration.ts";
@@ -23,7 +23,8 @@ export interface OneTimeSecret {
 }
 
 const KEY = "one_time_secrets";
-const ATTEMPTS = "submit_count";
+/** Names the flow's current count of attempts (store.countFlowAttempt); a new secret starts a new one. */
+const GENERATION = "attempts_generation";
 
 function hmacOf(deps: AppDeps, value: string): string {
   const key =
@@ -32,12 +33,12 @@ function hmacOf(deps: AppDeps, value: string): string {
 }
 
 /** Kratos's codes: six digits, leading zeros allowed. */
-export function newCode(): string {
+function newCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, "0");
 }
 
 /** Link tokens: 32 random alphanumerics, as Kratos's link strategy mints them. */
-export function newToken(): string {
+function newToken(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   return [...randomBytes(32)].map((b) => alphabet[b % alphabet.length]).join("");
 }
@@ -47,26 +48,39 @@ export function secretsOf(flow: FlowRecord): OneTimeSecret[] {
   return Array.isArray(list) ? (list as OneTimeSecret[]) : [];
 }
 
-/** Stores a new secret on the flow (not yet persisted); earlier ones of the flow stop counting. */
-export function addSecret(
+/** Whom a secret is for: an address it is mailed to, or the admin API (which proves no address). */
+export type SecretRecipient = { value: string; via: "email" | "sms" } | "admin";
+
+/**
+ * Mints a code or link token for the identity and stores it on the flow (not yet persisted);
+ * earlier ones of the flow stop counting. Answers the raw secret, to be sent and never stored.
+ */
+export function mintSecret(
   deps: AppDeps,
   flow: FlowRecord,
-  raw: string,
-  init: Omit<OneTimeSecret, "hmac" | "expiresAt">,
+  kind: OneTimeSecret["kind"],
+  identityId: string,
+  to: SecretRecipient,
   lifespanMs: number,
-): OneTimeSecret {
+): string {
+  const raw = kind === "code" ? newCode() : newToken();
   const secret: OneTimeSecret = {
     hmac: hmacOf(deps, raw),
-    ...init,
+    kind,
+    identityId,
+    ...(to === "admin"
+      ? { address: "", via: "email" as const, admin: true }
+      : { address: to.value, via: to.via }),
     expiresAt: new Date(deps.clock.now().getTime() + lifespanMs).toISOString(),
   };
-  // A resend replaces the previous code (Kratos deletes the flow's codes before sending anew).
-  flow.internalContext = { ...flow.internalContext, [KEY]: [secret], [ATTEMPTS]: 0 };
-  return secret;
+  // A resend replaces the previous code (Kratos deletes the flow's codes before sending anew), and
+  // its attempts are counted anew.
+  flow.internalContext = { ...flow.internalContext, [KEY]: [secret], [GENERATION]: randomUUID() };
+  return raw;
 }
 
 export function clearSecrets(flow: FlowRecord): void {
-  flow.internalContext = { ...flow.internalContext, [KEY]: [], [ATTEMPTS]: 0 };
+  flow.internalContext = { ...flow.internalContext, [KEY]: [], [GENERATION]: randomUUID() };
 }
 
 export type SecretCheck =
@@ -76,13 +90,19 @@ export type SecretCheck =
   | { kind: "too_many_attempts" };
 
 /**
- * Checks a submitted secret against the flow and counts the attempt (the caller persists the flow).
- * A match is marked used on the flow; whoever persists the flow's passage first wins (the caller
- * claims the flow's state atomically).
+ * Counts the attempt, then checks the submitted secret against the flow (the caller persists the
+ * flow). The count is the store's, incremented in one statement, so concurrent wrong guesses cannot
+ * all read the same count and together exceed the limit. A match is marked used on the flow;
+ * whoever persists the flow's passage first wins (the caller claims the flow's state atomically).
  */
-export function checkSecret(deps: AppDeps, flow: FlowRecord, raw: string, maxAttempts: number): SecretCheck {
-  const attempts = Number(flow.internalContext[ATTEMPTS] ?? 0) + 1;
-  flow.internalContext = { ...flow.internalContext, [ATTEMPTS]: attempts };
+export async function checkSecret(
+  deps: AppDeps,
+  flow: FlowRecord,
+  raw: string,
+  maxAttempts: number,
+): Promise<SecretCheck> {
+  const generation = String(flow.internalContext[GENERATION] ?? "initial");
+  const attempts = await deps.store.countFlowAttempt(flow.id, generation);
   if (attempts > maxAttempts) return { kind: "too_many_attempts" };
   const supplied = Buffer.from(hmacOf(deps, raw.trim()));
   const now = deps.clock.now().getTime();

@@ -14,7 +14,7 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { afterFor } from "../kit/after.ts";
 import { clearMessages } from "../kit/form.ts";
-import { MailedFlowSubmission } from "../kit/mailed-flow.ts";
+import { type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
 import { checkSecret, clearSecrets, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
@@ -208,22 +208,12 @@ async function sendTo(
 }
 
 class RecoverySubmission extends MailedFlowSubmission {
-  readonly flowName = "recovery";
-  readonly expiredMessageId = 4060005;
-
-  replacement(messages: UiText[]): FlowRecord {
-    const { flow } = this;
-    return buildFlow(this.deps, this.ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages,
-    });
-  }
-
-  flowJson(flow: FlowRecord) {
-    return recoveryFlowJson(flow);
-  }
+  readonly kind: MailedFlowKind = {
+    flowName: "recovery",
+    expiredMessageId: 4060005,
+    build: buildFlow,
+    toJson: recoveryFlowJson,
+  };
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
@@ -284,7 +274,7 @@ class RecoverySubmission extends MailedFlowSubmission {
   /** A right secret: a session for the identity and a privileged settings flow (Kratos's issue-session step). */
   async trySecret(strategy: RecoveryStrategy, raw: string): Promise<FlowOutcome> {
     const { deps, ctx, flow } = this;
-    const check = checkSecret(deps, flow, raw, maxSubmissions(deps));
+    const check = await checkSecret(deps, flow, raw, maxSubmissions(deps));
     if (check.kind === "too_many_attempts") {
       await deps.store.updateFlow(flow);
       const reason = "The request was submitted too often. Please request another code.";

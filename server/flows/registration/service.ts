@@ -176,6 +176,7 @@ class RegistrationSubmission extends FlowSubmission {
     if (decided.kind === "browser_location_change")
       return { kind: "browser_location_change", redirectTo: decided.to };
     if (this.#dryRun) return this.dryRunAccepted();
+    if (decided.kind === "outcome") return decided.answer({ flowType: this.flow.type, json: this.json });
 
     const { hooks, returnUrl } = afterFor(
       deps.config.raw.selfservice.flows.registration.after,

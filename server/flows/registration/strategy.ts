@@ -4,6 +4,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import type { FlowIssue } from "../kit/form.ts";
+import type { Caller, FlowOutcome } from "../kit/outcome.ts";
 
 /**
  * What a method implements for the registration flow (Kratos's `registration.Strategy`): its nodes
@@ -41,6 +42,8 @@ export interface RegistrationPrepared {
           | { kind: "identity"; identity: FullIdentity; provider?: string }
           /** The person must go elsewhere first (an OpenID provider): 303 for browsers, 422 for JSON. */
           | { kind: "browser_location_change"; to: string }
+          /** The method answers itself (an OpenID sign-up that becomes account linking); not run in a dry run. */
+          | { kind: "outcome"; answer(caller: Caller): Promise<FlowOutcome> }
         >;
       };
 }

@@ -11,8 +11,8 @@ import { appendQuery } from "../../request/url.ts";
 import { message } from "../../ui/messages.ts";
 import { anchorNode, csrfNode } from "../../ui/nodes.ts";
 import { clearMessages } from "../kit/form.ts";
-import { MailedFlowSubmission } from "../kit/mailed-flow.ts";
-import { checkSecret, maxSubmissions } from "../kit/one-time.ts";
+import { type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
+import { checkSecret, clearSecrets, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
   type FlowOutcome,
@@ -202,7 +202,7 @@ async function sendTo(
     return;
   }
   // The flow must look the same either way: forget any earlier secret, as a resend would.
-  flow.internalContext = { ...flow.internalContext, one_time_secrets: [], submit_count: 0 };
+  clearSecrets(flow);
   if (deps.config.raw.selfservice.flows.verification.notify_unknown_recipients) {
     const transient = flow.internalContext.transient_payload;
     await deps.courier.queueEmail({
@@ -327,22 +327,12 @@ export async function openVerificationLink(deps: AppDeps, ctx: RequestContext): 
 }
 
 class VerificationSubmission extends MailedFlowSubmission {
-  readonly flowName = "verification";
-  readonly expiredMessageId = 4070005;
-
-  replacement(messages: UiText[]): FlowRecord {
-    const { flow } = this;
-    return buildFlow(this.deps, this.ctx, {
-      type: flow.type,
-      requestUrl: flow.requestUrl,
-      returnTo: flow.returnTo ?? undefined,
-      messages,
-    });
-  }
-
-  flowJson(flow: FlowRecord) {
-    return verificationFlowJson(flow);
-  }
+  readonly kind: MailedFlowKind = {
+    flowName: "verification",
+    expiredMessageId: 4070005,
+    build: buildFlow,
+    toJson: verificationFlowJson,
+  };
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
     const { deps, flow } = this;
@@ -389,7 +379,7 @@ class VerificationSubmission extends MailedFlowSubmission {
   /** Checks the secret; a match verifies the address and passes the flow (contract §16.3). */
   async trySecret(strategy: VerificationStrategy, raw: string): Promise<FlowOutcome> {
     const { deps, flow } = this;
-    const check = checkSecret(deps, flow, raw, maxSubmissions(deps));
+    const check = await checkSecret(deps, flow, raw, maxSubmissions(deps));
     if (check.kind === "too_many_attempts") {
       await deps.store.updateFlow(flow);
       return this.retry(

@@ -1,4 +1,4 @@
-import { addSecret, newCode, secretLifespanMs } from "../../flows/kit/one-time.ts";
+import { mintSecret, secretLifespanMs } from "../../flows/kit/one-time.ts";
 import type { RecoveryStrategy } from "../../flows/recovery/strategy.ts";
 import { message } from "../../ui/messages.ts";
 import { inputNode } from "../../ui/nodes.ts";
@@ -28,28 +28,13 @@ export const codeRecovery: RecoveryStrategy = {
   invalidMessage: () => message(4060006),
   async send(deps, flow, identity, to) {
     const lifespan = secretLifespanMs(deps, "code");
-    const code = newCode();
-    addSecret(
-      deps,
-      flow,
-      code,
-      { kind: "code", identityId: identity.id, address: to.value, via: to.via },
-      lifespan,
-    );
+    const code = mintSecret(deps, flow, "code", identity.id, to, lifespan);
     await queueFlowMail(deps, flow, "recovery_code.valid", to.value, identity, {
       RecoveryCode: code,
       ExpiresInMinutes: Math.floor(lifespan / 60_000),
     });
   },
   mintForAdmin(deps, flow, identity, lifespanMs) {
-    const code = newCode();
-    addSecret(
-      deps,
-      flow,
-      code,
-      { kind: "code", identityId: identity.id, address: "", via: "email", admin: true },
-      lifespanMs,
-    );
-    return code;
+    return mintSecret(deps, flow, "code", identity.id, "admin", lifespanMs);
   },
 };

@@ -1,4 +1,4 @@
-import { addSecret, newCode, secretLifespanMs } from "../../flows/kit/one-time.ts";
+import { mintSecret, secretLifespanMs } from "../../flows/kit/one-time.ts";
 import type { VerificationStrategy } from "../../flows/verification/strategy.ts";
 import { message } from "../../ui/messages.ts";
 import { inputNode } from "../../ui/nodes.ts";
@@ -30,14 +30,7 @@ export const codeVerification: VerificationStrategy = {
   invalidMessage: () => message(4070006),
   async send(deps, flow, identity, to) {
     const lifespan = secretLifespanMs(deps, "code");
-    const code = newCode();
-    addSecret(
-      deps,
-      flow,
-      code,
-      { kind: "code", identityId: identity.id, address: to.value, via: to.via },
-      lifespan,
-    );
+    const code = mintSecret(deps, flow, "code", identity.id, to, lifespan);
     await queueFlowMail(deps, flow, "verification_code.valid", to.value, identity, {
       VerificationCode: code,
       VerificationURL: secretLink(deps, flow, "code", code),

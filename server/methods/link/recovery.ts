@@ -1,46 +1,18 @@
-import { addSecret, newToken, secretLifespanMs } from "../../flows/kit/one-time.ts";
+import { mintSecret } from "../../flows/kit/one-time.ts";
 import type { RecoveryStrategy } from "../../flows/recovery/strategy.ts";
-import { message } from "../../ui/messages.ts";
-import { inputNode } from "../../ui/nodes.ts";
-import { queueFlowMail, secretLink } from "../code/mail.ts";
+import { secretLink } from "../code/mail.ts";
+import { mailedLink } from "./mailed-link.ts";
 
 /** Recovery by a mailed link (`GET /self-service/recovery?flow=&token=`, Kratos's `link`). */
 export const linkRecovery: RecoveryStrategy = {
-  method: "link",
-  chooseNodes: (address) => [
-    inputNode("link", "email", "email", {
-      ...(address ? { value: address } : {}),
-      required: true,
-      label: message(1070007),
-    }),
-    inputNode("link", "method", "submit", { value: "link", label: message(1070009) }),
-  ],
-  sentNodes: (address) => linkRecovery.chooseNodes(address),
-  sentMessage: () => message(1060002),
-  secretOf: (values) => values.get("token")?.[0] || undefined,
-  invalidMessage: () => message(4060004),
-  async send(deps, flow, identity, to) {
-    const token = newToken();
-    addSecret(
-      deps,
-      flow,
-      token,
-      { kind: "token", identityId: identity.id, address: to.value, via: to.via },
-      secretLifespanMs(deps, "link"),
-    );
-    await queueFlowMail(deps, flow, "recovery.valid", to.value, identity, {
-      RecoveryURL: secretLink(deps, flow, "token", token),
-    });
-  },
+  ...mailedLink({
+    sentMessage: 1060002,
+    invalidMessage: 4060004,
+    template: "recovery.valid",
+    urlVariable: "RecoveryURL",
+  }),
   mintForAdmin(deps, flow, identity, lifespanMs) {
-    const token = newToken();
-    addSecret(
-      deps,
-      flow,
-      token,
-      { kind: "token", identityId: identity.id, address: "", via: "email", admin: true },
-      lifespanMs,
-    );
+    const token = mintSecret(deps, flow, "token", identity.id, "admin", lifespanMs);
     return secretLink(deps, flow, "token", token);
   },
 };

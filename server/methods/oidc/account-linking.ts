@@ -2,7 +2,7 @@ import type { UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
 import { appCipher } from "../../crypto/cipher.ts";
 import type { AppDeps } from "../../deps.ts";
-import type { FlowOutcome } from "../../flows/kit/outcome.ts";
+import type { Caller, FlowOutcome } from "../../flows/kit/outcome.ts";
 import { createLoginFlow } from "../../flows/login/service.ts";
 import { commitIdentityChange } from "../../identity/commit.ts";
 import { newIdentity, passwordIdentifiers } from "../../identity/manager.ts";
@@ -69,11 +69,16 @@ function linkMessage(deps: AppDeps, identifier: string, provider: string, identi
   };
 }
 
-/** Starts the linking login flow and sends the browser to it. */
+/**
+ * Starts the linking login flow, of the type of the flow the sign-up came through (Kratos's
+ * registrationToLogin): a browser is sent to it (303); JSON callers, native apps among them, get
+ * it as a 400 (Kratos's SendFlowErrorAsRedirectOrJSON).
+ */
 export async function startAccountLinking(
   deps: AppDeps,
   ctx: RequestContext,
-  returnTo: string | null,
+  from: { type: "browser" | "api"; returnTo: string | null },
+  caller: Caller,
   provider: ProviderConfig,
   claims: ProviderClaims,
   duplicate: { identity: FullIdentity; identifier: string },
@@ -82,8 +87,8 @@ export async function startAccountLinking(
   const created = await createLoginFlow(
     deps,
     ctx,
-    { type: "browser", refresh: false, aal: null, returnTo },
-    { flowType: "browser", json: false },
+    { type: from.type, refresh: false, aal: null, returnTo: from.returnTo },
+    caller,
     [message],
   );
   if (created.kind !== "form") return created;
@@ -98,6 +103,7 @@ export async function startAccountLinking(
   };
   created.flow.internalContext = { ...created.flow.internalContext, [KEY]: pending };
   await deps.store.updateFlow(created.flow);
+  if (caller.json || caller.flowType === "api") return { ...created, status: 400 };
   return { kind: "redirect", to: `${deps.config.ui.login}?flow=${created.flow.id}` };
 }
 

@@ -75,23 +75,31 @@ export async function handleCallback(
 
   // An expired flow answers as its own engine does (a replacement with the expired message).
   const expired = isExpired(deps, flow);
-  if (
-    flow.kind === "login" &&
-    (expired || known || !result.ok || !registrationOn || flow.data.refresh === true)
-  ) {
-    return {
-      submitted: await submitLogin(deps, ctx, { flowId: flow.id, readPayload: signIn, json: false }),
-      uiUrl: ui.login,
-    };
-  }
+  const refresh = flow.kind === "login" && flow.data.refresh === true;
+  const inThisLoginFlow = async (): Promise<CallbackAnswer> => ({
+    submitted: await submitLogin(deps, ctx, { flowId: flow.id, readPayload: signIn, json: false }),
+    uiUrl: ui.login,
+  });
+  if (flow.kind === "login" && (expired || known || !result.ok || refresh)) return inThisLoginFlow();
   // A sign-up whose email already signs in an account: Kratos's account linking (a login flow, 1010016).
-  if (result.ok && !known && !expired && registrationOn) {
+  // A sign-in converts to it even with registration disabled, since it only links and creates nothing.
+  if (result.ok && !known && !expired && (registrationOn || flow.kind === "login")) {
     const duplicate = await duplicateOf(deps, provider, result.claims);
     if (duplicate) {
-      const outcome = await startAccountLinking(deps, ctx, flow.returnTo, provider, result.claims, duplicate);
+      const outcome = await startAccountLinking(
+        deps,
+        ctx,
+        { type: "browser", returnTo: flow.returnTo },
+        caller,
+        provider,
+        result.claims,
+        duplicate,
+      );
       return { submitted: { outcome, caller }, uiUrl: ui.login };
     }
   }
+  // With registration disabled and nothing to link, the sign-in flow says so (Kratos's ProcessLogin).
+  if (flow.kind === "login" && !registrationOn) return inThisLoginFlow();
   if (flow.kind === "registration" && (expired || !known)) {
     return {
       submitted: await submitRegistration(deps, ctx, { flowId: flow.id, readPayload: signIn, json: false }),

@@ -7,15 +7,25 @@ import { oidcIdentifier } from "../../identity/admin/imports.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { message, reasonMessage } from "../../ui/messages.ts";
+import { duplicateOf, startAccountLinking } from "./account-linking.ts";
 import { callbackResult } from "./callback-context.ts";
 import { loginWith, providerButtons, required, requireProvider, upstreamOf } from "./common.ts";
 import { isLinked } from "./credential.ts";
-import { claimsFromIdToken, ProviderError } from "./provider.ts";
+import { claimsFromIdToken, type ProviderClaims, type ProviderConfig, ProviderError } from "./provider.ts";
 import { startRoundTrip } from "./state.ts";
 
 /** Kratos's answer to an api flow that asks for the browser round trip instead of sending an id_token. */
 export const NATIVE_NEEDS_ID_TOKEN =
   "Native apps sign in with an OpenID Connect provider by submitting the provider's id_token and the id_token_nonce they used.";
+
+/**
+ * Kratos's ProcessLogin with registration disabled and no account to link: ErrRegistrationDisabled,
+ * which the login flow shows as its generic 4000001 message carrying the reason.
+ */
+const registrationDisabled = {
+  path: "",
+  message: reasonMessage("Registration is not allowed because it was disabled."),
+};
 
 /**
  * Signing in with an OpenID provider (Kratos's oidc login strategy): `provider=<id>` starts the round
@@ -47,13 +57,14 @@ export const oidcLogin: LoginStrategy = {
     };
     async function authenticate(): Promise<Authenticated> {
       let subject: string;
+      let claims: ProviderClaims | undefined;
       if (callback) {
         if (!callback.ok)
           return { kind: "issues", issues: [{ path: "", message: reasonMessage(callback.reason) }] };
         subject = callback.claims.subject;
       } else if (idToken) {
-        subject = (await claimsFromIdToken(deps, provider, idToken, values.get("id_token_nonce")?.[0]))
-          .subject;
+        claims = await claimsFromIdToken(deps, provider, idToken, values.get("id_token_nonce")?.[0]);
+        subject = claims.subject;
       } else if (flow.type === "api") {
         return { kind: "issues", issues: [{ path: "", message: reasonMessage(NATIVE_NEEDS_ID_TOKEN) }] };
       } else {
@@ -67,8 +78,10 @@ export const oidcLogin: LoginStrategy = {
         "oidc",
         oidcIdentifier(providerId, subject),
       );
-      if (!identity && idToken && !callback && flow.type === "api")
-        return nativeSignUp(deps, ctx, flow, values);
+      if (!identity && claims && !callback && flow.type === "api")
+        return nativeSignUp(deps, ctx, flow, values, provider, claims);
+      if (!identity && callback && !deps.config.raw.selfservice.flows.registration.enabled)
+        return { kind: "issues", issues: [registrationDisabled] };
       if (!identity) return { kind: "issues", issues: [{ path: "", message: message(4000037) }] };
       return { kind: "authenticated", identity, provider: providerId };
     }
@@ -79,20 +92,24 @@ export const oidcLogin: LoginStrategy = {
  * A native id_token whose subject has no identity signs up (Kratos's ProcessLogin for api flows: a
  * new api registration flow (keeping return_to) gets the same submission, and its answer — the successful native
  * registration or that flow with its messages — is the answer). With registration disabled the
- * login flow says so, as Kratos does.
+ * login flow says so, as Kratos does, unless the email has an account to link (account linking
+ * creates nothing, so Kratos allows it then).
  */
 async function nativeSignUp(
   deps: AppDeps,
   ctx: RequestContext,
   flow: FlowRecord,
   values: FormValues,
+  provider: ProviderConfig,
+  claims: ProviderClaims,
 ): Promise<Authenticated> {
-  if (!deps.config.raw.selfservice.flows.registration.enabled)
-    return {
-      kind: "issues",
-      issues: [{ path: "", message: reasonMessage("Registration is not allowed because it was disabled.") }],
-    };
   const caller: Caller = { flowType: "api", json: true };
+  if (!deps.config.raw.selfservice.flows.registration.enabled) {
+    const duplicate = await duplicateOf(deps, provider, claims);
+    if (!duplicate) return { kind: "issues", issues: [registrationDisabled] };
+    const outcome = await startAccountLinking(deps, ctx, flow, caller, provider, claims, duplicate);
+    return { kind: "outcome", outcome };
+  }
   const created = await createRegistrationFlow(deps, ctx, "api", flow.returnTo ?? null, caller);
   if (created.kind !== "form") return { kind: "outcome", outcome: created };
   const { outcome } = await submitRegistration(deps, ctx, {

@@ -1,12 +1,14 @@
-import type { FullIdentity } from "../../../db/store.ts";
+import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { FlowIssue } from "../../flows/kit/form.ts";
 import type { RegistrationPrepared, RegistrationStrategy } from "../../flows/registration/strategy.ts";
 import { formsOf } from "../../identity/forms.ts";
 import { newIdentity } from "../../identity/manager.ts";
+import type { RequestContext } from "../../request/context.ts";
 import { reasonMessage } from "../../ui/messages.ts";
 import { profileNodes } from "../../ui/profile-nodes.ts";
 import { transientPayloadOf } from "../transient-payload.ts";
+import { duplicateOf, startAccountLinking } from "./account-linking.ts";
 import { callbackResult } from "./callback-context.ts";
 import { providerButtons, required, requireProvider, signUpWith, upstreamOf } from "./common.ts";
 import { withLinkedProvider } from "./credential.ts";
@@ -101,9 +103,51 @@ export const oidcRegistration: RegistrationStrategy = {
         },
       };
     }
-    return identityFromClaims(deps, provider, claims, traitsOverMapped, transientPayload);
+    const prepared = await identityFromClaims(deps, provider, claims, traitsOverMapped, transientPayload);
+    // The browser callback links before it gets here (callback.ts); an id_token submission links here.
+    return callback ? prepared : linkingDuplicates(deps, ctx, flow, provider, claims, prepared);
   },
 };
+
+/**
+ * Kratos's processRegistration → ErrDuplicateCredentials → registrationToLogin: a sign-up whose
+ * mapped email already signs in an account creates nothing and answers with a login flow that links
+ * the provider once the person signs in there (account-linking.ts).
+ */
+function linkingDuplicates(
+  deps: AppDeps,
+  ctx: RequestContext,
+  flow: FlowRecord,
+  provider: ProviderConfig,
+  claims: ProviderClaims,
+  prepared: Prepared,
+): Prepared {
+  if (prepared.step.kind !== "ready") return prepared;
+  const { complete } = prepared.step;
+  return {
+    ...prepared,
+    step: {
+      kind: "ready",
+      async complete() {
+        const duplicate = await duplicateOf(deps, provider, claims);
+        if (!duplicate) return complete();
+        return {
+          kind: "outcome",
+          answer: (caller) =>
+            startAccountLinking(
+              deps,
+              ctx,
+              { type: flow.type, returnTo: flow.returnTo },
+              caller,
+              provider,
+              claims,
+              duplicate,
+            ),
+        };
+      },
+    },
+  };
+}
 
 /** Runs the mapper and builds the identity; mapper and schema failures come back as form issues. */
 async function identityFromClaims(
