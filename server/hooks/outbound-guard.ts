@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
+import { Agent } from "undici";
 
 /**
  * `clients.http.disallow_private_ip_ranges` (Kratos's SSRF guard for web hooks): a call is refused
@@ -88,49 +89,26 @@ export async function assertPermittedTarget(
   if (refused !== undefined || addresses.length === 0) throw new ProhibitedAddressError(refused ?? host);
 }
 
-/** net's `lookup` option: with `all` the callback takes every address, otherwise the first. */
-type NetLookup = (
-  hostname: string,
-  options: { all?: boolean },
-  callback: (err: Error | null, address?: unknown, family?: number) => void,
-) => void;
-
-/** Node's own fetch dispatcher (undici's Agent), reached through undici's global-dispatcher symbol. */
-type AgentClass = new (options: { connect: { lookup: NetLookup } }) => object;
-
-let agentClass: Promise<AgentClass> | undefined;
-
-async function nodeAgentClass(): Promise<AgentClass> {
-  // Node loads its bundled undici, which installs the global dispatcher, on the first fetch; a data:
-  // URL does that without a connection. The `undici` package would export Agent directly.
-  await fetch("data:,");
-  const global = (globalThis as Record<symbol, unknown>)[Symbol.for("undici.globalDispatcher.1")];
-  const Agent = (global as { constructor?: { name?: string } } | undefined)?.constructor;
-  if (Agent?.name !== "Agent") throw new Error("Node's fetch dispatcher (undici Agent) is not available");
-  return Agent as unknown as AgentClass;
-}
-
 /**
  * A dispatcher for fetch (`init.dispatcher`) whose connections resolve names through `lookup` and
  * connect only when every address is permitted: the addresses checked are the ones connected to.
  */
 export async function guardedDispatcher(lookup: Lookup = systemLookup): Promise<object> {
-  agentClass ??= nodeAgentClass();
-  const Agent = await agentClass;
-  const guarded: NetLookup = (hostname, options, callback) => {
+  // net's `lookup` option: with `all` the callback takes every address, otherwise the first.
+  const guarded: LookupFunction = (hostname, options, callback) => {
     lookup(hostname).then(
       (addresses) => {
         const refused = addresses.find(isDisallowedAddress);
         if (refused !== undefined || addresses.length === 0)
-          return callback(new ProhibitedAddressError(refused ?? hostname));
+          return callback(new ProhibitedAddressError(refused ?? hostname), "", 0);
         if (options.all)
           return callback(
             null,
             addresses.map((address) => ({ address, family: isIP(address) })),
           );
-        callback(null, addresses[0], isIP(addresses[0]!));
+        callback(null, addresses[0]!, isIP(addresses[0]!));
       },
-      (err: Error) => callback(err),
+      (err: NodeJS.ErrnoException) => callback(err, "", 0),
     );
   };
   return new Agent({ connect: { lookup: guarded } });
