@@ -1,6 +1,7 @@
 import type { ContinueWith } from "#shared/flows.ts";
 import type { UiContainer, UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
+import { addressChangeOfFlow, applyVerified } from "../../account/address-change.ts";
 import type { AppDeps } from "../../deps.ts";
 import { runBeforeHooks } from "../../hooks/run.ts";
 import { normalizeEmail } from "../../identity/normalize.ts";
@@ -244,6 +245,8 @@ export async function startVerificationFor(
   source: FlowRecord,
   identity: FullIdentity,
   address: Recipient,
+  /** Server-only state for the new flow (a held address change it applies when passed). */
+  internal: Record<string, unknown> = {},
 ): Promise<Extract<ContinueWith, { action: "show_verification_ui" }>> {
   const strategy = strategyOf(deps);
   const flow = buildFlow(deps, ctx, {
@@ -252,6 +255,7 @@ export async function startVerificationFor(
     returnTo: source.returnTo ?? undefined,
   });
   const transient = source.internalContext.transient_payload ?? source.data.transient_payload;
+  flow.internalContext = { ...flow.internalContext, ...internal };
   if (transient) flow.internalContext = { ...flow.internalContext, transient_payload: transient };
   showSent(deps, ctx, flow, strategy, address.value);
   await strategy.send(deps, flow, identity, address);
@@ -417,29 +421,35 @@ class VerificationSubmission extends MailedFlowSubmission {
       return this.retry(message(4070002));
     const { secret } = check;
     const now = deps.clock.now();
-    await deps.store.mutateIdentity(secret.identityId, (current) => {
-      const addr = current.verifiableAddresses.find(
-        (a) => a.via === secret.via && a.value === secret.address,
-      );
-      if (!addr) return { value: undefined };
-      return {
-        identity: {
-          ...current,
-          verifiableAddresses: current.verifiableAddresses.map((a) =>
-            a === addr
-              ? {
-                  ...a,
-                  verified: true,
-                  status: "completed" as const,
-                  verifiedAt: a.verifiedAt ?? now,
-                  updatedAt: now,
-                }
-              : a,
-          ),
-        },
-        value: undefined,
-      };
-    });
+    const changeId = addressChangeOfFlow(flow);
+    if (changeId) {
+      // A held address change: the new address is proven, so the trait takes it now.
+      const applied = await applyVerified(deps, this.ctx, changeId);
+      if (!applied.ok) return this.retry(applied.reason);
+    } else
+      await deps.store.mutateIdentity(secret.identityId, (current) => {
+        const addr = current.verifiableAddresses.find(
+          (a) => a.via === secret.via && a.value === secret.address,
+        );
+        if (!addr) return { value: undefined };
+        return {
+          identity: {
+            ...current,
+            verifiableAddresses: current.verifiableAddresses.map((a) =>
+              a === addr
+                ? {
+                    ...a,
+                    verified: true,
+                    status: "completed" as const,
+                    verifiedAt: a.verifiedAt ?? now,
+                    updatedAt: now,
+                  }
+                : a,
+            ),
+          },
+          value: undefined,
+        };
+      });
     const href = continueUrl(deps, flow);
     flow.state = "passed_challenge";
     setUi(flow, {
