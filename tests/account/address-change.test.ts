@@ -453,3 +453,21 @@ test("a held change needs a privileged session, like any address change", async 
   assert.equal(await s.store.pendingAddressChange(user.identityId), undefined);
   assert.equal((await mailsTo(s.store, "ada@new.example")).length, 0);
 });
+
+test("a resend on the change's verification flow mails a new code to the new address, which still applies it", async (t) => {
+  const s = await server(t, HOOKS);
+  const user = await registerApi(s, "ada@example.com");
+  const { body } = await changeEmail(s, user.token, "ada@new.example");
+  const vf = (body.continue_with as { flow: { id: string } }[])[0]!.flow.id;
+  const first = await latestMail(s.store, "ada@new.example", "verification_code.valid");
+  s.clock.advance(1000);
+  const resent = await fetch(
+    url(s, `/self-service/verification?flow=${vf}`),
+    jsonBody({ method: "code", email: "ada@new.example" }),
+  );
+  assert.equal(resent.status, 200);
+  const second = await latestMail(s.store, "ada@new.example", "verification_code.valid");
+  assert.notEqual(second.body, first.body);
+  assert.equal((await verifyWithCode(s, vf, "ada@new.example")).state, "passed_challenge");
+  assert.equal((await s.store.getIdentity(user.identityId))!.traits.email, "ada@new.example");
+});

@@ -169,6 +169,24 @@ async function lookUp(
   return identity && address ? { identity, to: { value: address.value, via: address.via } } : undefined;
 }
 
+/**
+ * A resend on the flow of a held address change: the new address is not on the identity yet, but
+ * the flow was made for it, so it gets a fresh secret like a known address.
+ */
+async function heldAddress(
+  deps: AppDeps,
+  flow: FlowRecord,
+  raw: string,
+): Promise<{ identity: FullIdentity; to: Recipient } | undefined> {
+  const changeId = addressChangeOfFlow(flow);
+  if (!changeId) return undefined;
+  const change = await deps.store.getAddressChange(changeId);
+  const value = normalizeEmail(raw) ?? raw.trim().toLowerCase();
+  if (change?.status !== "pending" || change.newValue !== value) return undefined;
+  const identity = await deps.store.getIdentity(change.identityId);
+  return identity ? { identity, to: { value, via: "email" } } : undefined;
+}
+
 /** Marks the address `sent` once a secret went out (Kratos's status after sending). */
 async function markSent(deps: AppDeps, identity: FullIdentity, to: Recipient): Promise<void> {
   const now = deps.clock.now();
@@ -196,7 +214,7 @@ async function sendTo(
   strategy: VerificationStrategy,
   address: string,
 ): Promise<void> {
-  const known = await lookUp(deps, address);
+  const known = (await heldAddress(deps, flow, address)) ?? (await lookUp(deps, address));
   if (known) {
     await strategy.send(deps, flow, known.identity, known.to);
     await markSent(deps, known.identity, known.to);
