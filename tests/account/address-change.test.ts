@@ -201,6 +201,24 @@ test("browser: the form post is sent to the verification UI; the settings page s
   assert.match(html, /ada@new\.example/);
   assert.match(html, /name="cancel_pending_address"/);
   assert.match(html, /Cancel the pending change/);
+  // The cancel button posts the profile form without `method` (a browser sends only the clicked button).
+  const shown = await spaFlow(s, jar);
+  const cancel = await jar.fetch(
+    url(s, `/self-service/settings?flow=${shown.id}`),
+    form({
+      csrf_token: csrfOf(shown as never),
+      "traits.email": "ada@example.com",
+      "traits.name.first": "Ada",
+      "traits.name.last": "Lovelace",
+      cancel_pending_address: String(pendingNode(shown)!.attributes.value),
+    }),
+  );
+  assert.equal(cancel.status, 303);
+  const after = await bodyOf(
+    await jar.fetch(url(s, `/self-service/settings/flows?id=${shown.id}`), { headers: JSON_ACCEPT }),
+  );
+  assert.deepEqual(globalMessageIds(after), [1900004]);
+  assert.equal(pendingNode(after), undefined);
 });
 
 test("revert link before verification: GET only confirms, POST cancels; a used link is refused", async (t) => {

@@ -308,7 +308,9 @@ class Submission extends FlowSubmission {
     }
 
     this.#pending = await pendingChangeOf(deps, active.identity.id);
-    if (values.get("method")?.[0] === "profile" && values.has(CANCEL_FIELD))
+    // A browser sends only the clicked button: the cancel button comes without `method`.
+    const named = values.get("method")?.[0];
+    if (values.has(CANCEL_FIELD) && (named === undefined || named === "profile"))
       return this.cancelPending(values);
 
     // 6. Strategy dispatch.
