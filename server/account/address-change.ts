@@ -302,16 +302,16 @@ export function pendingMessage(change: AddressChangeRecord): UiText {
  */
 export function pendingNodes(change: AddressChangeRecord | undefined): UiNode[] {
   if (!change) return [];
-  const text = pendingMessage(change);
   return [
     {
       type: "text",
       group: "profile",
-      attributes: { id: "pending_address_change", text, node_type: "text" },
+      attributes: { id: "pending_address_change", text: pendingMessage(change), node_type: "text" },
       messages: [],
-      meta: { label: text },
+      meta: {},
     } as UiNode,
-    inputNode("profile", CANCEL_FIELD, "submit", { value: change.id, label: message(1900003) }),
+    // Its value sorts after the text's (nodes of equal key position are ordered by value).
+    inputNode("profile", CANCEL_FIELD, "submit", { value: "true", label: message(1900003) }),
   ];
 }
 

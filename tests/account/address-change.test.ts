@@ -102,7 +102,11 @@ test("held change: old address stays, the flow shows it pending, the new address
   const cancel = pendingNode(flow);
   assert.equal(cancel?.group, "profile");
   assert.equal(cancel?.attributes.type, "submit");
-  assert.ok(nodesOf(flow).some((n) => n.type === "text" && n.attributes.id === "pending_address_change"));
+  const names = nodesOf(flow).map((n) => n.attributes.name ?? n.attributes.id);
+  const at = (name: string) => names.indexOf(name);
+  assert.ok(at("traits.email") >= 0 && at("traits.email") < at("pending_address_change"));
+  assert.ok(at("pending_address_change") < at("cancel_pending_address"), "the text, then its button");
+  assert.ok(at("cancel_pending_address") < names.indexOf("method"), "before the profile's save button");
   // Mails: a code to the new address, the notice with a revert link to the old one.
   assert.ok((await latestMail(s.store, "ada@new.example", "verification_code.valid")).code);
   const notice = await mailsTo(s.store, "ada@example.com", "verifiable_address_changed");
