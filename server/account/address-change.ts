@@ -311,7 +311,10 @@ export function pendingNodes(change: AddressChangeRecord | undefined): UiNode[] 
       meta: {},
     } as UiNode,
     // Its value sorts after the text's (nodes of equal key position are ordered by value).
-    inputNode("profile", CANCEL_FIELD, "submit", { value: "true", label: message(1900003) }),
+    inputNode("profile", CANCEL_FIELD, "submit", {
+      value: "true",
+      label: message(1900003, [change.newValue], { address: change.newValue }),
+    }),
   ];
 }
 

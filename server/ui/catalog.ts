@@ -624,7 +624,7 @@ export const catalog = {
     contextKeys: ["address", "name"],
   },
   /** label of the button cancelling a pending address change */
-  1900003: { type: "info", text: "Cancel the pending change", contextKeys: [] },
+  1900003: { type: "info", text: "Cancel the change to %s", contextKeys: ["address"] },
   /** the pending address change was cancelled */
   1900004: { type: "info", text: "The pending address change was cancelled.", contextKeys: [] },
   /** the old address's link undid the change */

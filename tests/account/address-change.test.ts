@@ -204,7 +204,7 @@ test("browser: the form post is sent to the verification UI; the settings page s
   assert.equal(page.status, 200);
   assert.match(html, /ada@new\.example/);
   assert.match(html, /name="cancel_pending_address"/);
-  assert.match(html, /Cancel the pending change/);
+  assert.match(html, /Cancel the change to ada@new\.example/);
   // The cancel button posts the profile form without `method` (a browser sends only the clicked button).
   const shown = await spaFlow(s, jar);
   const cancel = await jar.fetch(
