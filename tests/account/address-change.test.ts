@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createTesseraClient } from "../../client/src/index.ts";
 import type { ConfigInput } from "../../server/config/schema.ts";
 import { assertSchema } from "../helpers/openapi.ts";
 import { allMails, latestMail, mailsTo } from "../helpers/outbox.ts";
@@ -179,6 +180,13 @@ test("cancelled from the settings flow (REST) and through tRPC: verifying afterw
   assert.deepEqual(await trpc.account.cancelPendingAddressChange.mutate(), { cancelled: true });
   assert.deepEqual(await trpc.account.pendingAddressChange.query(), { pending: null });
   assert.deepEqual(await trpc.account.cancelPendingAddressChange.mutate(), { cancelled: false });
+
+  // The client package's helpers.
+  await changeEmail(s, user.token, "ada@third.example");
+  const tessera = createTesseraClient({ url: s.publicUrl, session: { token: () => user.token } });
+  assert.equal((await tessera.account.pendingAddressChange())?.new_address, "ada@third.example");
+  assert.equal(await tessera.account.cancelPendingAddressChange(), true);
+  assert.equal(await tessera.account.pendingAddressChange(), null);
 });
 
 test("browser: the form post is sent to the verification UI; the settings page shows the pending change", async (t) => {
