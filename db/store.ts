@@ -251,6 +251,8 @@ export interface AddressChangeRecord {
   newValue: string;
   /** The verification flow the new address's secret went out on; null once applied directly. */
   verificationFlowId: string | null;
+  /** The session that asked: a pending change applies only while it is still active (Kratos). */
+  sessionId: string | null;
   /** HMAC of the "this wasn't me" token mailed to the old address; null when no notice went out. */
   revertHmac: string | null;
   revertExpiresAt: Date | null;

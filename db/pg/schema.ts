@@ -313,6 +313,7 @@ export const addressChanges = pgTable(
     oldValue: text("old_value").notNull(),
     newValue: text("new_value").notNull(),
     verificationFlowId: text("verification_flow_id"),
+    sessionId: text("session_id"),
     revertHmac: text("revert_hmac"),
     revertExpiresAt: timestamptz("revert_expires_at"),
     createdAt: timestamptz("created_at").notNull(),

@@ -315,6 +315,7 @@ export const addressChanges = sqliteTable(
     oldValue: text("old_value").notNull(),
     newValue: text("new_value").notNull(),
     verificationFlowId: text("verification_flow_id"),
+    sessionId: text("session_id"),
     revertHmac: text("revert_hmac"),
     revertExpiresAt: timestampMs("revert_expires_at"),
     createdAt: timestampMs("created_at").notNull(),

@@ -220,7 +220,12 @@ export async function recordAddressChange(
   ctx: RequestContext,
   before: FullIdentity,
   edit: AddressEdit,
-  opts: { id?: string; status: "pending" | "applied"; verificationFlowId?: string | undefined },
+  opts: {
+    id?: string;
+    status: "pending" | "applied";
+    verificationFlowId?: string | undefined;
+    sessionId?: string | undefined;
+  },
 ): Promise<AddressChangeRecord> {
   const now = deps.clock.now();
   const mode = switches(deps).notify ?? (edit.byRule ? "removed" : undefined);
@@ -234,6 +239,7 @@ export async function recordAddressChange(
     oldValue: edit.oldValue,
     newValue: edit.newValue,
     verificationFlowId: opts.verificationFlowId ?? null,
+    sessionId: opts.sessionId ?? null,
     revertHmac: token ? hmacOf(deps, token) : null,
     revertExpiresAt: token ? new Date(now.getTime() + deps.config.ms.addressChangeRevertLifespan) : null,
     createdAt: now,
@@ -390,6 +396,8 @@ export async function applyVerified(
         },
         events: eventsFor(deps, ctx, identity.id, "address_change_applied", { method: "verification" }),
         addressChange: { id: change.id, from: "pending", to: "applied" },
+        // As in Kratos: the session that asked must still be active (signing it out withdraws it).
+        ...(change.sessionId ? { sessionId: change.sessionId } : {}),
       });
       if (result.kind === "committed") {
         deps.audit("account.address_change", { identity_id: identity.id, status: "applied" }, ctx);

@@ -501,3 +501,15 @@ test("a resend on the change's verification flow mails a new code to the new add
   assert.equal((await verifyWithCode(s, vf, "ada@new.example")).state, "passed_challenge");
   assert.equal((await s.store.getIdentity(user.identityId))!.traits.email, "ada@new.example");
 });
+
+test("a pending change no longer applies once the session that asked for it was signed out", async (t) => {
+  const s = await server(t, HOOKS);
+  const user = await registerApi(s, "ada@example.com");
+  const { body } = await changeEmail(s, user.token, "ada@new.example");
+  const vf = (body.continue_with as { flow: { id: string } }[])[0]!.flow.id;
+  assert.ok(await s.store.revokeSession(user.sessionId));
+  const late = await verifyWithCode(s, vf, "ada@new.example");
+  assert.notEqual(late.state, "passed_challenge");
+  assert.equal((await s.store.getIdentity(user.identityId))!.traits.email, "ada@example.com");
+  assert.equal((await s.store.pendingAddressChange(user.identityId))?.status, "pending");
+});

@@ -1361,6 +1361,7 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         oldValue: "old@example.com",
         newValue: "new@example.com",
         verificationFlowId: randomUUID(),
+        sessionId: randomUUID(),
         revertHmac: randomUUID(),
         revertExpiresAt: at(1000),
         createdAt: at(10),

@@ -7,6 +7,7 @@ CREATE TABLE "address_changes" (
 	"old_value" text NOT NULL,
 	"new_value" text NOT NULL,
 	"verification_flow_id" text,
+	"session_id" text,
 	"revert_hmac" text,
 	"revert_expires_at" timestamp(3) with time zone,
 	"created_at" timestamp(3) with time zone NOT NULL,

@@ -566,6 +566,7 @@ class Submission extends FlowSubmission {
       id: changeId,
       status: "pending",
       verificationFlowId: verification.flow.id,
+      sessionId: active.session.id,
     });
     deps.audit(
       "settings.changed",
