@@ -444,7 +444,7 @@ class VerificationSubmission extends MailedFlowSubmission {
       // A held address change: the new address is proven, so the trait takes it now.
       const applied = await applyVerified(deps, this.ctx, changeId);
       if (!applied.ok) return this.retry(applied.reason);
-    } else
+    } else {
       await deps.store.mutateIdentity(secret.identityId, (current) => {
         const addr = current.verifiableAddresses.find(
           (a) => a.via === secret.via && a.value === secret.address,
@@ -468,6 +468,7 @@ class VerificationSubmission extends MailedFlowSubmission {
           value: undefined,
         };
       });
+    }
     const href = continueUrl(deps, flow);
     flow.state = "passed_challenge";
     setUi(flow, {
