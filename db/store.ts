@@ -224,6 +224,50 @@ export interface IdentityMutation<T> {
   value: T;
   /** Recorded in the same transaction, when the identity is written. */
   events?: readonly SecurityEventRecord[];
+  /**
+   * Moved from `from` to `to` in the same transaction, when the identity is written; when it is no
+   * longer in `from`, nothing is written and `AddressChangeMovedError` is thrown.
+   */
+  addressChange?: { id: string; from: AddressChangeStatus; to: AddressChangeStatus };
+}
+
+/**
+ * A change of an address trait held until the new address is verified, or already made and still
+ * revertible from the old address (docs/account-features.md, "Pending address changes").
+ */
+export interface AddressChangeRecord {
+  id: string;
+  identityId: string;
+  /**
+   * `pending`: waiting for the new address to be verified; `applied`: the trait holds the new
+   * address; `cancelled`: withdrawn before it applied (or replaced by a newer one); `reverted`:
+   * undone from the old address's link after it applied.
+   */
+  status: AddressChangeStatus;
+  /** The trait, as a node name (`traits.email`). */
+  trait: string;
+  via: "email";
+  oldValue: string;
+  newValue: string;
+  /** The verification flow the new address's secret went out on; null once applied directly. */
+  verificationFlowId: string | null;
+  /** The session that asked: a pending change applies only while it is still active (Kratos). */
+  sessionId: string | null;
+  /** HMAC of the "this wasn't me" token mailed to the old address; null when no notice went out. */
+  revertHmac: string | null;
+  revertExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type AddressChangeStatus = "pending" | "applied" | "cancelled" | "reverted";
+
+/** Thrown by `mutateIdentity` when the address change it was to move is no longer in `from`. */
+export class AddressChangeMovedError extends Error {
+  constructor(readonly changeId: string) {
+    super(`address change ${changeId} is no longer in the expected state`);
+    this.name = "AddressChangeMovedError";
+  }
 }
 
 /** A deletion the person asked for, executed at `dueAt` unless they sign in before. */
@@ -402,6 +446,28 @@ export interface Store {
   cancelDeletion(identityId: string, events: readonly SecurityEventRecord[]): Promise<boolean>;
   /** Identities whose deletion is due at `now` (oldest first). */
   dueDeletions(now: Date, limit: number): Promise<string[]>;
+
+  // Address changes held until verified, or revertible from the old address.
+  /**
+   * Stores a new change; the identity's other `pending` changes become `cancelled` (one pending
+   * change at a time), with the history entries, in one transaction.
+   */
+  createAddressChange(change: AddressChangeRecord, events: readonly SecurityEventRecord[]): Promise<void>;
+  getAddressChange(id: string): Promise<AddressChangeRecord | undefined>;
+  /** The identity's pending change, if any. */
+  pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined>;
+  findAddressChangeByRevertHmac(hmac: string): Promise<AddressChangeRecord | undefined>;
+  /**
+   * Compare-and-set of a change's status, with its history entries in the same transaction;
+   * answers whether it moved (of two concurrent moves exactly one succeeds).
+   */
+  transitionAddressChange(
+    id: string,
+    from: AddressChangeStatus,
+    to: AddressChangeStatus,
+    at: Date,
+    events: readonly SecurityEventRecord[],
+  ): Promise<boolean>;
   getMessage(id: string): Promise<CourierMessageRecord | undefined>;
   /** Up to `pageSize + 1` messages, so the caller learns whether another page exists. */
   pageMessages(query: ListCourierMessagesQuery): Promise<CourierMessageRecord[]>;

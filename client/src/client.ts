@@ -17,6 +17,7 @@ import type {
   Identity,
   LoginFlow,
   LoginSuccess,
+  PendingAddressChange,
   RecoveryFlow,
   RegistrationFlow,
   RegistrationSuccess,
@@ -208,6 +209,10 @@ export interface TesseraClient<T extends object = Traits> {
     deletionStatus(): Promise<DeletionStatus>;
     /** Schedules the account's deletion (the confirmation words are sent for you). */
     requestDeletion(): Promise<DeletionResult>;
+    /** The address change waiting for its new address to be verified, or `null`. */
+    pendingAddressChange(): Promise<PendingAddressChange | null>;
+    /** Cancels it; `false` when nothing was pending. */
+    cancelPendingAddressChange(): Promise<boolean>;
   };
   readonly session: {
     /** The current session, or `null` when there is none (401 `session_inactive`). */
@@ -382,6 +387,9 @@ export function createTesseraClient<T extends object = Traits>(
       history: (options) => call(() => trpc.account.history.query(options)),
       export: () => call(() => trpc.account.export.query() as unknown as Wire<Promise<AccountExport<T>>>),
       deletionStatus: () => call(() => trpc.account.deletion.status.query()),
+      pendingAddressChange: async () => (await call(() => trpc.account.pendingAddressChange.query())).pending,
+      cancelPendingAddressChange: async () =>
+        (await call(() => trpc.account.cancelPendingAddressChange.mutate())).cancelled,
       requestDeletion: async () => {
         try {
           const deletion = await trpc.account.deletion.request.mutate({ confirm: "delete my account" });

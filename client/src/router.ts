@@ -21,6 +21,7 @@ import type {
   LoginFlow,
   LoginPasswordBody,
   LoginSuccess,
+  PendingAddressChange,
   RecoveryBody,
   RecoveryFlow,
   RegistrationFlow,
@@ -117,6 +118,8 @@ export type PublicRecord<T extends object = Traits> = {
   };
   account: {
     history: Query<HistoryInput | undefined, SecurityEvent[]>;
+    pendingAddressChange: Query<void, { pending: PendingAddressChange | null }>;
+    cancelPendingAddressChange: Mutation<void, { cancelled: boolean }>;
     export: Query<void, AccountExport<T>>;
     deletion: {
       status: Query<void, DeletionStatus>;

@@ -348,6 +348,18 @@ export interface HistoryInput {
   before?: string;
 }
 
+/** An address change waiting for the new address to be verified (`account.pendingAddressChange`). */
+export interface PendingAddressChange {
+  id: string;
+  /** The trait, as a node name (`traits.email`). */
+  trait: string;
+  via: "email";
+  new_address: string;
+  /** The verification flow the new address's code or link went out on. */
+  verification_flow_id: string | null;
+  created_at: string;
+}
+
 /** Whether the account is scheduled for deletion, and when. */
 export interface DeletionStatus {
   scheduled: boolean;

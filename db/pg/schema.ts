@@ -11,6 +11,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { StoredAuthenticationMethod } from "../mapping.ts";
 import type {
+  AddressChangeRecord,
   CourierDispatchRecord,
   CourierMessageRecord,
   CredentialType,
@@ -313,6 +314,31 @@ export const securityEvents = pgTable(
   (t) => [
     index("security_events_identity_created_at_idx").on(t.identityId, t.createdAt),
     index("security_events_created_at_idx").on(t.createdAt),
+  ],
+);
+
+export const addressChanges = pgTable(
+  "address_changes",
+  {
+    id: text("id").primaryKey(),
+    identityId: text("identity_id")
+      .notNull()
+      .references(() => identities.id, { onDelete: "cascade" }),
+    status: text("status").$type<AddressChangeRecord["status"]>().notNull(),
+    trait: text("trait").notNull(),
+    via: text("via").$type<AddressChangeRecord["via"]>().notNull(),
+    oldValue: text("old_value").notNull(),
+    newValue: text("new_value").notNull(),
+    verificationFlowId: text("verification_flow_id"),
+    sessionId: text("session_id"),
+    revertHmac: text("revert_hmac"),
+    revertExpiresAt: timestamptz("revert_expires_at"),
+    createdAt: timestamptz("created_at").notNull(),
+    updatedAt: timestamptz("updated_at").notNull(),
+  },
+  (t) => [
+    index("address_changes_identity_status_idx").on(t.identityId, t.status),
+    uniqueIndex("address_changes_revert_hmac_idx").on(t.revertHmac),
   ],
 );
 

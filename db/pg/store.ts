@@ -20,25 +20,28 @@ import {
 import { type MigrationState, migrationStates } from "../migration-status.ts";
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
-import type {
-  AccountDeletionRecord,
-  ClaimCourierMessagesQuery,
-  ContinuityRecord,
-  CourierDispatchRecord,
-  CourierMessageRecord,
-  CredentialType,
-  ExpiringRecords,
-  FlowRecord,
-  FullIdentity,
-  IdentityMutation,
-  ListCourierMessagesQuery,
-  ListIdentitiesQuery,
-  MutationGuard,
-  MutationResult,
-  SecurityEventRecord,
-  SessionRecord,
-  Store,
-  StoredErrorRecord,
+import {
+  type AccountDeletionRecord,
+  AddressChangeMovedError,
+  type AddressChangeRecord,
+  type AddressChangeStatus,
+  type ClaimCourierMessagesQuery,
+  type ContinuityRecord,
+  type CourierDispatchRecord,
+  type CourierMessageRecord,
+  type CredentialType,
+  type ExpiringRecords,
+  type FlowRecord,
+  type FullIdentity,
+  type IdentityMutation,
+  type ListCourierMessagesQuery,
+  type ListIdentitiesQuery,
+  type MutationGuard,
+  type MutationResult,
+  type SecurityEventRecord,
+  type SessionRecord,
+  type Store,
+  type StoredErrorRecord,
 } from "../store.ts";
 import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
 import * as schema from "./schema.ts";
@@ -58,6 +61,7 @@ const {
   continuityContainers,
   selfserviceErrors,
   accountDeletions,
+  addressChanges,
   courierMessages,
   securityEvents,
   courierMessageDispatches,
@@ -218,6 +222,8 @@ export class PostgresStore implements Store {
         const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
         await writeChanges(tx, current, next);
         if (decision.events?.length) await tx.insert(securityEvents).values([...decision.events]);
+        if (decision.addressChange && !(await moveAddressChange(tx, decision.addressChange, next.updatedAt)))
+          throw new AddressChangeMovedError(decision.addressChange.id);
         return { kind: "done", value: decision.value, identity: next };
       });
     } catch (error) {
@@ -550,6 +556,56 @@ export class PostgresStore implements Store {
     const { id, ...changes } = message;
     await this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id));
   }
+  // Address changes.
+
+  async createAddressChange(
+    change: AddressChangeRecord,
+    events: readonly SecurityEventRecord[],
+  ): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx
+        .update(addressChanges)
+        .set({ status: "cancelled", updatedAt: change.createdAt })
+        .where(and(eq(addressChanges.identityId, change.identityId), eq(addressChanges.status, "pending")));
+      await tx.insert(addressChanges).values(change);
+      if (events.length > 0) await tx.insert(securityEvents).values([...events]);
+    });
+  }
+
+  async getAddressChange(id: string): Promise<AddressChangeRecord | undefined> {
+    const [row] = await this.#db.select().from(addressChanges).where(eq(addressChanges.id, id));
+    return row;
+  }
+
+  async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
+    const [row] = await this.#db
+      .select()
+      .from(addressChanges)
+      .where(and(eq(addressChanges.identityId, identityId), eq(addressChanges.status, "pending")))
+      .orderBy(desc(addressChanges.createdAt))
+      .limit(1);
+    return row;
+  }
+
+  async findAddressChangeByRevertHmac(hmac: string): Promise<AddressChangeRecord | undefined> {
+    const [row] = await this.#db.select().from(addressChanges).where(eq(addressChanges.revertHmac, hmac));
+    return row;
+  }
+
+  async transitionAddressChange(
+    id: string,
+    from: AddressChangeStatus,
+    to: AddressChangeStatus,
+    at: Date,
+    events: readonly SecurityEventRecord[],
+  ): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const moved = await moveAddressChange(tx, { id, from, to }, at);
+      if (moved && events.length > 0) await tx.insert(securityEvents).values([...events]);
+      return moved;
+    });
+  }
+
   async getMessage(id: string): Promise<CourierMessageRecord | undefined> {
     const [row] = await this.#db.select().from(courierMessages).where(eq(courierMessages.id, id));
     return row;
@@ -726,4 +782,17 @@ function escapeOption(value: string): string {
 /** Claimed messages in the order they were queued (RETURNING has no order of its own). */
 function byCreation(a: CourierMessageRecord, b: CourierMessageRecord): number {
   return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Compare-and-set of an address change's status inside `tx` (a row lock until the commit). */
+async function moveAddressChange(
+  tx: PgDb | PgTransaction,
+  move: { id: string; from: AddressChangeStatus; to: AddressChangeStatus },
+  at: Date,
+): Promise<boolean> {
+  const result = await tx
+    .update(addressChanges)
+    .set({ status: move.to, updatedAt: at })
+    .where(and(eq(addressChanges.id, move.id), eq(addressChanges.status, move.from)));
+  return (result.rowCount ?? 0) > 0;
 }

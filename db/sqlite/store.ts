@@ -21,26 +21,29 @@ import {
 import { type MigrationState, migrationStates } from "../migration-status.ts";
 import { keysetPage, withNextPageToken } from "../paging.ts";
 import { asParams } from "../placeholders.ts";
-import type {
-  AccountDeletionRecord,
-  ClaimCourierMessagesQuery,
-  ContinuityRecord,
-  CourierDispatchRecord,
-  CourierMessageRecord,
-  CredentialType,
-  ExpiringRecords,
-  FlowRecord,
-  FullIdentity,
-  IdentityMutation,
-  IdentityRecord,
-  ListCourierMessagesQuery,
-  ListIdentitiesQuery,
-  MutationGuard,
-  MutationResult,
-  SecurityEventRecord,
-  SessionRecord,
-  Store,
-  StoredErrorRecord,
+import {
+  type AccountDeletionRecord,
+  AddressChangeMovedError,
+  type AddressChangeRecord,
+  type AddressChangeStatus,
+  type ClaimCourierMessagesQuery,
+  type ContinuityRecord,
+  type CourierDispatchRecord,
+  type CourierMessageRecord,
+  type CredentialType,
+  type ExpiringRecords,
+  type FlowRecord,
+  type FullIdentity,
+  type IdentityMutation,
+  type IdentityRecord,
+  type ListCourierMessagesQuery,
+  type ListIdentitiesQuery,
+  type MutationGuard,
+  type MutationResult,
+  type SecurityEventRecord,
+  type SessionRecord,
+  type Store,
+  type StoredErrorRecord,
 } from "../store.ts";
 import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
 import { prepareReads, type SqliteReads } from "./reads.ts";
@@ -56,6 +59,7 @@ const {
   continuityContainers,
   selfserviceErrors,
   accountDeletions,
+  addressChanges,
   courierMessages,
   securityEvents,
   courierMessageDispatches,
@@ -305,6 +309,8 @@ export class SqliteStore implements Store {
     const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
     this.#writeChanges(current, next);
     this.#insertEvents(decision.events ?? []);
+    if (decision.addressChange && !this.#moveAddressChange(decision.addressChange, next.updatedAt))
+      throw new AddressChangeMovedError(decision.addressChange.id);
     return { kind: "done", value: decision.value, identity: next };
   }
 
@@ -621,6 +627,68 @@ export class SqliteStore implements Store {
     const { id, ...changes } = message;
     this.#db.update(courierMessages).set(changes).where(eq(courierMessages.id, id)).run();
   }
+  // Address changes.
+
+  #moveAddressChange(move: { id: string; from: AddressChangeStatus; to: AddressChangeStatus }, at: Date) {
+    return (
+      this.#db
+        .update(addressChanges)
+        .set({ status: move.to, updatedAt: at })
+        .where(and(eq(addressChanges.id, move.id), eq(addressChanges.status, move.from)))
+        .run().changes > 0
+    );
+  }
+
+  async createAddressChange(
+    change: AddressChangeRecord,
+    events: readonly SecurityEventRecord[],
+  ): Promise<void> {
+    this.#client
+      .transaction(() => {
+        this.#db
+          .update(addressChanges)
+          .set({ status: "cancelled", updatedAt: change.createdAt })
+          .where(and(eq(addressChanges.identityId, change.identityId), eq(addressChanges.status, "pending")))
+          .run();
+        this.#db.insert(addressChanges).values(change).run();
+        this.#insertEvents(events);
+      })
+      .immediate();
+  }
+
+  async getAddressChange(id: string): Promise<AddressChangeRecord | undefined> {
+    return this.#db.select().from(addressChanges).where(eq(addressChanges.id, id)).get();
+  }
+
+  async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
+    return this.#db
+      .select()
+      .from(addressChanges)
+      .where(and(eq(addressChanges.identityId, identityId), eq(addressChanges.status, "pending")))
+      .orderBy(desc(addressChanges.createdAt))
+      .get();
+  }
+
+  async findAddressChangeByRevertHmac(hmac: string): Promise<AddressChangeRecord | undefined> {
+    return this.#db.select().from(addressChanges).where(eq(addressChanges.revertHmac, hmac)).get();
+  }
+
+  async transitionAddressChange(
+    id: string,
+    from: AddressChangeStatus,
+    to: AddressChangeStatus,
+    at: Date,
+    events: readonly SecurityEventRecord[],
+  ): Promise<boolean> {
+    return this.#client
+      .transaction(() => {
+        const moved = this.#moveAddressChange({ id, from, to }, at);
+        if (moved) this.#insertEvents(events);
+        return moved;
+      })
+      .immediate();
+  }
+
   async getMessage(id: string): Promise<CourierMessageRecord | undefined> {
     const [row] = this.#db.select().from(courierMessages).where(eq(courierMessages.id, id)).all();
     return row;

@@ -19,7 +19,11 @@ export type SecurityEventType =
   | "session_revoked"
   | "sessions_revoked"
   | "deletion_requested"
-  | "deletion_cancelled";
+  | "deletion_cancelled"
+  | "address_change_requested"
+  | "address_change_cancelled"
+  | "address_change_applied"
+  | "address_change_reverted";
 
 /** An IPv4 /24 or IPv6 /48: the neighbourhood, not the device. */
 export function coarseNetwork(ip: string | undefined): string | null {

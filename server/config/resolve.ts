@@ -27,6 +27,7 @@ export interface ResolvedConfig {
     sessionLifespan: number;
     historyRetention: number;
     deletionGracePeriod: number;
+    addressChangeRevertLifespan: number;
   };
   /**
    * Whether cookies carry the Secure attribute. Kratos defaults to "not dev"; we also drop it on a
@@ -83,6 +84,7 @@ export function resolveConfig(raw: Config): ResolvedConfig {
       sessionLifespan: parseDuration(raw.session.lifespan),
       historyRetention: parseDuration(raw.account.history.retention),
       deletionGracePeriod: parseDuration(raw.account.deletion.grace_period),
+      addressChangeRevertLifespan: parseDuration(raw.account.address_change.revert_lifespan),
     },
     secureCookies: raw.cookies.secure ?? (!raw.dev && publicUrl.protocol === "https:"),
   };

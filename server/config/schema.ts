@@ -73,9 +73,28 @@ export const hookSchema = z.discriminatedUnion("hook", [
   z.strictObject({ hook: z.literal("show_verification_ui") }),
   z.strictObject({ hook: z.literal("require_verified_address") }),
 ]);
-export type HookConfig = z.infer<typeof hookSchema>;
+
+/**
+ * Kratos master's settings hooks for address changes, admitted (as in Kratos) only in
+ * `selfservice.flows.settings.after[.profile].hooks` (docs/account-features.md).
+ */
+const addressChangeHooks = [
+  z.strictObject({ hook: z.literal("verify_new_address") }),
+  z.strictObject({
+    hook: z.literal("notify_previous_addresses"),
+    config: z
+      .strictObject({ recipients: z.enum(["removed", "all_verified", "all"]).default("removed") })
+      .optional(),
+  }),
+] as const;
+const settingsHookSchema = z.discriminatedUnion("hook", [...hookSchema.options, ...addressChangeHooks]);
+export type HookConfig = z.infer<typeof settingsHookSchema>;
 
 const hooks = z.array(hookSchema).default([]);
+const settingsHooks = z.array(settingsHookSchema).default([]);
+const settingsAfterMethod = z
+  .strictObject({ default_browser_return_url: url.optional(), hooks: settingsHooks })
+  .default({ hooks: [] });
 
 const afterMethod = z
   .strictObject({ default_browser_return_url: url.optional(), hooks })
@@ -272,8 +291,8 @@ export const configSchema = z.strictObject({
               after: z
                 .strictObject({
                   default_browser_return_url: url.optional(),
-                  hooks,
-                  profile: afterMethod,
+                  hooks: settingsHooks,
+                  profile: settingsAfterMethod,
                   password: afterMethod,
                   oidc: afterMethod,
                   totp: afterMethod,
@@ -479,6 +498,8 @@ export const configSchema = z.strictObject({
       deletion: z
         .strictObject({ enabled: z.boolean().default(false), grace_period: duration("720h") })
         .prefault({}),
+      /** Held and revertible address changes: how long the old address's "this wasn't me" link works. */
+      address_change: z.strictObject({ revert_lifespan: duration("72h") }).prefault({}),
     })
     .prefault({}),
   // Tessera's own: the built-in pages under /ui/ (README "Built-in UI"). Kratos has no such keys.

@@ -67,6 +67,13 @@ export const BUILT_IN_TEMPLATES: Record<TemplateType, EmailTemplateTexts> = {
     plaintext:
       "Login to your account with the following code:\n\n{{ .LoginCode }}\n\nIt expires in {{ .ExpiresInMinutes }} minutes.\n",
   },
+  // Kratos master's text, with Tessera's "this wasn't me" link added.
+  verifiable_address_changed: {
+    subject: "A verifiable address on your account was changed\n",
+    html: '<p>Hello,</p>\n<p>A verifiable address (email or phone) on your account was recently changed. If you made this change, no further action is needed.</p>\n<p>If you did not make this change, undo it here (this link works until {{ .RevertExpiresAt }}):</p>\n<p><a href="{{ .RevertURL }}">{{ .RevertURL }}</a></p>\n<p><strong>Changed at:</strong> {{ .ChangedAt }}</p>\n',
+    plaintext:
+      "Hello,\n\nA verifiable address (email or phone) on your account was recently\nchanged. If you made this change, no further action is needed.\n\nIf you did not make this change, undo it here (this link works until\n{{ .RevertExpiresAt }}):\n\n{{ .RevertURL }}\n\nChanged at: {{ .ChangedAt }}\n",
+  },
   "registration_code.valid": {
     subject: "Use code {{ .RegistrationCode }} to complete your account registration\n",
     html: "Complete your account registration with the following code:\n\n{{ .RegistrationCode }}\n\nThis code expires in {{ .ExpiresInMinutes }} minutes.\n",

@@ -13,7 +13,9 @@ export type TemplateType =
   | "recovery.valid"
   | "recovery.invalid"
   | "login_code.valid"
-  | "registration_code.valid";
+  | "registration_code.valid"
+  /** Kratos master's notice to previous addresses; Tessera adds `RevertURL`, `RevertExpiresAt`. */
+  | "verifiable_address_changed";
 
 /** What a flow asks the courier to send; `model` holds the template's variables (Kratos's names: To, VerificationCode, …). */
 export interface OutgoingEmail {

@@ -2,7 +2,7 @@ import type { AppDeps } from "../deps.ts";
 import type { RequestContext } from "../request/context.ts";
 import { redirect } from "./respond.ts";
 import { ANY, type Route, route } from "./router.ts";
-import { accountRoutes, adminAccountRoutes } from "./routes/account.ts";
+import { accountRoutes, addressChangeRoutes, adminAccountRoutes } from "./routes/account.ts";
 import { adminCourierRoutes } from "./routes/admin-courier.ts";
 import { adminIdentityRoutes } from "./routes/admin-identities.ts";
 import { adminSessionRoutes } from "./routes/admin-sessions.ts";
@@ -72,6 +72,7 @@ export function publicRestRoutes(): Route[] {
     ...schemaRoutes,
     ...sessionRoutes,
     ...accountRoutes,
+    ...addressChangeRoutes,
     ...logoutRoutes,
     ...loginRoutes,
     ...registrationRoutes,

@@ -39,8 +39,17 @@ export function empty(ctx: RequestContext, status = 204, extra?: Record<string, 
   return new Response(null, { status, headers: h });
 }
 
+/** Go's net/http htmlReplacer, which http.Redirect applies to the URL in its body. */
+const GO_HTML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&#34;",
+  "'": "&#39;",
+};
+
 function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return s.replace(/[&<>"']/g, (c) => GO_HTML_ESCAPES[c]!);
 }
 
 /** A redirect with Go's tiny HTML body, as Kratos sends it. */

@@ -1,6 +1,11 @@
 import { isDeepStrictEqual } from "node:util";
 import type { UiText } from "#shared/ui.ts";
-import type { CredentialRecord, FullIdentity, SecurityEventRecord } from "../../db/store.ts";
+import type {
+  CredentialRecord,
+  FullIdentity,
+  IdentityMutation,
+  SecurityEventRecord,
+} from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
 
 /**
@@ -43,6 +48,8 @@ export interface IdentityChange {
   sessionId?: string;
   /** Security history entries written in the same transaction, if the change is written. */
   events?: readonly SecurityEventRecord[];
+  /** An address change moved in the same transaction (server/account/address-change.ts). */
+  addressChange?: IdentityMutation<unknown>["addressChange"];
 }
 
 export type CommitResult =
@@ -74,6 +81,7 @@ export async function commitIdentityChange(deps: AppDeps, change: IdentityChange
         identity: { ...applied.identity, updatedAt: now },
         value: { kind: "committed" },
         ...(change.events ? { events: change.events } : {}),
+        ...(change.addressChange ? { addressChange: change.addressChange } : {}),
       };
     },
     change.sessionId === undefined ? {} : { sessionId: change.sessionId, requireActive: true, now },

@@ -13,12 +13,13 @@ import { message } from "../ui/messages.ts";
  *   disabled; a changed value is refused on the field);
  * - `admin_only`: never shown nor writable in self-service (no node, absent from the identity JSON
  *   the person sees, refused on the field when submitted); the admin API is unaffected;
- * - `privileged`: changing it needs a privileged session, like a login identifier.
+ * - `privileged`: changing it needs a privileged session, like a login identifier;
+ * - `verified`: a new email address takes effect only once verified (server/account/address-change.ts).
  * Compiled once per schema at start (server/identity/forms.ts).
  */
 export const POLICY_KEY = "tessera.dev/policy";
 
-const RULES = ["read_only", "admin_only", "privileged"] as const;
+const RULES = ["read_only", "admin_only", "privileged", "verified"] as const;
 export type TraitRule = (typeof RULES)[number];
 
 export interface TraitPolicy {

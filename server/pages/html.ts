@@ -1,4 +1,4 @@
-import escape from "escape-html";
+import escapeText from "escape-html";
 import { html as htmlResponse } from "../http/respond.ts";
 import type { RequestContext } from "../request/context.ts";
 
@@ -48,7 +48,7 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 
 /** Escapes text for HTML element content and double- or single-quoted attribute values. */
 export function escapeHtml(value: unknown): string {
-  return escape(String(value ?? ""));
+  return escapeText(String(value ?? ""));
 }
 
 /** ` name="value"` with the value escaped; nothing for undefined/false; a bare name for true. */

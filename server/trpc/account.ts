@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { cancelPending, pendingChangeOf, pendingJson } from "../account/address-change.ts";
 import {
   DELETION_CONFIRMATION,
   deletionStatus,
@@ -6,6 +7,7 @@ import {
   ownHistory,
   requestDeletion,
 } from "../account/service.ts";
+import { errors } from "../request/errors.ts";
 import { procedure, router } from "./init.ts";
 
 const historyInput = z
@@ -20,6 +22,19 @@ export const accountRouter = router({
     .query(({ ctx, input }) =>
       ownHistory(ctx.deps, ctx.http, { pageSize: input?.pageSize ?? null, before: input?.before ?? null }),
     ),
+  /** `GET /self-service/account/address-change`: the address change waiting for verification. */
+  pendingAddressChange: procedure.query(async ({ ctx }) => {
+    const active = await ctx.deps.sessions.fromRequest(ctx.http);
+    if (!active) throw errors.sessionInactive("No valid session credentials found in the request.");
+    const pending = await pendingChangeOf(ctx.deps, active.identity.id);
+    return { pending: pending ? pendingJson(pending) : null };
+  }),
+  /** Cancels it, as the settings flow's `cancel_pending_address` does. */
+  cancelPendingAddressChange: procedure.mutation(async ({ ctx }) => {
+    const active = await ctx.deps.sessions.fromRequest(ctx.http);
+    if (!active) throw errors.sessionInactive("No valid session credentials found in the request.");
+    return { cancelled: await cancelPending(ctx.deps, ctx.http, active.identity.id, "settings") };
+  }),
   /** `GET /self-service/account/export`. */
   export: procedure.query(({ ctx }) => exportOwnData(ctx.deps, ctx.http)),
   deletion: router({

@@ -617,10 +617,28 @@ export const catalog = {
   // Tessera's own range (docs/account-features.md): 19xxxxx informational, 49xxxxx errors.
   /** dry run: the submission would be accepted */
   1900001: { type: "info", text: "These values are valid. Nothing was saved.", contextKeys: [] },
+  /** an address change waits for the new address to be verified */
+  1900002: {
+    type: "info",
+    text: "The change to %s takes effect once that address is verified. Until then the current address stays in use.",
+    contextKeys: ["address", "name"],
+  },
+  /** label of the button cancelling a pending address change */
+  1900003: { type: "info", text: "Cancel the change to %s", contextKeys: ["address"] },
+  /** the pending address change was cancelled */
+  1900004: { type: "info", text: "The pending address change was cancelled.", contextKeys: [] },
+  /** the old address's link undid the change */
+  1900005: { type: "info", text: "The address change was undone.", contextKeys: [] },
   /** a read-only trait was changed */
   4900001: { type: "error", text: "This field can not be changed.", contextKeys: ["name"] },
   /** an admin-only trait was submitted */
   4900002: { type: "error", text: "This field is managed by an administrator.", contextKeys: ["name"] },
+  /** the revert link of an address change has expired */
+  4900003: { type: "error", text: "This link has expired.", contextKeys: [] },
+  /** the revert link of an address change is unknown or was used */
+  4900004: { type: "error", text: "This link is invalid or was already used.", contextKeys: [] },
+  /** a verified address change was cancelled or replaced, or its trait changed meanwhile */
+  4900005: { type: "error", text: "This address change can no longer be applied.", contextKeys: [] },
 } as const satisfies Record<number, CatalogEntry>;
 
 export type MessageId = keyof typeof catalog;

@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { ConflictError, type FullIdentity, type Store } from "../../db/store.ts";
+import {
+  AddressChangeMovedError,
+  type AddressChangeRecord,
+  ConflictError,
+  type FullIdentity,
+  type Store,
+} from "../../db/store.ts";
 import {
   at,
   continuity,
@@ -1362,6 +1368,116 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         await store.recordSecurityEvents([event(someone.id, 1), event(someone.id, 1000)]);
         assert.ok((await store.deleteSecurityEventsBefore(at(500))) >= 1);
         assert.equal((await store.listSecurityEvents(someone.id, { limit: 10 })).length, 1);
+      });
+    });
+
+    describe("address changes", () => {
+      const change = (
+        identityId: string,
+        overrides: Partial<AddressChangeRecord> = {},
+      ): AddressChangeRecord => ({
+        id: randomUUID(),
+        identityId,
+        status: "pending",
+        trait: "traits.email",
+        via: "email",
+        oldValue: "old@example.com",
+        newValue: "new@example.com",
+        verificationFlowId: randomUUID(),
+        sessionId: randomUUID(),
+        revertHmac: randomUUID(),
+        revertExpiresAt: at(1000),
+        createdAt: at(10),
+        updatedAt: at(10),
+        ...overrides,
+      });
+      const event = (identityId: string, ms: number, type: string) => ({
+        id: randomUUID(),
+        identityId,
+        type,
+        method: "profile",
+        outcome: "success" as const,
+        network: null,
+        client: null,
+        createdAt: at(ms),
+      });
+
+      test("one pending change per identity: a new one cancels the older, with its history entry", async () => {
+        const someone = identity();
+        await store.createIdentity(someone);
+        const first = change(someone.id);
+        await store.createAddressChange(first, [event(someone.id, 10, "address_change_requested")]);
+        assert.deepEqual(await store.getAddressChange(first.id), first);
+        assert.deepEqual(await store.pendingAddressChange(someone.id), first);
+        assert.deepEqual(await store.findAddressChangeByRevertHmac(first.revertHmac!), first);
+        const second = change(someone.id, { createdAt: at(20), updatedAt: at(20), revertHmac: null });
+        await store.createAddressChange(second, []);
+        assert.equal((await store.getAddressChange(first.id))?.status, "cancelled");
+        assert.equal((await store.pendingAddressChange(someone.id))?.id, second.id);
+        assert.equal(await store.findAddressChangeByRevertHmac("unknown"), undefined);
+        assert.deepEqual(
+          (await store.listSecurityEvents(someone.id, { limit: 10 })).map((e) => e.type),
+          ["address_change_requested"],
+        );
+      });
+
+      test("transitions are compare-and-set, with their history entries only when they move", async () => {
+        const someone = identity();
+        await store.createIdentity(someone);
+        const pending = change(someone.id);
+        await store.createAddressChange(pending, []);
+        assert.equal(
+          await store.transitionAddressChange(pending.id, "pending", "cancelled", at(30), [
+            event(someone.id, 30, "address_change_cancelled"),
+          ]),
+          true,
+        );
+        assert.equal(
+          await store.transitionAddressChange(pending.id, "pending", "applied", at(31), [
+            event(someone.id, 31, "address_change_applied"),
+          ]),
+          false,
+        );
+        const stored = await store.getAddressChange(pending.id);
+        assert.equal(stored?.status, "cancelled");
+        assert.deepEqual(stored?.updatedAt, at(30));
+        assert.equal(await store.pendingAddressChange(someone.id), undefined);
+        assert.deepEqual(
+          (await store.listSecurityEvents(someone.id, { limit: 10 })).map((e) => e.type),
+          ["address_change_cancelled"],
+        );
+      });
+
+      test("a mutation moves the change in its transaction, and writes nothing when the change moved", async () => {
+        const someone = identity();
+        await store.createIdentity(someone);
+        const pending = change(someone.id);
+        await store.createAddressChange(pending, []);
+        const applied = await store.mutateIdentity(someone.id, (current) => ({
+          identity: { ...current, traits: { ...current.traits, applied: 1 } },
+          value: null,
+          events: [event(someone.id, 40, "address_change_applied")],
+          addressChange: { id: pending.id, from: "pending", to: "applied" },
+        }));
+        assert.equal(applied.kind, "done");
+        assert.equal((await store.getAddressChange(pending.id))?.status, "applied");
+        const before = await store.getIdentity(someone.id);
+        await assert.rejects(
+          store.mutateIdentity(someone.id, (current) => ({
+            identity: { ...current, traits: { ...current.traits, again: 1 } },
+            value: null,
+            events: [event(someone.id, 41, "address_change_applied")],
+            addressChange: { id: pending.id, from: "pending", to: "applied" },
+          })),
+          AddressChangeMovedError,
+        );
+        assert.deepEqual(await store.getIdentity(someone.id), before, "rolled back");
+        assert.deepEqual(
+          (await store.listSecurityEvents(someone.id, { limit: 10 })).map((e) => e.type),
+          ["address_change_applied"],
+        );
+        assert.ok(await store.deleteIdentity(someone.id));
+        assert.equal(await store.getAddressChange(pending.id), undefined, "goes with the identity");
       });
     });
 

@@ -38,7 +38,7 @@ function newCode(): string {
 }
 
 /** Link tokens: 32 random alphanumerics, as Kratos's link strategy mints them. */
-function newToken(): string {
+export function newToken(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   return [...randomBytes(32)].map((b) => alphabet[b % alphabet.length]).join("");
 }

@@ -1,12 +1,31 @@
+import { isDeepStrictEqual } from "node:util";
 import type { ContinueWith, SettingsFlowJson } from "#shared/flows.ts";
 import type { UiNode, UiText } from "#shared/ui.ts";
-import { ConflictError, type FlowRecord, type FullIdentity } from "../../../db/store.ts";
+import {
+  type AddressChangeRecord,
+  ConflictError,
+  type FlowRecord,
+  type FullIdentity,
+} from "../../../db/store.ts";
+import {
+  ADDRESS_CHANGE_KEY,
+  appliedEdit,
+  CANCEL_FIELD,
+  cancelPending,
+  keepTrait,
+  pendingChangeOf,
+  pendingMessage,
+  pendingNodes,
+  planHold,
+  recordAddressChange,
+} from "../../account/address-change.ts";
 import { eventsFor } from "../../account/history.ts";
 import type { AppDeps } from "../../deps.ts";
 import { applyIdentityPatch } from "../../hooks/identity-patch.ts";
 import { runBeforeHooks, runPostHooks, runPreHooks } from "../../hooks/run.ts";
 import { commitIdentityChange, type IdentityChange } from "../../identity/commit.ts";
 import { formsOf } from "../../identity/forms.ts";
+import { withTraits } from "../../identity/manager.ts";
 import { changeNeedsPrivilege } from "../../identity/privilege.ts";
 import { identityToJson } from "../../identity/serialize.ts";
 import type { FormValues } from "../../request/body.ts";
@@ -42,6 +61,7 @@ import {
 } from "../kit/record.ts";
 import { FlowSubmission } from "../kit/submission.ts";
 import { strategiesOf } from "../methods.ts";
+import { startVerificationFor } from "../verification/service.ts";
 import { runVerifier } from "../verification/verifier.ts";
 import type { SettingsChange, SettingsRequest, SettingsStrategy } from "./strategy.ts";
 
@@ -75,17 +95,22 @@ export function settingsFlowJson(
   };
 }
 
-/** Every enabled method's nodes for the identity, with the CSRF node, sorted (contract §3.5–§3.6). */
+/**
+ * Every enabled method's nodes for the identity, with the CSRF node, sorted (contract §3.5–§3.6),
+ * and a pending address change with its cancel button (docs/account-features.md).
+ */
 export function settingsNodes(
   deps: AppDeps,
   identity: FullIdentity,
   csrfToken: string,
   submitted?: { method: string; values: Record<string, unknown> },
+  pending?: AddressChangeRecord,
 ): UiNode[] {
   const nodes: UiNode[] = [csrfNode(csrfToken)];
   for (const strategy of strategiesOf(deps.methods, deps.config, "settings")) {
     const echo = submitted?.method === strategy.method ? submitted.values : undefined;
     nodes.push(...strategy.nodes(deps, identity, echo));
+    if (strategy.method === "profile") nodes.push(...pendingNodes(pending));
   }
   return sortNodes(nodes, formsOf(deps, identity.schemaId).keyOrder);
 }
@@ -101,6 +126,7 @@ export async function startFlow(
   active: ActiveSession,
   opts: { type: "browser" | "api"; returnTo?: string; requestUrl?: string; messages?: UiText[] },
 ): Promise<FlowRecord> {
+  const pending = await pendingChangeOf(deps, active.identity.id);
   const flow = newFlow(deps, {
     kind: "settings",
     type: opts.type,
@@ -109,8 +135,8 @@ export async function startFlow(
     state: "show_form",
     requestUrl: opts.requestUrl ?? ctx.requestUrl,
     returnTo: opts.returnTo,
-    nodes: settingsNodes(deps, active.identity, csrfFor(ctx, opts.type)),
-    messages: opts.messages ?? [],
+    nodes: settingsNodes(deps, active.identity, csrfFor(ctx, opts.type), undefined, pending),
+    messages: opts.messages ?? (pending ? [pendingMessage(pending)] : []),
   });
   // Before hooks see the flow being created (contract §4.1 step 4) and may refuse it.
   await runBeforeHooks(deps.config.raw.selfservice.flows.settings.before.hooks, {
@@ -249,6 +275,8 @@ class Submission extends FlowSubmission {
   #transientPayload: Record<string, unknown> | undefined;
   /** Validate only: answer with the flow and its messages, write nothing (kit/dry-run.ts). */
   #dryRun = false;
+  /** The identity's address change waiting for verification, shown in the flow. */
+  #pending: AddressChangeRecord | undefined;
 
   constructor(
     deps: AppDeps,
@@ -278,6 +306,12 @@ class Submission extends FlowSubmission {
       values = read.value;
       this.#dryRun = takeDryRun(ctx, values);
     }
+
+    this.#pending = await pendingChangeOf(deps, active.identity.id);
+    // A browser sends only the clicked button: the cancel button comes without `method`.
+    const named = values.get("method")?.[0];
+    if (values.has(CANCEL_FIELD) && (named === undefined || named === "profile"))
+      return this.cancelPending(values);
 
     // 6. Strategy dispatch.
     const strategy = await this.pick("settings", values, message(4010004));
@@ -340,6 +374,10 @@ class Submission extends FlowSubmission {
     if (changeNeedsPrivilege(deps, active.identity, proposed.identity) && !this.privileged) {
       return this.refreshRequired(method, values);
     }
+    // A new email address that must be verified first is held; the rest of the edit goes through.
+    const hold = method === "profile" ? planHold(deps, active.identity, proposed.identity.traits) : undefined;
+    if (hold?.kind === "too_many") return this.fail([{ path: "", message: message(4050002) }]);
+    if (hold?.kind === "hold") return this.hold(hold, change);
 
     const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.settings.after, method);
     const pre = await runPreHooks(hooks, {
@@ -377,11 +415,15 @@ class Submission extends FlowSubmission {
     setUi(flow, {
       action: uiOf(flow).action,
       method: "POST",
-      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type)),
+      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type), undefined, this.#pending),
       messages: [message(1050001)],
     });
     flow.updatedAt = deps.clock.now();
     await deps.store.updateFlow(flow);
+
+    // `notify_previous_addresses` without a hold: the change went through; the old address may undo it.
+    const edit = method === "profile" ? appliedEdit(deps, active.identity, identity) : undefined;
+    if (edit) await recordAddressChange(deps, this.ctx, active.identity, edit, { status: "applied" });
 
     const verification = await runVerifier(deps, this.ctx, flow, identity);
     const post = await runPostHooks(hooks, {
@@ -411,7 +453,13 @@ class Submission extends FlowSubmission {
     setUi(flow, {
       action: uiOf(flow).action,
       method: "POST",
-      nodes: settingsNodes(deps, active.identity, csrfFor(this.ctx, flow.type), this.#submitted),
+      nodes: settingsNodes(
+        deps,
+        active.identity,
+        csrfFor(this.ctx, flow.type),
+        this.#submitted,
+        this.#pending,
+      ),
       messages: [message(1900001)],
     });
     return { kind: "form", flow, body: settingsFlowJson(deps, flow, active.identity), status: 200 };
@@ -457,6 +505,117 @@ class Submission extends FlowSubmission {
       if (err instanceof ConflictError) return refuse(this.fail([{ path: "", message: message(4000007) }]));
       throw err;
     }
+  }
+
+  /**
+   * A profile change of an address that must be verified first (`verify_new_address` or the
+   * `verified` trait rule): the other traits are saved now; the address is held as a pending change
+   * whose verification flow goes to the new address, and the old one is told (docs). Like Kratos's
+   * hook, JSON callers get the settings flow with `continue_with` pointing at the verification
+   * flow, browsers are sent to it.
+   */
+  async hold(
+    hold: Extract<ReturnType<typeof planHold>, { kind: "hold" }>,
+    change: SettingsChange,
+  ): Promise<FlowOutcome> {
+    const { deps, flow, active } = this;
+    if (!deps.config.raw.selfservice.flows.verification.enabled)
+      return this.fail([{ path: hold.edit.trait, message: message(4900005) }]);
+    let identity = active.identity;
+    const rest = withTraits(deps, identity, hold.traits);
+    if (!rest.ok) return this.fail(rest.issues);
+    if (!isDeepStrictEqual(rest.identity.traits, identity.traits)) {
+      const { hooks } = afterFor(deps.config.raw.selfservice.flows.settings.after, "profile");
+      const pre = await runPreHooks(hooks, {
+        deps,
+        ctx: this.ctx,
+        flowJson: this.hookFlowJson(rest.identity),
+        identity: rest.identity,
+        session: active.session,
+      });
+      if (pre.kind === "reject") return this.fail(pre.issues);
+      const committed = await this.commit({
+        dependsOn: change.dependsOn,
+        // The held address keeps what the account holds at commit time.
+        apply: (current) => {
+          const changed = change.apply(current);
+          if (!changed.ok) return changed;
+          const next = withTraits(
+            deps,
+            current,
+            keepTrait(changed.identity.traits, current.traits, hold.edit.trait),
+          );
+          if (!next.ok || !pre.patch) return next;
+          return applyIdentityPatch(deps, next.identity, pre.patch);
+        },
+        events: eventsFor(deps, this.ctx, active.identity.id, "settings", { method: "profile" }),
+      });
+      if (committed.kind !== "committed") return committed.outcome;
+      identity = committed.identity;
+    }
+    const changeId = crypto.randomUUID();
+    const verification = await startVerificationFor(
+      deps,
+      this.ctx,
+      flow,
+      identity,
+      { value: hold.edit.newValue, via: "email" },
+      { [ADDRESS_CHANGE_KEY]: changeId },
+    );
+    this.#pending = await recordAddressChange(deps, this.ctx, active.identity, hold.edit, {
+      id: changeId,
+      status: "pending",
+      verificationFlowId: verification.flow.id,
+      sessionId: active.session.id,
+    });
+    deps.audit(
+      "settings.changed",
+      { flow_id: flow.id, method: "profile", identity_id: identity.id },
+      this.ctx,
+    );
+    this.#submitted = undefined;
+    setUi(flow, {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type), undefined, this.#pending),
+      messages: [pendingMessage(this.#pending)],
+    });
+    flow.updatedAt = deps.clock.now();
+    await deps.store.updateFlow(flow);
+    const url = appendQuery(deps.config.ui.verification, { flow: verification.flow.id });
+    const item = {
+      ...verification,
+      flow: { ...verification.flow, ...(flow.type === "browser" ? { url } : {}) },
+    };
+    return {
+      kind: "success",
+      body: settingsFlowJson(deps, flow, identity, [item]),
+      redirectTo: url,
+    };
+  }
+
+  /** `cancel_pending_address`: withdraws the pending change (CSRF-checked; no privilege needed). */
+  async cancelPending(values: FormValues): Promise<FlowOutcome> {
+    const { deps, flow, active } = this;
+    if (this.#dryRun) return this.dryRunAccepted();
+    const csrf = await this.csrfRefusal(values);
+    if (csrf) return csrf;
+    const cancelled = await cancelPending(deps, this.ctx, active.identity.id, "settings");
+    this.#pending = undefined;
+    setUi(flow, {
+      action: uiOf(flow).action,
+      method: "POST",
+      nodes: settingsNodes(deps, active.identity, csrfFor(this.ctx, flow.type)),
+      messages: [cancelled ? message(1900004) : message(4900005)],
+    });
+    flow.updatedAt = deps.clock.now();
+    await deps.store.updateFlow(flow);
+    return {
+      kind: "form",
+      flow,
+      body: settingsFlowJson(deps, flow, active.identity),
+      status: cancelled ? 200 : 400,
+    };
   }
 
   /** The flow as web hooks see it: with the submission's transient_payload (contract §2.1). */
@@ -515,7 +674,7 @@ class Submission extends FlowSubmission {
     const ui = {
       action: uiOf(flow).action,
       method: "POST",
-      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type), this.#submitted),
+      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type), this.#submitted, this.#pending),
     };
     const rendered = renderError(ui, issues);
     rendered.nodes = sortNodes(rendered.nodes, formsOf(deps, identity.schemaId).keyOrder);

@@ -1,6 +1,7 @@
 import type { ContinueWith } from "#shared/flows.ts";
 import type { UiContainer, UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
+import { addressChangeOfFlow, applyVerified } from "../../account/address-change.ts";
 import type { AppDeps } from "../../deps.ts";
 import { runBeforeHooks } from "../../hooks/run.ts";
 import { normalizeEmail } from "../../identity/normalize.ts";
@@ -168,6 +169,24 @@ async function lookUp(
   return identity && address ? { identity, to: { value: address.value, via: address.via } } : undefined;
 }
 
+/**
+ * A resend on the flow of a held address change: the new address is not on the identity yet, but
+ * the flow was made for it, so it gets a fresh secret like a known address.
+ */
+async function heldAddress(
+  deps: AppDeps,
+  flow: FlowRecord,
+  raw: string,
+): Promise<{ identity: FullIdentity; to: Recipient } | undefined> {
+  const changeId = addressChangeOfFlow(flow);
+  if (!changeId) return undefined;
+  const change = await deps.store.getAddressChange(changeId);
+  const value = normalizeEmail(raw) ?? raw.trim().toLowerCase();
+  if (change?.status !== "pending" || change.newValue !== value) return undefined;
+  const identity = await deps.store.getIdentity(change.identityId);
+  return identity ? { identity, to: { value, via: "email" } } : undefined;
+}
+
 /** Marks the address `sent` once a secret went out (Kratos's status after sending). */
 async function markSent(deps: AppDeps, identity: FullIdentity, to: Recipient): Promise<void> {
   const now = deps.clock.now();
@@ -195,7 +214,7 @@ async function sendTo(
   strategy: VerificationStrategy,
   address: string,
 ): Promise<void> {
-  const known = await lookUp(deps, address);
+  const known = (await heldAddress(deps, flow, address)) ?? (await lookUp(deps, address));
   if (known) {
     await strategy.send(deps, flow, known.identity, known.to);
     await markSent(deps, known.identity, known.to);
@@ -244,6 +263,8 @@ export async function startVerificationFor(
   source: FlowRecord,
   identity: FullIdentity,
   address: Recipient,
+  /** Server-only state for the new flow (a held address change it applies when passed). */
+  internal: Record<string, unknown> = {},
 ): Promise<Extract<ContinueWith, { action: "show_verification_ui" }>> {
   const strategy = strategyOf(deps);
   const flow = buildFlow(deps, ctx, {
@@ -252,6 +273,7 @@ export async function startVerificationFor(
     returnTo: source.returnTo ?? undefined,
   });
   const transient = source.internalContext.transient_payload ?? source.data.transient_payload;
+  flow.internalContext = { ...flow.internalContext, ...internal };
   if (transient) flow.internalContext = { ...flow.internalContext, transient_payload: transient };
   showSent(deps, ctx, flow, strategy, address.value);
   await strategy.send(deps, flow, identity, address);
@@ -407,29 +429,36 @@ class VerificationSubmission extends MailedFlowSubmission {
       return this.retry(message(4070002));
     const { secret } = check;
     const now = deps.clock.now();
-    await deps.store.mutateIdentity(secret.identityId, (current) => {
-      const addr = current.verifiableAddresses.find(
-        (a) => a.via === secret.via && a.value === secret.address,
-      );
-      if (!addr) return { value: undefined };
-      return {
-        identity: {
-          ...current,
-          verifiableAddresses: current.verifiableAddresses.map((a) =>
-            a === addr
-              ? {
-                  ...a,
-                  verified: true,
-                  status: "completed" as const,
-                  verifiedAt: a.verifiedAt ?? now,
-                  updatedAt: now,
-                }
-              : a,
-          ),
-        },
-        value: undefined,
-      };
-    });
+    const changeId = addressChangeOfFlow(flow);
+    if (changeId) {
+      // A held address change: the new address is proven, so the trait takes it now.
+      const applied = await applyVerified(deps, this.ctx, changeId);
+      if (!applied.ok) return this.retry(applied.reason);
+    } else {
+      await deps.store.mutateIdentity(secret.identityId, (current) => {
+        const addr = current.verifiableAddresses.find(
+          (a) => a.via === secret.via && a.value === secret.address,
+        );
+        if (!addr) return { value: undefined };
+        return {
+          identity: {
+            ...current,
+            verifiableAddresses: current.verifiableAddresses.map((a) =>
+              a === addr
+                ? {
+                    ...a,
+                    verified: true,
+                    status: "completed" as const,
+                    verifiedAt: a.verifiedAt ?? now,
+                    updatedAt: now,
+                  }
+                : a,
+            ),
+          },
+          value: undefined,
+        };
+      });
+    }
     const href = continueUrl(deps, flow);
     flow.state = "passed_challenge";
     setUi(flow, {
