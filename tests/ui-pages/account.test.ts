@@ -226,7 +226,7 @@ test("account centre: hostile values stay text (trait, notice, user agent)", asy
   }
   const sessions = await b.get("/ui/account/sessions");
   assert.match(sessions.html, /Firefox on Linux/);
-  assert.ok((await b.get("/ui/settings")).html.includes("&#60;script&#62;alert(1)&#60;/script&#62;"));
+  assert.ok((await b.get("/ui/settings")).html.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
 });
 
 test("account centre: export downloads the person's data without a secret", async (t) => {
@@ -263,7 +263,7 @@ test("account centre: deletion needs the phrase and a privileged session, then s
   assert.equal(data.status, 400);
   assert.match(data.html, /aria-invalid="true"/);
   assert.match(data.html, /autofocus/);
-  assert.match(data.html, /Type &#34;delete my account&#34; exactly to confirm\./);
+  assert.match(data.html, /Type &quot;delete my account&quot; exactly to confirm\./);
   assert.equal(await s.store.getDeletion(id), undefined);
 
   // Without the CSRF token: refused.
@@ -332,7 +332,7 @@ test("branding: name, logo and hex colours from config; anything else is refused
   });
   const b = new Browser(s);
   const page = await b.get("/ui/welcome");
-  assert.match(page.html, /<title>Welcome · Acme &#60;ID&#62;<\/title>/);
+  assert.match(page.html, /<title>Welcome · Acme &lt;ID&gt;<\/title>/);
   assert.match(page.html, /<img class="brand-logo" src="https:\/\/example\.com\/logo\.svg" alt=""/);
   const css = await (await b.jar.fetch(b.url("/ui/style.css"))).text();
   assert.match(css, /:root \{ --accent: #0a7d55; --accent-hover: #0a7d55; \}/);
