@@ -8,22 +8,31 @@
  * Files found relative to a module (`new URL("../schemas/…", import.meta.url)`) keep working: each
  * module's `import.meta.url` is rewritten to its original location, relative to the bundle.
  */
-import { readFile } from "node:fs/promises";
-import { dirname, relative } from "node:path";
+import { readFile, rm } from "node:fs/promises";
+import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const outfile = `${root}dist/server/main.mjs`;
+const outdir = `${root}dist/server`;
 
+// Chunks of an earlier build would stay beside the new ones.
+await rm(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: [`${root}server/main.ts`],
+  entryPoints: { main: `${root}server/main.ts` },
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node20",
   packages: "external",
-  outfile,
+  // What the code imports on demand (the PostgreSQL store and pg, the CLI's other commands with
+  // cli-progress and the argon2 C binding) goes in chunks loaded on demand: in one file, esbuild
+  // hoists their packages' imports to the top, and every start would load them.
+  splitting: true,
+  outdir,
+  outExtension: { ".js": ".mjs" },
+  // In the same directory as main.mjs: each module's rewritten import.meta.url is relative to it.
+  chunkNames: "[name]-[hash]",
   sourcemap: "linked",
   logLevel: "warning",
   plugins: [
@@ -32,7 +41,7 @@ await build({
       setup(b) {
         b.onLoad({ filter: /\.ts$/ }, async (args) => {
           const source = await readFile(args.path, "utf8");
-          const original = relative(dirname(outfile), args.path);
+          const original = relative(outdir, args.path);
           return {
             contents: source.replaceAll(
               "import.meta.url",
