@@ -8,7 +8,7 @@
  * Files found relative to a module (`new URL("../schemas/…", import.meta.url)`) keep working: each
  * module's `import.meta.url` is rewritten to its original location, relative to the bundle.
  */
-import { readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -33,6 +33,7 @@ await build({
   outExtension: { ".js": ".mjs" },
   // In the same directory as main.mjs: each module's rewritten import.meta.url is relative to it.
   chunkNames: "[name]-[hash]",
+  charset: "ascii",
   sourcemap: "linked",
   logLevel: "warning",
   plugins: [
@@ -54,3 +55,17 @@ await build({
     },
   ],
 });
+
+// V8 keeps each module's source text in memory, and a single non-ASCII character makes it a
+// two-byte string (twice the bytes). esbuild escapes strings but keeps comments (and regular
+// expression literals) as written: escape what is left. `\uXXXX` means the same character in a
+// string, a regular expression (a surrogate pair is one code point under the u flag) and an
+// identifier, and is only text in a comment.
+for (const name of await readdir(outdir)) {
+  if (!name.endsWith(".mjs")) continue;
+  const file = `${outdir}/${name}`;
+  const source = await readFile(file, "utf8");
+  if (!/[^\0-\x7f]/.test(source)) continue;
+  const ascii = source.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  await writeFile(file, ascii);
+}
