@@ -2,8 +2,8 @@
  * `npm run build`: bundles the server (server/main.ts and everything it imports from this
  * repository) into dist/server/main.mjs, which `npm start` runs with plain node. Running from the
  * bundle saves the TypeScript loader's memory (tsx keeps a loader thread and its caches: about
- * 45 MiB of RSS) and the start-up compilation; packages stay external (native modules cannot be
- * bundled) and load from node_modules as usual.
+ * 45 MiB of RSS) and the start-up compilation. Pure-JavaScript ES module packages (zod, drizzle,
+ * jose, tRPC, …) are bundled too; the others (native modules, CommonJS) load from node_modules.
  *
  * Files found relative to a module (`new URL("../schemas/…", import.meta.url)`) keep working: each
  * module's `import.meta.url` is rewritten to its original location, relative to the bundle.
@@ -12,6 +12,18 @@ import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+
+const BUNDLED_PACKAGES = new Set([
+  "zod",
+  "drizzle-orm",
+  "jose",
+  "@noble/ciphers",
+  "@trpc/server",
+  "lucia",
+  "@oslojs/crypto",
+  "@oslojs/encoding",
+  "@oslojs/binary",
+]);
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const outdir = `${root}dist/server`;
@@ -24,7 +36,6 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  packages: "external",
   // What the code imports on demand (the PostgreSQL store and pg, the CLI's other commands with
   // cli-progress and the argon2 C binding) goes in chunks loaded on demand: in one file, esbuild
   // hoists their packages' imports to the top, and every start would load them.
@@ -37,6 +48,19 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
   plugins: [
+    {
+      // Pure-JavaScript ES module packages are bundled (tree-shaken, in ASCII, one module instead
+      // of hundreds of files each with its own source text and module record); the rest (native
+      // modules, CommonJS, whatever finds files beside itself) loads from node_modules.
+      name: "external-packages",
+      setup(b) {
+        b.onResolve({ filter: /^[^./#]/ }, (args) => {
+          const name = /^(@[^/]+\/)?[^/]+/.exec(args.path)![0];
+          if (BUNDLED_PACKAGES.has(name) || args.path.startsWith("node:")) return undefined;
+          return { path: args.path, external: true };
+        });
+      },
+    },
     {
       name: "original-import-meta-url",
       setup(b) {
