@@ -1,6 +1,6 @@
 import { openStore } from "../../db/open.ts";
 import type { Store } from "../../db/store.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadConfig, releaseConfigCaches } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../logger.ts";
 import { loggerFor } from "../observe/log-format.ts";
@@ -14,6 +14,8 @@ export interface GlobalOptions {
 /** Config (file, then environment), with `--dev` applied, and its logger. */
 export function loadCommandConfig(options: GlobalOptions): { config: Config; logger: Logger } {
   const loaded = loadConfig({ ...(options.config ? { file: options.config } : {}), env: process.env });
+  // A command loads its configuration once: what that built would stay in memory for nothing.
+  releaseConfigCaches();
   const config = options.dev ? { ...loaded, dev: true } : loaded;
   return { config, logger: loggerFor(config) };
 }
