@@ -24,7 +24,9 @@ function buildList(): SortedList {
   const require = createRequire(import.meta.url);
   const file = require.resolve(PACKAGE_FILE);
   const entries = require(file) as string[];
-  // Read once: out of require's cache, the package's array and its compressed source text go.
+  // Read once: out of require's cache, the package's array and its compressed source text go. Its
+  // children go too: a cached child's `parent` would keep it.
+  for (const child of require.cache[file]?.children ?? []) delete require.cache[child.id];
   delete require.cache[file];
   entries.sort();
   const starts = new Uint32Array(entries.length + 1);
