@@ -10,7 +10,7 @@
  * a database is created for the run and dropped after).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -56,12 +56,24 @@ function tesseraConfig(dir: string, dsn: string): string {
   return file;
 }
 
+/** node's flags in `npm start` (V8's heap limits among them), so the bench measures what it runs. */
+const START_FLAGS = (() => {
+  const start: string = JSON.parse(readFileSync("package.json", "utf8")).scripts.start;
+  const flags = /\bnode ((?:--\S+ )*)dist\/server\/main\.mjs/.exec(start)?.[1];
+  if (flags === undefined) throw new Error(`npm start does not run dist/server/main.mjs: ${start}`);
+  return flags.split(" ").filter(Boolean);
+})();
+
 /** The bundle `npm start` runs (built at the start of the run), as production would run it. */
 function startTessera(config: string): Promise<Child> {
-  return startChild(["dist/server/main.mjs", "--config", config], /public API listening" url=(\S+)/, {
-    LOG_LEVEL: "info",
-    LOG_FORMAT: "text",
-  });
+  return startChild(
+    [...START_FLAGS, "dist/server/main.mjs", "--config", config],
+    /public API listening" url=(\S+)/,
+    {
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "text",
+    },
+  );
 }
 
 // The scenarios' steps. Each checks the status and that the body is the caller's own.

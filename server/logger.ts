@@ -1,5 +1,7 @@
+import { createRequire } from "node:module";
 import pino from "pino";
-import { prettyFactory } from "pino-pretty";
+
+type PinoPretty = typeof import("pino-pretty");
 
 /** Kratos's levels (`warning` as Kratos spells it; `warn` kept for configs written before). */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "warning" | "error" | "fatal" | "panic";
@@ -40,6 +42,8 @@ const LEVEL_NAMES: Record<number, string> = {
 
 /** Renders pino's JSON line as `time=… level=… msg="…" key=value …` through pino-pretty. */
 function textFormatter(): (line: string) => string {
+  // Loaded for the text format only: JSON, the default, never needs it.
+  const { prettyFactory } = createRequire(import.meta.url)("pino-pretty") as PinoPretty;
   return prettyFactory({
     colorize: false,
     ignore: "time,level,pid,hostname",

@@ -1,6 +1,6 @@
 import { openStore } from "../../db/open.ts";
 import type { Store } from "../../db/store.ts";
-import { loadConfig } from "../config/load.ts";
+import { loadConfig, releaseConfigCaches } from "../config/load.ts";
 import type { Config, ConfigInput } from "../config/schema.ts";
 import type { Logger } from "../logger.ts";
 import { loggerFor } from "../observe/log-format.ts";
@@ -27,6 +27,8 @@ export function loadCommandConfig(options: GlobalOptions): { config: Config; log
     ...(options.config ? { file: options.config } : { base: BUILT_IN_CONFIG }),
     env: process.env,
   });
+  // A command loads its configuration once: what that built would stay in memory for nothing.
+  releaseConfigCaches();
   const config = options.dev ? { ...loaded, dev: true } : loaded;
   return { config, logger: loggerFor(config) };
 }

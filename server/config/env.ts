@@ -42,6 +42,12 @@ export interface ConfigLeaf {
 let cachedJsonSchema: JsonSchemaNode | undefined;
 let cachedLeaves: Map<string, ConfigLeaf> | undefined;
 
+/** See `releaseConfigCaches` (load.ts). */
+export function releaseConfigSchemaCaches(): void {
+  cachedJsonSchema = undefined;
+  cachedLeaves = undefined;
+}
+
 /** The configuration's JSON Schema, input side (what may be written), derived from the zod schema. */
 export function configInputJsonSchema(): Record<string, unknown> {
   cachedJsonSchema ??= z.toJSONSchema(configSchema, {

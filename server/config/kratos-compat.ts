@@ -1,6 +1,6 @@
+import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import kratosConfigSchema from "../../schemas/kratos-config.schema.json" with { type: "json" };
 import { ConfigError, formatKeyPath, type KeyPath } from "./errors.ts";
 import { OPEN, type SchemaNode, SchemaWalker } from "./schema-walk.ts";
 
@@ -21,8 +21,29 @@ type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
   addFormatsModule) as unknown as AddFormats;
 
-const kratosSchema = kratosConfigSchema as unknown as SchemaNode;
-const kratosWalker = new SchemaWalker(kratosSchema);
+/**
+ * Kratos's schema (137 kB of JSON), read on first use: a server needs it while its configuration
+ * loads, and `releaseKratosCompat` lets it go afterwards with everything derived from it.
+ */
+let kratos: { schema: SchemaNode; walker: SchemaWalker } | undefined;
+function kratosSchema(): { schema: SchemaNode; walker: SchemaWalker } {
+  if (!kratos) {
+    const schema = JSON.parse(
+      readFileSync(new URL("../../schemas/kratos-config.schema.json", import.meta.url), "utf8"),
+    ) as SchemaNode;
+    kratos = { schema, walker: new SchemaWalker(schema) };
+  }
+  return kratos;
+}
+
+/** Drops Kratos's schema and what was built from it (a later configuration load reads it again). */
+export function releaseKratosCompat(): void {
+  kratos = undefined;
+  ajv = undefined;
+  pointers = undefined;
+  compiled.clear();
+  cachedEnvNames = undefined;
+}
 
 /**
  * Kratos keys that Tessera does not implement and must not silently ignore, because the operator
@@ -59,7 +80,6 @@ function isSet(value: unknown): boolean {
  * pointer, which ajv compiles (with what it refers to) on its own.
  */
 let ajv: Ajv | undefined;
-const KRATOS_ID = (kratosConfigSchema as { $id: string }).$id;
 function kratosAjv(): Ajv {
   if (ajv) return ajv;
   // Kratos's schema refers to one schema outside the file (ory://tracing-config, from ory/x); Tessera
@@ -82,7 +102,7 @@ function pointerOf(node: SchemaNode): string | undefined {
         visit(child, `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
       }
     };
-    visit(kratosSchema, "");
+    visit(kratosSchema().schema, "");
     pointers = found;
   }
   return pointers.get(node);
@@ -95,12 +115,12 @@ function validatorAt(pointer: string): ValidateFunction | undefined {
     // The part alone, with Kratos's definitions beside it for its $refs: ajv compiles only what it uses.
     const node = pointerToPath(pointer).reduce<unknown>(
       (at, key) => (at as Record<string, unknown>)[String(key)],
-      kratosSchema,
+      kratosSchema().schema,
     ) as SchemaNode;
     validate = kratosAjv().compile({
       ...node,
-      $id: `${KRATOS_ID}/part${pointer}`,
-      definitions: (kratosSchema as { definitions?: unknown }).definitions,
+      $id: `${(kratosSchema().schema as { $id: string }).$id}/part${pointer}`,
+      definitions: (kratosSchema().schema as { definitions?: unknown }).definitions,
     });
     compiled.set(pointer, validate);
   }
@@ -125,6 +145,7 @@ export function applyKratosCompat(
 ): KratosCompatResult {
   const ignored: KeyPath[] = [];
   const tesseraInput = structuredClone(input);
+  const kratosWalker = kratosSchema().walker;
 
   const walk = (
     value: Record<string, unknown>,
@@ -192,6 +213,7 @@ function checkWithKratosSchema(
   ignored: readonly KeyPath[],
   envSource?: (path: KeyPath) => string | undefined,
 ): void {
+  const kratosWalker = kratosSchema().walker;
   for (const path of ignored) {
     let nodes = kratosWalker.top;
     for (const segment of path) nodes = kratosWalker.child(nodes, segment as string | number);
@@ -278,6 +300,7 @@ let cachedEnvNames: Set<string> | undefined;
 /** Every key path Kratos's schema names, as an environment variable name (`SERVE_PUBLIC_TLS_CERT_PATH`). */
 export function kratosEnvNames(): ReadonlySet<string> {
   if (cachedEnvNames) return cachedEnvNames;
+  const kratosWalker = kratosSchema().walker;
   const names = new Set<string>();
   const visit = (nodes: SchemaNode[], path: string[], depth: number) => {
     if (depth > 12) return;

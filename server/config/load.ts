@@ -2,9 +2,9 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse as parseYaml, YAMLParseError } from "yaml";
-import { configInputJsonSchema, envOverrides, knownKeysAt } from "./env.ts";
+import { configInputJsonSchema, envOverrides, knownKeysAt, releaseConfigSchemaCaches } from "./env.ts";
 import { ConfigError, configErrorFromIssues, type KeyPath } from "./errors.ts";
-import { applyKratosCompat, ignoredKeysWarning } from "./kratos-compat.ts";
+import { applyKratosCompat, ignoredKeysWarning, releaseKratosCompat } from "./kratos-compat.ts";
 import { translateLegacyKeys } from "./legacy-aliases.ts";
 import { type Config, type ConfigInput, configSchema } from "./schema.ts";
 import { type SchemaNode, SchemaWalker } from "./schema-walk.ts";
@@ -89,6 +89,17 @@ let cachedWalker: SchemaWalker | undefined;
 function tesseraWalker(): SchemaWalker {
   cachedWalker ??= new SchemaWalker(configInputJsonSchema() as SchemaNode);
   return cachedWalker;
+}
+
+/**
+ * Drops what loading a configuration builds and keeps for the next load (the configuration's JSON
+ * Schema and its walker, Kratos's schema and its validators: about 2 MiB of heap). A command loads
+ * its configuration once; a later load builds them again.
+ */
+export function releaseConfigCaches(): void {
+  cachedWalker = undefined;
+  releaseConfigSchemaCaches();
+  releaseKratosCompat();
 }
 
 /** Reads and parses a YAML or JSON configuration file into a plain object (empty for an empty file). */
