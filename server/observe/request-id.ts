@@ -30,3 +30,19 @@ export function noteRoute(req: Request, pattern: string): void {
 export function routeOf(req: Request): string | undefined {
   return (req as unknown as Marked)[ROUTE];
 }
+
+/**
+ * Responses that already carry the request's id (respond.ts's plain-header JSON answers): the
+ * request wrapper leaves them as they are. Setting it afterwards would turn their plain headers
+ * into a Headers object that the listener then converts back, on every whoami.
+ */
+const carrying = new WeakSet<Response>();
+
+export function markCarriesRequestId(res: Response): Response {
+  carrying.add(res);
+  return res;
+}
+
+export function carriesRequestId(res: Response): boolean {
+  return carrying.has(res);
+}

@@ -1,7 +1,7 @@
 import { type Logger, logs } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { loggablePath, type Redaction } from "./redact.ts";
-import { assignRequestId, routeOf } from "./request-id.ts";
+import { assignRequestId, carriesRequestId, routeOf } from "./request-id.ts";
 
 export interface RequestObservation {
   logger: Logger;
@@ -45,6 +45,7 @@ export function observeRequests(
 
 /** Some responses (Response.redirect, fetched ones) have immutable headers: copy those. */
 function withRequestId(res: Response, id: string): Response {
+  if (carriesRequestId(res)) return res;
   try {
     res.headers.set("x-request-id", id);
     return res;
