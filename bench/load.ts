@@ -24,10 +24,19 @@ export async function startChild(
   });
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = "";
+    let started = false;
     const onData = (chunk: Buffer) => {
+      // Once started, the output is only drained: kept and searched, the request log lines would
+      // grow the buffer by megabytes a second and each search would scan all of it, taking CPU
+      // from the server being measured (the later scenarios were the slower for it).
+      if (started) return;
       buffer += chunk.toString();
       const match = pattern.exec(buffer);
-      if (match) resolve(match[1]!);
+      if (match) {
+        started = true;
+        buffer = "";
+        resolve(match[1]!);
+      }
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);

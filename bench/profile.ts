@@ -1,13 +1,15 @@
 /**
  * `npm run bench:profile -- <whoami|profile|create>`: runs one scenario against a Tessera started
  * with `node --cpu-prof`, then prints the profile's self time by function and by file (busy time
- * only: idle and GC shown apart). The .cpuprofile is kept for Chrome DevTools.
+ * only: idle and GC shown apart). The .cpuprofile is kept for Chrome DevTools. `cookie` is whoami
+ * with the session in its (sealed) cookie.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../db/open.ts";
+import { createCookieSealer } from "../server/crypto/cookie-seal.ts";
 import { load, type Step, startChild } from "./load.ts";
 import { createSettingsFlows, makeUsers, registerTemplate, seedIdentities } from "./seed.ts";
 
@@ -16,6 +18,7 @@ execFileSync(process.execPath, ["--import", "tsx", "server/bundle.ts"], { stdio:
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "tessera-profile-"));
 const dbFile = join(dir, "tessera.sqlite");
+const SECRET = "bench-secret-0123456789abcdef";
 const config = join(dir, "tessera.yml");
 writeFileSync(
   config,
@@ -23,7 +26,7 @@ writeFileSync(
     `dsn: sqlite://${dbFile}`,
     "log: { level: warn }",
     "serve: { public: { port: 0 }, admin: { port: 0 } }",
-    "secrets: { cookie: [bench-secret-0123456789abcdef] }",
+    `secrets: { cookie: [${SECRET}] }`,
     "selfservice: { methods: { password: { config: { haveibeenpwned_enabled: false } } } }",
   ].join("\n"),
 );
@@ -31,7 +34,7 @@ writeFileSync(
 const tessera = await startChild(
   ["--cpu-prof", "--cpu-prof-dir", dir, "dist/server/main.mjs", "--config", config],
   /public API listening" url=(\S+)/,
-  { LOG_LEVEL: "info" },
+  { LOG_LEVEL: "info", LOG_FORMAT: "text" },
 );
 const store = await openStore(`sqlite://${dbFile}`);
 const users = makeUsers(200, "profile");
@@ -39,11 +42,24 @@ await seedIdentities(store, await registerTemplate(tessera.url, store, "template
 await createSettingsFlows(tessera.url, users);
 await store.close();
 
+const sealer = createCookieSealer([SECRET]);
+const sealed = new Map(
+  users.map((u) => [u.token, sealer.seal("kratos/session", "ory_kratos_session", u.token, new Date())]),
+);
 let n = 0;
 const steps: Record<string, Step[]> = {
   whoami: [
     {
       request: (u) => ({ path: "/sessions/whoami", headers: { "x-session-token": u.token } }),
+      check: (status) => status === 200,
+    },
+  ],
+  cookie: [
+    {
+      request: (u) => ({
+        path: "/sessions/whoami",
+        headers: { cookie: `ory_kratos_session=${sealed.get(u.token)}` },
+      }),
       check: (status) => status === 200,
     },
   ],
@@ -109,7 +125,7 @@ profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
   if (frame.functionName === "(idle)" || frame.functionName === "(program)") return;
   busy += dt;
-  const where = frame.url.replace(/^.*\/(node_modules\/|wt-speed\/)/, "");
+  const where = frame.url.replace(/^.*\/(node_modules\/|wt-[^/]+\/)/, "");
   const key = `${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`;
   self.set(key, (self.get(key) ?? 0) + dt);
   const fileKey = where || frame.functionName;

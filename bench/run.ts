@@ -17,6 +17,7 @@ import pg from "pg";
 import { openStore } from "../db/open.ts";
 import type { Store } from "../db/store.ts";
 import { loadConfig } from "../server/config/load.ts";
+import { createCookieSealer } from "../server/crypto/cookie-seal.ts";
 import { createHasher } from "../server/methods/password/hasher.ts";
 import { type Child, type LoadResult, load, memoryOf, type Step, sampleRss, startChild } from "./load.ts";
 import {
@@ -40,6 +41,22 @@ const PG_URL = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL;
 const rows: { name: string; result?: LoadResult; value?: string; ratio?: string; note?: string }[] = [];
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
+const BENCH_SECRET = "bench-secret-0123456789abcdef";
+/**
+ * Session cookies are sealed (server/crypto/cookie-seal.ts): each user's cookie is its token sealed
+ * with the bench's cookie secret, once, as the server would have set it at login.
+ */
+const sealer = createCookieSealer([BENCH_SECRET]);
+const cookies = new Map<string, string>();
+function sessionCookie(u: SeedUser): string {
+  let cookie = cookies.get(u.token);
+  if (cookie === undefined) {
+    cookie = `ory_kratos_session=${sealer.seal("kratos/session", "ory_kratos_session", u.token, new Date())}`;
+    cookies.set(u.token, cookie);
+  }
+  return cookie;
+}
+
 function tesseraConfig(dir: string, dsn: string): string {
   const file = join(dir, `tessera-${crypto.randomUUID()}.yml`);
   writeFileSync(
@@ -48,7 +65,7 @@ function tesseraConfig(dir: string, dsn: string): string {
       `dsn: ${dsn}`,
       "log: { level: warn }",
       "serve: { public: { port: 0 }, admin: { port: 0 } }",
-      "secrets: { cookie: [bench-secret-0123456789abcdef] }",
+      `secrets: { cookie: [${BENCH_SECRET}] }`,
       // No network here: the breached-password range API would only add failed lookups.
       "selfservice: { methods: { password: { config: { haveibeenpwned_enabled: false } } } }",
     ].join("\n"),
@@ -84,7 +101,7 @@ const whoamiByToken: Step = {
 };
 
 const whoamiByCookie: Step = {
-  request: (u) => ({ path: "/sessions/whoami", headers: { cookie: `ory_kratos_session=${u.token}` } }),
+  request: (u) => ({ path: "/sessions/whoami", headers: { cookie: sessionCookie(u) } }),
   check: (status, body, u) => status === 200 && body.includes(u.id),
 };
 

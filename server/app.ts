@@ -136,7 +136,7 @@ export async function createApp(rawConfig: Config, rawStore: Store, options: App
           ...trpcRoutes(adminRouter),
           ...metricsRoutes,
         ],
-        withoutAdminPrefix,
+        { rewrite: withoutAdminPrefix, auditPerRequest: true },
       ),
     ),
     deps,

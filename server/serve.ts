@@ -10,10 +10,19 @@ import { RequestContext } from "./request/context.ts";
  * in app.ts. Each request gets its RequestContext here; an error a route did not deliver itself
  * becomes a Kratos JSON error.
  */
-export function serveRoutes(deps: AppDeps, routes: Route[], rewrite?: (url: URL) => URL) {
+export function serveRoutes(
+  deps: AppDeps,
+  routes: Route[],
+  options: { rewrite?: (url: URL) => URL; auditPerRequest?: boolean } = {},
+) {
   const router = createRouter(routes);
+  const { rewrite, auditPerRequest } = options;
   return async (req: Request): Promise<Response> => {
-    const ctx = new RequestContext(req, deps, rewrite);
+    // Admin operations take only the dependencies; their audit lines still name the request.
+    const requestDeps: AppDeps = auditPerRequest
+      ? { ...deps, audit: (event, fields, from) => deps.audit(event, fields, from ?? req) }
+      : deps;
+    const ctx = new RequestContext(req, requestDeps, rewrite);
     let res: Response;
     try {
       const { handler, params, pattern } = router(ctx);

@@ -25,6 +25,8 @@ const NONCE_BYTES = 24;
 const DEFAULT_MAX_AGE_MS = 30 * 24 * 3600_000;
 /** Browsers keep at most 4096 bytes per cookie; longer values are refused unopened. */
 const MAX_LENGTH = 4096;
+/** Opened cookies kept per sealer (a few hundred bytes each); all dropped when full. */
+const MAX_OPENED = 4096;
 
 export type CookiePurpose = "kratos/session" | "kratos/continuity";
 
@@ -46,6 +48,10 @@ export function createCookieSealer(secrets: readonly string[]): CookieSealer {
     (secret) => new Uint8Array(hkdfSync("sha256", secret, new Uint8Array(0), INFO, 32)),
   );
   const aad = (purpose: string, name: string) => new TextEncoder().encode(`${INFO}|${purpose}|${name}`);
+  // A browser sends the same sealed cookie with every request: what it opened to is kept (only
+  // successes, bounded), so whoami by cookie does not decrypt it again each time. The age is still
+  // checked on every open, from the kept `iat`.
+  const opened = new Map<string, { iat: number; value: string }>();
   return {
     seal(purpose, name, value, now) {
       const plaintext = new TextEncoder().encode(
@@ -57,31 +63,51 @@ export function createCookieSealer(secrets: readonly string[]): CookieSealer {
     },
     open(purpose, name, sealed, now, maxAgeMs = DEFAULT_MAX_AGE_MS) {
       if (!sealed.startsWith(PREFIX) || sealed.length > MAX_LENGTH) return undefined;
-      const body = sealed.slice(PREFIX.length);
-      if (!/^[A-Za-z0-9_-]+$/.test(body)) return undefined;
-      const raw = new Uint8Array(Buffer.from(body, "base64url"));
-      if (raw.length <= NONCE_BYTES + 16) return undefined;
-      for (const key of keys) {
-        let plaintext: Uint8Array;
-        try {
-          plaintext = xchacha20poly1305(key, raw.subarray(0, NONCE_BYTES), aad(purpose, name)).decrypt(
-            raw.subarray(NONCE_BYTES),
-          );
-        } catch {
-          continue;
-        }
-        try {
-          const envelope = JSON.parse(new TextDecoder().decode(plaintext)) as { iat?: unknown; v?: unknown };
-          if (typeof envelope.iat !== "number" || typeof envelope.v !== "string") return undefined;
-          if (maxAgeMs > 0 && now.getTime() - envelope.iat * 1000 > maxAgeMs) return undefined;
-          return envelope.v;
-        } catch {
-          return undefined;
-        }
+      const cacheKey = `${purpose}|${name}|${sealed}`;
+      let envelope = opened.get(cacheKey);
+      if (!envelope) {
+        envelope = openEnvelope(purpose, name, sealed);
+        if (!envelope) return undefined;
+        if (opened.size >= MAX_OPENED) opened.clear();
+        opened.set(cacheKey, envelope);
       }
-      return undefined;
+      if (maxAgeMs > 0 && now.getTime() - envelope.iat * 1000 > maxAgeMs) return undefined;
+      return envelope.value;
     },
   };
+
+  function openEnvelope(
+    purpose: CookiePurpose,
+    name: string,
+    sealed: string,
+  ): { iat: number; value: string } | undefined {
+    const body = sealed.slice(PREFIX.length);
+    if (!/^[A-Za-z0-9_-]+$/.test(body)) return undefined;
+    const bytes = Buffer.from(body, "base64url");
+    // Only the canonical encoding opens: a last character differing in its unused bits decodes to
+    // the same bytes, and an altered cookie must never open.
+    if (bytes.toString("base64url") !== body) return undefined;
+    const raw = new Uint8Array(bytes);
+    if (raw.length <= NONCE_BYTES + 16) return undefined;
+    for (const key of keys) {
+      let plaintext: Uint8Array;
+      try {
+        plaintext = xchacha20poly1305(key, raw.subarray(0, NONCE_BYTES), aad(purpose, name)).decrypt(
+          raw.subarray(NONCE_BYTES),
+        );
+      } catch {
+        continue;
+      }
+      try {
+        const envelope = JSON.parse(new TextDecoder().decode(plaintext)) as { iat?: unknown; v?: unknown };
+        if (typeof envelope.iat !== "number" || typeof envelope.v !== "string") return undefined;
+        return { iat: envelope.iat, value: envelope.v };
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
 }
 
 const perConfig = new WeakMap<ResolvedConfig, CookieSealer>();

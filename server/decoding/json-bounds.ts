@@ -97,6 +97,24 @@ export function jsonValueBoundsError(
   return undefined;
 }
 
+/** Up to this depth the check recurses (no allocation per node: it runs on every whoami). */
+const MAX_RECURSIVE_CHECK = 1024;
+
+/** Whether no object or array in `value` sits `remaining` or more levels below it. */
+function withinDepth(value: unknown, remaining: number): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  if (remaining <= 0) return false;
+  if (Array.isArray(value)) {
+    for (const child of value) if (!withinDepth(child, remaining - 1)) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (!withinDepth((value as Record<string, unknown>)[key], remaining - 1)) return false;
+  }
+  return true;
+}
+
 /**
  * A copy of `value` with everything nested deeper than `maxDepth` replaced by null, or `value`
  * itself when it is shallow enough. For data that is already stored (written before these bounds
@@ -104,7 +122,13 @@ export function jsonValueBoundsError(
  * cut-off value beats answering 500 for the account forever.
  */
 export function truncateDeepJson<T>(value: T, maxDepth: number): T {
-  if (jsonValueBoundsError(value, maxDepth, Number.POSITIVE_INFINITY) === undefined) return value;
+  if (
+    maxDepth <= MAX_RECURSIVE_CHECK
+      ? withinDepth(value, maxDepth)
+      : !jsonValueBoundsError(value, maxDepth, Infinity)
+  ) {
+    return value;
+  }
   const copy = (v: unknown): unknown =>
     typeof v !== "object" || v === null ? v : Array.isArray(v) ? ([] as unknown[]) : {};
   const root = copy(value);

@@ -1,3 +1,4 @@
+import { markCarriesRequestId, requestIdOf } from "../observe/request-id.ts";
 import type { RequestContext } from "../request/context.ts";
 import { errors, HttpError } from "../request/errors.ts";
 import { appendQuery } from "../request/url.ts";
@@ -25,8 +26,11 @@ export function json(
     const plain: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
     if (ctx.req.method === "GET" || ctx.req.method === "HEAD") plain["cache-control"] = NO_CACHE;
     plain.vary = "Cookie";
-    if (extra) for (const [k, v] of Object.entries(extra)) plain[k.toLowerCase()] = v;
-    return new Response(JSON.stringify(body), { status, headers: plain });
+    if (extra) for (const k in extra) plain[k.toLowerCase()] = extra[k]!;
+    const id = requestIdOf(ctx.req);
+    if (id === undefined) return new Response(JSON.stringify(body), { status, headers: plain });
+    plain["x-request-id"] = id;
+    return markCarriesRequestId(new Response(JSON.stringify(body), { status, headers: plain }));
   }
   const h = baseHeaders(ctx, "application/json; charset=utf-8");
   if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);

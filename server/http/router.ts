@@ -33,11 +33,19 @@ export function createRouter(routes: readonly Route[]) {
     ...r,
     segments: r.path.split("/").filter(Boolean),
   }));
+  // A route only matches paths with as many segments as its own: each request scans only those
+  // (in table order, so the first match and the 405's Allow list stay what a full scan gives).
+  const bySegments = new Map<number, CompiledRoute[]>();
+  for (const r of compiled) {
+    const list = bySegments.get(r.segments.length);
+    if (list) list.push(r);
+    else bySegments.set(r.segments.length, [r]);
+  }
   return (ctx: RequestContext): { handler: Handler; params: Params; pattern?: string } => {
     const parts = ctx.url.pathname.split("/").filter(Boolean);
     const allowed = new Set<string>();
     let allowedPattern: string | undefined;
-    for (const r of compiled) {
+    for (const r of bySegments.get(parts.length) ?? []) {
       const params = match(r.segments, parts);
       if (!params) continue;
       allowedPattern ??= r.path;

@@ -49,6 +49,20 @@ export class SchemaLoadError extends Error {
 
 /** base64url without padding of the id, as Kratos encodes schema ids in URLs. */
 export function schemaUrlId(id: string): string {
+  let encoded = urlIds.get(id);
+  if (encoded === undefined) {
+    encoded = encodeUrlId(id);
+    // Bounded: ids come from stored identities too, not only from the configured schemas.
+    if (urlIds.size >= 1024) urlIds.clear();
+    urlIds.set(id, encoded);
+  }
+  return encoded;
+}
+
+/** Every identity answer names its schema's URL: encoded once per schema id, not per answer. */
+const urlIds = new Map<string, string>();
+
+function encodeUrlId(id: string): string {
   let binary = "";
   for (const byte of new TextEncoder().encode(id)) binary += String.fromCharCode(byte);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");

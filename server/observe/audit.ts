@@ -1,12 +1,12 @@
 import type { Logger } from "../logger.ts";
 import { isSensitiveField, type Redaction } from "./redact.ts";
-import { requestBeingHandled, requestIdOf } from "./request-id.ts";
+import { requestIdOf } from "./request-id.ts";
 
 /**
  * Writes one audit line: `audience: "audit"` (as Kratos marks its audit lines), the event name
  * (`login.succeeded`, `login.failed`, `registration.succeeded`, `settings.changed`,
- * `session.revoked`, `identity.created`, …), the request id (of the request given, else of the one
- * being handled: admin operations are not handed theirs), and the
+ * `session.revoked`, `identity.created`, …), the request id of the request given (the admin
+ * listener binds its requests' audit: admin operations take only the dependencies), and the
  * fields, of which personal ones (identifiers, traits, addresses) are redacted unless
  * `log.leak_sensitive_values` is on. Never pass a password, token or code: they are not redacted
  * by name, they must not be given at all.
@@ -20,7 +20,7 @@ export type Audit = (
 export function createAudit(logger: Logger, redaction: Redaction): Audit {
   return (event, fields = {}, from) => {
     const line: Record<string, unknown> = { audience: "audit", event };
-    const req = (from instanceof Request ? from : from?.req) ?? requestBeingHandled();
+    const req = from instanceof Request ? from : from?.req;
     const requestId = req && requestIdOf(req);
     if (requestId) line.request_id = requestId;
     for (const [k, v] of Object.entries(fields)) {

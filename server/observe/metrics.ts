@@ -67,6 +67,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: STORE_BUCKETS,
     registers: [registry],
   });
+  const perRequest = new Map<string, { count: { inc(): void }; time: { observe(seconds: number): void } }>();
   const db = options.store;
   if (db) {
     new Gauge({
@@ -81,14 +82,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     request(listener, method, route, status, seconds) {
-      const labels = {
-        listener,
-        method: KNOWN_METHODS.has(method) ? method : "OTHER",
-        route,
-        status: String(status),
-      };
-      requests.inc(labels);
-      latency.observe(labels, seconds);
+      const known = KNOWN_METHODS.has(method) ? method : "OTHER";
+      // prom-client hashes a label object on every call; the children are made once per label set
+      // (bounded: route patterns, not raw paths, and the few methods and statuses).
+      const key = `${listener} ${known} ${status} ${route}`;
+      let child = perRequest.get(key);
+      if (!child) {
+        const labels = { listener, method: known, route, status: String(status) };
+        child = { count: requests.labels(labels), time: latency.labels(labels) };
+        perRequest.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
     },
     flowOutcome(flow, method, result) {
       flows.inc({ flow, method, result });

@@ -3,7 +3,6 @@
  * log to ours), otherwise a new UUID. Kept on the Request (as server/request/body.ts keeps its
  * marks) so audit lines written deep in a flow carry the same id as the request line.
  */
-import { AsyncLocalStorage } from "node:async_hooks";
 
 const REQUEST_ID = Symbol("tessera.requestId");
 const ROUTE = Symbol("tessera.route");
@@ -34,15 +33,17 @@ export function routeOf(req: Request): string | undefined {
 }
 
 /**
- * The request being handled, for code that is not handed it: admin operations and the native
- * logout take only the app's dependencies, yet their audit lines must carry the request id too.
+ * Responses that already carry the request's id (respond.ts's plain-header JSON answers): the
+ * request wrapper leaves them as they are. Setting it afterwards would turn their plain headers
+ * into a Headers object that the listener then converts back, on every whoami.
  */
-const handling = new AsyncLocalStorage<Request>();
+const carrying = new WeakSet<Response>();
 
-export function whileHandling<T>(req: Request, run: () => T): T {
-  return handling.run(req, run);
+export function markCarriesRequestId(res: Response): Response {
+  carrying.add(res);
+  return res;
 }
 
-export function requestBeingHandled(): Request | undefined {
-  return handling.getStore();
+export function carriesRequestId(res: Response): boolean {
+  return carrying.has(res);
 }

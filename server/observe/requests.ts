@@ -1,7 +1,7 @@
 import { type Logger, logs } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { loggablePath, type Redaction } from "./redact.ts";
-import { assignRequestId, routeOf, whileHandling } from "./request-id.ts";
+import { assignRequestId, carriesRequestId, routeOf } from "./request-id.ts";
 
 export interface RequestObservation {
   logger: Logger;
@@ -24,7 +24,7 @@ export function observeRequests(
   return async (req) => {
     const start = performance.now();
     const id = assignRequestId(req);
-    const res = await whileHandling(req, () => handler(req));
+    const res = await handler(req);
     const ms = performance.now() - start;
     const route = routeOf(req) ?? "unmatched";
     metrics.request(listener, req.method, route, res.status, ms / 1000);
@@ -45,6 +45,7 @@ export function observeRequests(
 
 /** Some responses (Response.redirect, fetched ones) have immutable headers: copy those. */
 function withRequestId(res: Response, id: string): Response {
+  if (carriesRequestId(res)) return res;
   try {
     res.headers.set("x-request-id", id);
     return res;

@@ -72,7 +72,7 @@ export async function revokeOtherSession(deps: AppDeps, ctx: RequestContext, id:
 }
 
 /** `DELETE /self-service/logout/api`: a native app ends the session its token names. */
-export async function logoutWithToken(deps: AppDeps, token: unknown): Promise<void> {
+export async function logoutWithToken(deps: AppDeps, token: unknown, ctx: RequestContext): Promise<void> {
   if (typeof token !== "string" || !token) throw errors.badRequest("The session_token field is required.");
   const session = await deps.store.getSessionByToken(token);
   if (!session?.active) {
@@ -81,7 +81,11 @@ export async function logoutWithToken(deps: AppDeps, token: unknown): Promise<vo
     });
   }
   await deps.store.revokeSession(session.id);
-  deps.audit("session.revoked", { by: "logout", identity_id: session.identityId, session_id: session.id });
+  deps.audit(
+    "session.revoked",
+    { by: "logout", identity_id: session.identityId, session_id: session.id },
+    ctx,
+  );
 }
 
 /** Ends the request's own session; a browser also loses its cookie and gets a new CSRF cookie. */

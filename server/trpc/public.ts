@@ -125,7 +125,7 @@ const session = router({
   logout: procedure
     .input(z.object({ sessionToken: z.string() }).optional())
     .mutation(async ({ ctx, input }): Promise<void> => {
-      if (input) return logoutWithToken(ctx.deps, input.sessionToken);
+      if (input) return logoutWithToken(ctx.deps, input.sessionToken, ctx.http);
       const active = await ctx.deps.sessions.fromRequest(ctx.http);
       if (!active) throw logoutSessionInactive();
       if (sessionTokenOf(ctx.http, ctx.deps.sessions.lucia)?.source === "cookie") {

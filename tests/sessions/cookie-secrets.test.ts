@@ -126,3 +126,25 @@ test("a sealed value is bound to its purpose, its cookie name and its age", () =
     );
   }
 });
+
+test("only the canonical encoding of a sealed value opens: unused bits of the last character changed is refused", () => {
+  const sealer = createCookieSealer([OLD]);
+  const now = new Date();
+  // Sealed values are 24 + 16 + len(plaintext) bytes; find one whose encoding ends in unused bits.
+  let sealed = "";
+  for (let i = 0; i < 64 && !sealed; i++) {
+    const candidate = sealer.seal("kratos/session", "ory_kratos_session", `token-${"x".repeat(i)}`, now);
+    if ((candidate.length - "v1.".length) % 4 !== 0) sealed = candidate;
+  }
+  assert.ok(sealed, "a sealed value with a partial last group");
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet.indexOf(sealed.at(-1)!);
+  const sameBytes = `${sealed.slice(0, -1)}${alphabet[last ^ 1]}`;
+  assert.deepEqual(
+    Buffer.from(sameBytes.slice(3), "base64url"),
+    Buffer.from(sealed.slice(3), "base64url"),
+    "the altered cookie decodes to the same bytes",
+  );
+  assert.ok(sealer.open("kratos/session", "ory_kratos_session", sealed, now));
+  assert.equal(sealer.open("kratos/session", "ory_kratos_session", sameBytes, now), undefined);
+});

@@ -23,7 +23,7 @@ async function performLogout(ctx: RequestContext): Promise<Response> {
 
 async function logoutApi(ctx: RequestContext): Promise<Response> {
   const body = await readJsonBody(ctx.req);
-  await logoutWithToken(ctx.deps, (body as { session_token?: unknown } | undefined)?.session_token);
+  await logoutWithToken(ctx.deps, (body as { session_token?: unknown } | undefined)?.session_token, ctx);
   return empty(ctx, 204);
 }
 

@@ -47,14 +47,21 @@ export const passwordSettings: SettingsStrategy = {
             return { kind: "issues", issues: [{ path: "", message: message(4000009) }] };
           const current = active.identity.credentials.find((c) => c.type === "password")?.config
             .hashed_password;
+          const tooLong = checkMaxLength(password, deps.hasher);
+          if (tooLong) return { kind: "issues", issues: [{ path: "password", message: tooLong }] };
+          // The check against the current hash and the new hash are queued together: a password
+          // the checks refuse only wastes its hash, one they accept no longer waits for them (and
+          // for the event loop in between) before its hash is even queued.
+          const sameAsCurrent = typeof current === "string" ? deps.hasher.verify(password, current) : false;
+          const hashing = deps.hasher.hash(password);
+          // Awaited below only when the checks pass; until then its failure must not count as
+          // unhandled (that would end the process), and once refused it is simply dropped.
+          hashing.catch(() => {});
           const problem =
-            checkMaxLength(password, deps.hasher) ??
-            (typeof current === "string" && (await deps.hasher.verify(password, current))
-              ? message(4000039)
-              : undefined) ??
+            ((await sameAsCurrent) ? message(4000039) : undefined) ??
             (await deps.policy.check(password, identifiers));
           if (problem) return { kind: "issues", issues: [{ path: "password", message: problem }] };
-          const hashed = await deps.hasher.hash(password);
+          const hashed = await hashing;
           return {
             kind: "change",
             change: {
