@@ -31,7 +31,7 @@ writeFileSync(
 const tessera = await startChild(
   ["--cpu-prof", "--cpu-prof-dir", dir, "dist/server/main.mjs", "--config", config],
   /public API listening" url=(\S+)/,
-  { LOG_LEVEL: "info" },
+  { LOG_LEVEL: "info", LOG_FORMAT: "text" },
 );
 const store = await openStore(`sqlite://${dbFile}`);
 const users = makeUsers(200, "profile");
@@ -109,7 +109,7 @@ profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
   if (frame.functionName === "(idle)" || frame.functionName === "(program)") return;
   busy += dt;
-  const where = frame.url.replace(/^.*\/(node_modules\/|wt-speed\/)/, "");
+  const where = frame.url.replace(/^.*\/(node_modules\/|wt-[a-z-]+\/)/, "");
   const key = `${frame.functionName || "(anonymous)"} ${where}:${frame.lineNumber + 1}`;
   self.set(key, (self.get(key) ?? 0) + dt);
   const fileKey = where || frame.functionName;
