@@ -257,6 +257,12 @@ export interface MutationGuard {
   requireActive?: boolean;
   /** The time sessions are checked against (the app's clock). */
   now?: Date;
+  /**
+   * The identity the change was decided on, as this store returned it (children included, not
+   * modified since). While the stored version is still its version, its credentials and addresses
+   * are the current ones and are not read again: every write of an identity bumps the version.
+   */
+  decidedOn?: FullIdentity;
 }
 
 export type MutationResult<T> =

@@ -10,6 +10,7 @@ import { sessionAllows } from "../guard.ts";
 import {
   childrenFromRows,
   credentialRow,
+  currentState,
   type IdentityChildren,
   identifierRows,
   identityRow,
@@ -298,7 +299,7 @@ export class SqliteStore implements Store {
       if (!session || !sessionAllows(session, id, guard.now)) return { kind: "session_inactive" };
     }
     if (guard?.requireActive && row.state !== "active") return { kind: "identity_inactive" };
-    const current = this.#withChildren(row);
+    const current = currentState(row, guard?.decidedOn) ?? this.#withChildren(row);
     const decision = mutate(current);
     if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
     const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
@@ -508,15 +509,13 @@ export class SqliteStore implements Store {
   // Security history.
 
   #insertEvents(events: readonly SecurityEventRecord[]): void {
-    if (events.length > 0)
-      this.#db
-        .insert(securityEvents)
-        .values([...events])
-        .run();
+    for (const event of events) this.#statements.insertSecurityEvent.run(asParams(event));
   }
 
   async recordSecurityEvents(events: readonly SecurityEventRecord[]): Promise<void> {
-    this.#insertEvents(events);
+    // One statement per event: several are written together or not at all.
+    if (events.length > 1) this.#client.transaction(() => this.#insertEvents(events)).immediate();
+    else this.#insertEvents(events);
   }
 
   async listSecurityEvents(

@@ -76,7 +76,10 @@ export async function commitIdentityChange(deps: AppDeps, change: IdentityChange
         ...(change.events ? { events: change.events } : {}),
       };
     },
-    change.sessionId === undefined ? {} : { sessionId: change.sessionId, requireActive: true, now },
+    {
+      decidedOn: change.decidedOn,
+      ...(change.sessionId === undefined ? {} : { sessionId: change.sessionId, requireActive: true, now }),
+    },
   );
   if (result.kind !== "done") return result;
   const verdict = result.value;
