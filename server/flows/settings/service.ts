@@ -342,10 +342,14 @@ class Submission extends FlowSubmission {
     }
 
     const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.settings.after, method);
+    // The flow is serialised for web hooks only when one runs: most settings have no hook.
+    const submission = this;
     const pre = await runPreHooks(hooks, {
       deps,
       ctx: this.ctx,
-      flowJson: this.hookFlowJson(proposed.identity),
+      get flowJson() {
+        return submission.hookFlowJson(proposed.identity);
+      },
       identity: proposed.identity,
       session: active.session,
     });
@@ -387,7 +391,9 @@ class Submission extends FlowSubmission {
     const post = await runPostHooks(hooks, {
       deps,
       ctx: this.ctx,
-      flowJson: this.hookFlowJson(identity),
+      get flowJson() {
+        return submission.hookFlowJson(identity);
+      },
       identity,
       session: active.session,
       method,
