@@ -224,6 +224,11 @@ export interface IdentityMutation<T> {
   value: T;
   /** Recorded in the same transaction, when the identity is written. */
   events?: readonly SecurityEventRecord[];
+  /**
+   * A flow to write (as `updateFlow` does) in the same transaction, when the identity is written:
+   * built from the identity as written, synchronous and free of side effects like the mutation.
+   */
+  flow?: (written: FullIdentity) => FlowRecord;
 }
 
 /** A deletion the person asked for, executed at `dueAt` unless they sign in before. */

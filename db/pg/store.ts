@@ -4,6 +4,7 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { rethrowAsConflict } from "../conflict.ts";
+import { USED_FLOW_STATE } from "../flow-state.ts";
 import { sessionAllows } from "../guard.ts";
 import {
   type ChildWrites,
@@ -667,6 +668,33 @@ const WRITE_IDENTITY = `with changed as (
 insert into security_events (id, identity_id, type, method, outcome, network, client, created_at)
 select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
   $18::text[], $19::timestamptz[])`;
+/** `updateFlow` inside a mutation's transaction; a used flow keeps its state (flow-state.ts). */
+const WRITE_FLOW = `update selfservice_flows set kind = $2, type = $3, identity_id = $4,
+  state = case when state = '${USED_FLOW_STATE}' then state else $5 end, request_url = $6,
+  return_to = $7, active = $8, ui = $9, data = $10, internal_context = $11, issued_at = $12,
+  expires_at = $13, created_at = $14, updated_at = $15
+where id = $1`;
+
+function writeFlowParams(flow: FlowRecord): unknown[] {
+  return [
+    flow.id,
+    flow.kind,
+    flow.type,
+    flow.identityId,
+    flow.state,
+    flow.requestUrl,
+    flow.returnTo,
+    flow.active,
+    JSON.stringify(flow.ui),
+    JSON.stringify(flow.data),
+    JSON.stringify(flow.internalContext),
+    flow.issuedAt,
+    flow.expiresAt,
+    flow.createdAt,
+    flow.updatedAt,
+  ];
+}
+
 // In read order: by creation, then id in byte order whatever the collation (as identityWith).
 const CHILDREN = {
   credentials: `select id, identity_id, type, config, version, created_at, updated_at
@@ -742,6 +770,10 @@ async function mutateLocked(
   });
   const writes = planChildWrites(current, next);
   if (hasChildWrites(writes)) await writeChildChanges(drizzleOn(client), writes);
+  if (decision.flow) {
+    const flow = decision.flow(next);
+    await client.query({ name: "tessera_write_flow", text: WRITE_FLOW, values: writeFlowParams(flow) });
+  }
   return { kind: "done", value: decision.value, identity: next };
 }
 

@@ -305,6 +305,7 @@ export class SqliteStore implements Store {
     const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
     this.#writeChanges(current, next);
     this.#insertEvents(decision.events ?? []);
+    if (decision.flow) statements.updateFlow.run(asParams(decision.flow(next)));
     return { kind: "done", value: decision.value, identity: next };
   }
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { UiText } from "#shared/ui.ts";
-import type { CredentialRecord, FullIdentity, SecurityEventRecord } from "../../db/store.ts";
+import type { CredentialRecord, FlowRecord, FullIdentity, SecurityEventRecord } from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
 
 /**
@@ -43,6 +43,8 @@ export interface IdentityChange {
   sessionId?: string;
   /** Security history entries written in the same transaction, if the change is written. */
   events?: readonly SecurityEventRecord[];
+  /** The flow to write in the same transaction, if the change is written (`IdentityMutation.flow`). */
+  flow?: (written: FullIdentity) => FlowRecord;
 }
 
 export type CommitResult =
@@ -74,6 +76,7 @@ export async function commitIdentityChange(deps: AppDeps, change: IdentityChange
         identity: { ...applied.identity, updatedAt: now },
         value: { kind: "committed" },
         ...(change.events ? { events: change.events } : {}),
+        ...(change.flow ? { flow: change.flow } : {}),
       };
     },
     {

@@ -116,7 +116,10 @@ export async function startFlow(
   await runBeforeHooks(deps.config.raw.selfservice.flows.settings.before.hooks, {
     deps,
     ctx,
-    flowJson: settingsFlowJson(deps, flow, active.identity),
+    // Serialised only if a web hook runs.
+    get flowJson() {
+      return settingsFlowJson(deps, flow, active.identity);
+    },
     identity: active.identity,
     session: active.session,
   });
@@ -362,10 +365,26 @@ class Submission extends FlowSubmission {
         }
       : change.apply;
 
+    // The flow's success is written in the change's transaction (one commit instead of two),
+    // rendered for the identity as written.
+    const csrf = csrfFor(this.ctx, flow.type);
+    const action = uiOf(flow).action;
+    const now = deps.clock.now();
+    let succeeded: FlowRecord | undefined;
     const committed = await this.commit({
       ...change,
       apply,
       events: eventsFor(deps, this.ctx, active.identity.id, "settings", { method }),
+      flow: (written) => {
+        succeeded = { ...flow, state: "success", updatedAt: now };
+        setUi(succeeded, {
+          action,
+          method: "POST",
+          nodes: settingsNodes(deps, written, csrf),
+          messages: [message(1050001)],
+        });
+        return succeeded;
+      },
     });
     if (committed.kind !== "committed") return committed.outcome;
     const identity = committed.identity;
@@ -376,16 +395,19 @@ class Submission extends FlowSubmission {
         authenticated.provider,
       );
     deps.audit("settings.changed", { flow_id: flow.id, method, identity_id: identity.id }, this.ctx);
-
-    flow.state = "success";
-    setUi(flow, {
-      action: uiOf(flow).action,
-      method: "POST",
-      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type)),
-      messages: [message(1050001)],
-    });
-    flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (succeeded) Object.assign(flow, succeeded);
+    else {
+      // A store that left the flow out of the transaction: written on its own, as it used to be.
+      flow.state = "success";
+      setUi(flow, {
+        action,
+        method: "POST",
+        nodes: settingsNodes(deps, identity, csrf),
+        messages: [message(1050001)],
+      });
+      flow.updatedAt = now;
+      await deps.store.updateFlow(flow);
+    }
 
     const verification = await runVerifier(deps, this.ctx, flow, identity);
     const post = await runPostHooks(hooks, {
@@ -425,7 +447,7 @@ class Submission extends FlowSubmission {
 
   /** Commits the change; anything that prevents it is answered here and writes nothing. */
   async commit(
-    change: SettingsChange & Pick<IdentityChange, "events">,
+    change: SettingsChange & Pick<IdentityChange, "events" | "flow">,
   ): Promise<{ kind: "committed"; identity: FullIdentity } | { kind: "refused"; outcome: FlowOutcome }> {
     const refuse = async (outcome: Promise<FlowOutcome> | FlowOutcome) => ({
       kind: "refused" as const,
