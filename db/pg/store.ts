@@ -415,9 +415,12 @@ export class PostgresStore implements Store {
 
   async deleteContinuityByNames(identityId: string, names: string[]): Promise<void> {
     if (names.length === 0) return;
-    await this.#db
-      .delete(continuityContainers)
-      .where(and(eq(continuityContainers.identityId, identityId), inArray(continuityContainers.name, names)));
+    // Every new settings flow runs it: named, so each connection plans it once.
+    await this.#pool.query({
+      name: "tessera_delete_continuity_by_names",
+      text: "delete from continuity_containers where identity_id = $1 and name = any($2::text[])",
+      values: [identityId, names],
+    });
   }
 
   // Browser error container.

@@ -76,6 +76,7 @@ export class SqliteStore implements Store {
   #prepared: SqliteStatements | undefined;
   #preparedReads: SqliteReads | undefined;
   #whoami: Database.Statement<[{ token: string }], WhoamiRow> | undefined;
+  #deleteContinuity: Database.Statement<[string, string]> | undefined;
   readonly #insertIdentity: (identity: FullIdentity, events: readonly SecurityEventRecord[]) => void;
   readonly #insertSessionWithEvents: (session: SessionRecord, events: readonly SecurityEventRecord[]) => void;
   readonly #mutateIdentity: (
@@ -478,10 +479,11 @@ export class SqliteStore implements Store {
 
   async deleteContinuityByNames(identityId: string, names: string[]): Promise<void> {
     if (names.length === 0) return;
-    this.#db
-      .delete(continuityContainers)
-      .where(and(eq(continuityContainers.identityId, identityId), inArray(continuityContainers.name, names)))
-      .run();
+    // Every new settings flow runs it: one statement for any list of names, prepared once.
+    this.#deleteContinuity ??= this.#client.prepare(
+      "delete from continuity_containers where identity_id = ? and name in (select value from json_each(?))",
+    );
+    this.#deleteContinuity.run(identityId, JSON.stringify(names));
   }
 
   // Browser error container.
