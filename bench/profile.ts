@@ -36,7 +36,7 @@ const tessera = await startChild(
   { LOG_LEVEL: "info", LOG_FORMAT: "text" },
 );
 const store = await openStore(dsn);
-const users = makeUsers(200, "profile");
+const users = makeUsers(Number(process.env.BENCH_USERS ?? 200), "profile");
 await seedIdentities(store, await registerTemplate(tessera.url, store, "template@example.com"), users);
 await createSettingsFlows(tessera.url, users);
 await store.close();
