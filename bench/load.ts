@@ -24,10 +24,18 @@ export async function startChild(
   });
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = "";
+    let found = false;
     const onData = (chunk: Buffer) => {
+      // Once started, the output is only drained: kept and searched again on every chunk, a
+      // server logging each request cost the load generator time quadratic in the run's length.
+      if (found) return;
       buffer += chunk.toString();
       const match = pattern.exec(buffer);
-      if (match) resolve(match[1]!);
+      if (match) {
+        found = true;
+        buffer = "";
+        resolve(match[1]!);
+      }
     };
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
