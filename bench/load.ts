@@ -92,10 +92,17 @@ export interface LoadResult {
 }
 
 interface Context {
+  /** The connection's place among `connections`: it owns users slot, slot + connections, ... */
   slot?: number;
-  turn?: number;
   user?: SeedUser;
   [key: string]: unknown;
+}
+
+/** The part of autocannon's per-connection request iterator that `load` sets up (not typed). */
+interface ClientIterator {
+  initialContext: Context;
+  resetContext(): void;
+  rebuildRequest(): void;
 }
 
 export interface Step {
@@ -122,12 +129,24 @@ export async function load(options: {
   const { users, connections } = options;
   let nextSlot = 0;
   let bad = 0;
-  const userFor = (context: Context): SeedUser => {
-    context.slot ??= nextSlot++ % connections;
-    context.turn ??= 0;
-    const owned = Math.max(1, Math.ceil((users.length - context.slot) / connections));
-    const index = context.slot + connections * (context.turn++ % owned);
+  // autocannon hands every iteration a fresh context (it clears it after the last step), so a
+  // connection's slot lives in its iterator's initial context and its turns outside: with both on
+  // the context, every iteration took the next slot's first user, only `connections` users were
+  // ever used, and two connections could write one user at once.
+  const turns: number[] = [];
+  const userFor = (slot: number): SeedUser => {
+    const turn = turns[slot] ?? 0;
+    turns[slot] = turn + 1;
+    const owned = Math.max(1, Math.ceil((users.length - slot) / connections));
+    const index = slot + connections * (turn % owned);
     return users[index % users.length]!;
+  };
+  const setupClient = (client: unknown) => {
+    const iterator = (client as { requestIterator: ClientIterator }).requestIterator;
+    iterator.initialContext = { slot: nextSlot++ % connections };
+    iterator.resetContext();
+    // The first request was built when the client was made, before it had a slot.
+    iterator.rebuildRequest();
   };
   const base = new URL(options.url);
   const prefix = base.pathname.replace(/\/$/, "");
@@ -135,9 +154,11 @@ export async function load(options: {
     url: base.origin,
     connections,
     duration: options.duration,
+    setupClient,
     requests: options.steps.map((step, i) => ({
       setupRequest: (req: autocannon.Request, context: Context) => {
-        if (i === 0) context.user = userFor(context);
+        if (context.slot === undefined) return req;
+        if (i === 0) context.user = userFor(context.slot);
         const r = step.request(context.user!, context);
         return {
           ...req,

@@ -19,11 +19,13 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const dir = mkdtempSync(join(tmpdir(), "tessera-profile-"));
 const dbFile = join(dir, "tessera.sqlite");
 const SECRET = "bench-secret-0123456789abcdef";
+// BENCH_PROFILE_DSN: profile on another database (an empty PostgreSQL one, say) instead of SQLite.
+const dsn = process.env.BENCH_PROFILE_DSN ?? `sqlite://${dbFile}`;
 const config = join(dir, "tessera.yml");
 writeFileSync(
   config,
   [
-    `dsn: sqlite://${dbFile}`,
+    `dsn: ${dsn}`,
     "log: { level: warn }",
     "serve: { public: { port: 0 }, admin: { port: 0 } }",
     `secrets: { cookie: [${SECRET}] }`,
@@ -36,8 +38,8 @@ const tessera = await startChild(
   /public API listening" url=(\S+)/,
   { LOG_LEVEL: "info", LOG_FORMAT: "text" },
 );
-const store = await openStore(`sqlite://${dbFile}`);
-const users = makeUsers(200, "profile");
+const store = await openStore(dsn);
+const users = makeUsers(Number(process.env.BENCH_USERS ?? 200), "profile");
 await seedIdentities(store, await registerTemplate(tessera.url, store, "template@example.com"), users);
 await createSettingsFlows(tessera.url, users);
 await store.close();

@@ -106,6 +106,25 @@ export type IdentityChildren = Pick<
   "credentials" | "verifiableAddresses" | "recoveryAddresses"
 >;
 
+/**
+ * The identity's current state from its row (read, and locked, by the mutation) and the children
+ * of the state the change was decided on, when that state is still the current version: the
+ * children need not be read again. Undefined when they must be.
+ */
+export function currentState(
+  row: IdentityRecord,
+  decidedOn: FullIdentity | undefined,
+): FullIdentity | undefined {
+  if (decidedOn === undefined || decidedOn.id !== row.id || decidedOn.version !== row.version)
+    return undefined;
+  return {
+    ...row,
+    credentials: decidedOn.credentials,
+    verifiableAddresses: decidedOn.verifiableAddresses,
+    recoveryAddresses: decidedOn.recoveryAddresses,
+  };
+}
+
 /** The children of one identity from separately selected rows (SQLite store). */
 export function childrenFromRows(children: IdentityChildRows): IdentityChildren {
   return {

@@ -229,6 +229,11 @@ export interface IdentityMutation<T> {
    * longer in `from`, nothing is written and `AddressChangeMovedError` is thrown.
    */
   addressChange?: { id: string; from: AddressChangeStatus; to: AddressChangeStatus };
+  /**
+   * A flow to write (as `updateFlow` does) in the same transaction, when the identity is written:
+   * built from the identity as written, synchronous and free of side effects like the mutation.
+   */
+  flow?: (written: FullIdentity) => FlowRecord;
 }
 
 /**
@@ -301,6 +306,12 @@ export interface MutationGuard {
   requireActive?: boolean;
   /** The time sessions are checked against (the app's clock). */
   now?: Date;
+  /**
+   * The identity the change was decided on, as this store returned it (children included, not
+   * modified since). While the stored version is still its version, its credentials and addresses
+   * are the current ones and are not read again: every write of an identity bumps the version.
+   */
+  decidedOn?: FullIdentity;
 }
 
 export type MutationResult<T> =

@@ -4,11 +4,15 @@ import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import { rethrowAsConflict } from "../conflict.ts";
+import { USED_FLOW_STATE } from "../flow-state.ts";
 import { sessionAllows } from "../guard.ts";
 import {
   type ChildWrites,
+  childrenFromRows,
   credentialRow,
+  currentState,
   type IdentityChildren,
+  type IdentityChildWrites,
   identifierRows,
   identityFromTree,
   identityRow,
@@ -34,14 +38,17 @@ import {
   type FlowRecord,
   type FullIdentity,
   type IdentityMutation,
+  type IdentityRecord,
   type ListCourierMessagesQuery,
   type ListIdentitiesQuery,
   type MutationGuard,
   type MutationResult,
+  type RecoveryAddressRecord,
   type SecurityEventRecord,
   type SessionRecord,
   type Store,
   type StoredErrorRecord,
+  type VerifiableAddressRecord,
 } from "../store.ts";
 import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
 import * as schema from "./schema.ts";
@@ -182,52 +189,38 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * One transaction that first locks the identity row (`SELECT … FOR UPDATE`): concurrent
-   * mutations of one identity queue there, and each then reads the state the previous one
-   * committed. Any throw, from `mutate` too, rolls back every row.
+   * One transaction on one pooled connection that first locks the identity row
+   * (`SELECT … FOR UPDATE`): concurrent mutations of one identity queue there, and each then reads
+   * the state the previous one committed. Any throw, from `mutate` too, rolls back every row.
+   * Straight on node-postgres with named statements (each connection parses and plans them once):
+   * a profile update is BEGIN, the lock, the session check, one statement writing the identity row
+   * and its history entries, COMMIT. The children are read only when the state the change was
+   * decided on is no longer the current version.
    */
   async mutateIdentity<T>(
     id: string,
     mutate: (current: FullIdentity) => IdentityMutation<T>,
     guard?: MutationGuard,
   ): Promise<MutationResult<T>> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
     try {
-      return await this.#db.transaction(async (tx): Promise<MutationResult<T>> => {
-        const [locked] = await tx
-          .select({ state: identities.state })
-          .from(identities)
-          .where(eq(identities.id, id))
-          .for("update");
-        if (!locked) return { kind: "not_found" };
-        if (guard?.sessionId !== undefined) {
-          const [session] = await tx
-            .select({
-              active: sessions.active,
-              identityId: sessions.identityId,
-              expiresAt: sessions.expiresAt,
-            })
-            .from(sessions)
-            .where(eq(sessions.id, guard.sessionId));
-          if (!session || !sessionAllows(session, id, guard.now)) return { kind: "session_inactive" };
-        }
-        if (guard?.requireActive && locked.state !== "active") return { kind: "identity_inactive" };
-        const tree = await tx.query.identities.findFirst({
-          where: eq(identities.id, id),
-          with: identityWith,
+      await client.query("begin");
+      try {
+        const result = await mutateLocked(client, id, mutate, guard);
+        await client.query("commit");
+        return result as MutationResult<T>;
+      } catch (error) {
+        await client.query("rollback").catch((rollbackError: Error) => {
+          broken = rollbackError;
         });
-        if (!tree) return { kind: "not_found" };
-        const current = identityFromTree(tree);
-        const decision = mutate(current);
-        if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
-        const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
-        await writeChanges(tx, current, next);
-        if (decision.events?.length) await tx.insert(securityEvents).values([...decision.events]);
-        if (decision.addressChange && !(await moveAddressChange(tx, decision.addressChange, next.updatedAt)))
-          throw new AddressChangeMovedError(decision.addressChange.id);
-        return { kind: "done", value: decision.value, identity: next };
-      });
+        throw error;
+      }
     } catch (error) {
       rethrowAsConflict(error);
+    } finally {
+      // A connection whose rollback failed is in an unknown state: the pool drops it.
+      client.release(broken);
     }
   }
 
@@ -439,9 +432,12 @@ export class PostgresStore implements Store {
 
   async deleteContinuityByNames(identityId: string, names: string[]): Promise<void> {
     if (names.length === 0) return;
-    await this.#db
-      .delete(continuityContainers)
-      .where(and(eq(continuityContainers.identityId, identityId), inArray(continuityContainers.name, names)));
+    // Every new settings flow runs it: named, so each connection plans it once.
+    await this.#pool.query({
+      name: "tessera_delete_continuity_by_names",
+      text: "delete from continuity_containers where identity_id = $1 and name = any($2::text[])",
+      values: [identityId, names],
+    });
   }
 
   // Browser error container.
@@ -710,15 +706,265 @@ export class PostgresStore implements Store {
 }
 
 type PgTransaction = Parameters<Parameters<PgDb["transaction"]>[0]>[0];
+/** What child writes need of drizzle: a transaction, or a database on the connection holding one. */
+type PgWriter = Pick<PgTransaction, "insert" | "update" | "delete">;
+
+const IDENTITY_COLUMNS = `id, schema_id, state, state_changed_at, traits, metadata_public, metadata_admin,
+  external_id, created_at, updated_at, version`;
+
+interface PgIdentityRow {
+  id: string;
+  schema_id: string;
+  state: IdentityRecord["state"];
+  state_changed_at: Date | null;
+  traits: Record<string, unknown>;
+  metadata_public: unknown;
+  metadata_admin: unknown;
+  external_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+// node-postgres decodes timestamptz to Date, jsonb to values and integers to numbers itself.
+const LOCK_IDENTITY = `select ${IDENTITY_COLUMNS} from identities where id = $1 for update`;
+const SESSION_GUARD = "select active, identity_id, expires_at from sessions where id = $1";
+/** The identity row and the history entries of the change, in one round trip. */
+const WRITE_IDENTITY = `with changed as (
+  update identities set schema_id = $2, state = $3, state_changed_at = $4, traits = $5,
+    metadata_public = $6, metadata_admin = $7, external_id = $8, created_at = $9, updated_at = $10,
+    version = $11
+  where id = $1)
+insert into security_events (id, identity_id, type, method, outcome, network, client, created_at)
+select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+  $18::text[], $19::timestamptz[])`;
+/** `updateFlow` inside a mutation's transaction; a used flow keeps its state (flow-state.ts). */
+const WRITE_FLOW = `update selfservice_flows set kind = $2, type = $3, identity_id = $4,
+  state = case when state = '${USED_FLOW_STATE}' then state else $5 end, request_url = $6,
+  return_to = $7, active = $8, ui = $9, data = $10, internal_context = $11, issued_at = $12,
+  expires_at = $13, created_at = $14, updated_at = $15
+where id = $1`;
+
+function writeFlowParams(flow: FlowRecord): unknown[] {
+  return [
+    flow.id,
+    flow.kind,
+    flow.type,
+    flow.identityId,
+    flow.state,
+    flow.requestUrl,
+    flow.returnTo,
+    flow.active,
+    JSON.stringify(flow.ui),
+    JSON.stringify(flow.data),
+    JSON.stringify(flow.internalContext),
+    flow.issuedAt,
+    flow.expiresAt,
+    flow.createdAt,
+    flow.updatedAt,
+  ];
+}
+
+// In read order: by creation, then id in byte order whatever the collation (as identityWith).
+const CHILDREN = {
+  credentials: `select id, identity_id, type, config, version, created_at, updated_at
+    from identity_credentials where identity_id = $1 order by created_at, id collate "C"`,
+  identifiers: `select credential_id, identifier from identity_credential_identifiers
+    where identity_id = $1 order by credential_id, position`,
+  verifiable: `select id, identity_id, via, value, verified, status, verified_at, created_at, updated_at
+    from identity_verifiable_addresses where identity_id = $1 order by created_at, id collate "C"`,
+  recovery: `select id, identity_id, via, value, created_at, updated_at
+    from identity_recovery_addresses where identity_id = $1 order by created_at, id collate "C"`,
+};
+
+function identityFromRow(row: PgIdentityRow): IdentityRecord {
+  return {
+    id: row.id,
+    schemaId: row.schema_id,
+    state: row.state,
+    stateChangedAt: row.state_changed_at,
+    traits: row.traits,
+    metadataPublic: row.metadata_public,
+    metadataAdmin: row.metadata_admin,
+    externalId: row.external_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+/** `mutateIdentity`'s work inside its transaction. */
+async function mutateLocked(
+  client: pg.PoolClient,
+  id: string,
+  mutate: (current: FullIdentity) => IdentityMutation<unknown>,
+  guard: MutationGuard | undefined,
+): Promise<MutationResult<unknown>> {
+  const locked = await client.query<PgIdentityRow>({
+    name: "tessera_lock_identity",
+    text: LOCK_IDENTITY,
+    values: [id],
+  });
+  const row = locked.rows[0];
+  if (!row) return { kind: "not_found" };
+  if (guard?.sessionId !== undefined) {
+    const found = await client.query<{ active: boolean; identity_id: string; expires_at: Date }>({
+      name: "tessera_session_guard",
+      text: SESSION_GUARD,
+      values: [guard.sessionId],
+    });
+    const session = found.rows[0];
+    if (
+      !session ||
+      !sessionAllows(
+        { active: session.active, identityId: session.identity_id, expiresAt: session.expires_at },
+        id,
+        guard.now,
+      )
+    )
+      return { kind: "session_inactive" };
+  }
+  if (guard?.requireActive && row.state !== "active") return { kind: "identity_inactive" };
+  const identity = identityFromRow(row);
+  const current = currentState(identity, guard?.decidedOn) ?? {
+    ...identity,
+    ...(await readChildren(client, id)),
+  };
+  const decision = mutate(current);
+  if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
+  const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
+  await client.query({
+    name: "tessera_write_identity",
+    text: WRITE_IDENTITY,
+    values: writeIdentityParams(current, next, decision.events ?? []),
+  });
+  const writes = planChildWrites(current, next);
+  if (hasChildWrites(writes)) await writeChildChanges(drizzleOn(client), writes);
+  if (
+    decision.addressChange &&
+    !(await moveAddressChange(drizzleOn(client), decision.addressChange, next.updatedAt))
+  )
+    throw new AddressChangeMovedError(decision.addressChange.id);
+  if (decision.flow) {
+    const flow = decision.flow(next);
+    await client.query({ name: "tessera_write_flow", text: WRITE_FLOW, values: writeFlowParams(flow) });
+  }
+  return { kind: "done", value: decision.value, identity: next };
+}
 
 /**
- * Writes the identity row and, of its children, only those that differ from the stored ones: a
- * profile update (traits only) is one statement after the reads.
+ * The parameters of WRITE_IDENTITY. A field left undefined keeps its stored value, as drizzle's
+ * `set()` leaves such columns out; JSON columns are encoded here (a jsonb string must stay one).
  */
-async function writeChanges(tx: PgTransaction, stored: FullIdentity, identity: FullIdentity): Promise<void> {
-  const { id: identityId, ...changes } = identityRow(identity);
-  await tx.update(identities).set(changes).where(eq(identities.id, identityId));
-  const writes = planChildWrites(stored, identity);
+function writeIdentityParams(
+  stored: IdentityRecord,
+  next: IdentityRecord,
+  events: readonly SecurityEventRecord[],
+): unknown[] {
+  const value = <K extends keyof IdentityRecord>(key: K) =>
+    next[key] === undefined ? stored[key] : next[key];
+  const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+  return [
+    next.id,
+    value("schemaId"),
+    value("state"),
+    value("stateChangedAt"),
+    json(value("traits")),
+    json(value("metadataPublic")),
+    json(value("metadataAdmin")),
+    value("externalId"),
+    value("createdAt"),
+    value("updatedAt"),
+    next.version,
+    events.map((e) => e.id),
+    events.map((e) => e.identityId),
+    events.map((e) => e.type),
+    events.map((e) => e.method),
+    events.map((e) => e.outcome),
+    events.map((e) => e.network),
+    events.map((e) => e.client),
+    events.map((e) => e.createdAt),
+  ];
+}
+
+async function readChildren(client: pg.PoolClient, identityId: string): Promise<IdentityChildren> {
+  const query = async <R extends pg.QueryResultRow>(name: keyof typeof CHILDREN) =>
+    (await client.query<R>({ name: `tessera_children_${name}`, text: CHILDREN[name], values: [identityId] }))
+      .rows;
+  interface AddressRow {
+    id: string;
+    identity_id: string;
+    via: RecoveryAddressRecord["via"];
+    value: string;
+    created_at: Date;
+    updated_at: Date;
+  }
+  const credentials = await query<{
+    id: string;
+    identity_id: string;
+    type: CredentialType;
+    config: Record<string, unknown>;
+    version: number;
+    created_at: Date;
+    updated_at: Date;
+  }>("credentials");
+  const identifiers = await query<{ credential_id: string; identifier: string }>("identifiers");
+  const verifiable = await query<
+    AddressRow & { verified: boolean; status: VerifiableAddressRecord["status"]; verified_at: Date | null }
+  >("verifiable");
+  const recovery = await query<AddressRow>("recovery");
+  return childrenFromRows({
+    credentials: credentials.map((r) => ({
+      id: r.id,
+      identityId: r.identity_id,
+      type: r.type,
+      config: r.config,
+      version: r.version,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    })),
+    identifiers: identifiers.map((r) => ({ credentialId: r.credential_id, identifier: r.identifier })),
+    verifiableAddresses: verifiable.map((r) => ({
+      id: r.id,
+      identityId: r.identity_id,
+      via: r.via,
+      value: r.value,
+      verified: r.verified,
+      status: r.status,
+      verifiedAt: r.verified_at,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    })),
+    recoveryAddresses: recovery.map((r) => ({
+      id: r.id,
+      identityId: r.identity_id,
+      via: r.via,
+      value: r.value,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    })),
+  });
+}
+
+/** A drizzle database on one pooled connection (inside its transaction), made once per connection. */
+const drizzleOfConnection = new WeakMap<pg.PoolClient, PgDb>();
+function drizzleOn(client: pg.PoolClient): PgDb {
+  let db = drizzleOfConnection.get(client);
+  if (!db) {
+    db = drizzle({ client, schema });
+    drizzleOfConnection.set(client, db);
+  }
+  return db;
+}
+
+function hasChildWrites(writes: IdentityChildWrites): boolean {
+  return [writes.credentials, writes.verifiableAddresses, writes.recoveryAddresses].some(
+    (w) => w.delete.length > 0 || w.update.length > 0 || w.insert.length > 0,
+  );
+}
+
+/** Of an identity's children, writes only those that differ from the stored ones. */
+async function writeChildChanges(tx: PgWriter, writes: IdentityChildWrites): Promise<void> {
   // Deleting a credential cascades to its identifiers.
   await deleteByIds(tx, identityCredentials, writes.credentials);
   await deleteByIds(tx, identityVerifiableAddresses, writes.verifiableAddresses);
@@ -741,7 +987,7 @@ async function writeChanges(tx: PgTransaction, stored: FullIdentity, identity: F
 }
 
 /** Multi-row inserts: one statement per table. */
-async function insertChildren(tx: PgTransaction, children: IdentityChildren): Promise<void> {
+async function insertChildren(tx: PgWriter, children: IdentityChildren): Promise<void> {
   const credentials = children.credentials.map(credentialRow);
   const identifiers = children.credentials.flatMap(identifierRows);
   if (credentials.length > 0) await tx.insert(identityCredentials).values(credentials);
@@ -755,7 +1001,7 @@ async function insertChildren(tx: PgTransaction, children: IdentityChildren): Pr
 }
 
 async function deleteByIds(
-  tx: PgTransaction,
+  tx: PgWriter,
   table: typeof identityCredentials | typeof identityVerifiableAddresses | typeof identityRecoveryAddresses,
   writes: ChildWrites<unknown>,
 ): Promise<void> {

@@ -27,6 +27,7 @@ export function prepareStatements(db: SqliteDb) {
     identityRecoveryAddresses,
     sessions,
     selfserviceFlows,
+    securityEvents,
   } = schema;
   const identityId = placeholder("identityId");
   return {
@@ -122,6 +123,9 @@ export function prepareStatements(db: SqliteDb) {
       .insert(identityRecoveryAddresses)
       .values(rowPlaceholders(identityRecoveryAddresses))
       .prepare(),
+
+    // Every settings change and login writes one: built per call it was a twentieth of a profile update.
+    insertSecurityEvent: db.insert(securityEvents).values(rowPlaceholders(securityEvents)).prepare(),
 
     sessionById: db
       .select()

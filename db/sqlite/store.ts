@@ -10,6 +10,7 @@ import { sessionAllows } from "../guard.ts";
 import {
   childrenFromRows,
   credentialRow,
+  currentState,
   type IdentityChildren,
   identifierRows,
   identityRow,
@@ -80,6 +81,7 @@ export class SqliteStore implements Store {
   #prepared: SqliteStatements | undefined;
   #preparedReads: SqliteReads | undefined;
   #whoami: Database.Statement<[{ token: string }], WhoamiRow> | undefined;
+  #deleteContinuity: Database.Statement<[string, string]> | undefined;
   readonly #insertIdentity: (identity: FullIdentity, events: readonly SecurityEventRecord[]) => void;
   readonly #insertSessionWithEvents: (session: SessionRecord, events: readonly SecurityEventRecord[]) => void;
   readonly #mutateIdentity: (
@@ -303,7 +305,7 @@ export class SqliteStore implements Store {
       if (!session || !sessionAllows(session, id, guard.now)) return { kind: "session_inactive" };
     }
     if (guard?.requireActive && row.state !== "active") return { kind: "identity_inactive" };
-    const current = this.#withChildren(row);
+    const current = currentState(row, guard?.decidedOn) ?? this.#withChildren(row);
     const decision = mutate(current);
     if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
     const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
@@ -311,6 +313,7 @@ export class SqliteStore implements Store {
     this.#insertEvents(decision.events ?? []);
     if (decision.addressChange && !this.#moveAddressChange(decision.addressChange, next.updatedAt))
       throw new AddressChangeMovedError(decision.addressChange.id);
+    if (decision.flow) statements.updateFlow.run(asParams(decision.flow(next)));
     return { kind: "done", value: decision.value, identity: next };
   }
 
@@ -496,10 +499,11 @@ export class SqliteStore implements Store {
 
   async deleteContinuityByNames(identityId: string, names: string[]): Promise<void> {
     if (names.length === 0) return;
-    this.#db
-      .delete(continuityContainers)
-      .where(and(eq(continuityContainers.identityId, identityId), inArray(continuityContainers.name, names)))
-      .run();
+    // Every new settings flow runs it: one statement for any list of names, prepared once.
+    this.#deleteContinuity ??= this.#client.prepare(
+      "delete from continuity_containers where identity_id = ? and name in (select value from json_each(?))",
+    );
+    this.#deleteContinuity.run(identityId, JSON.stringify(names));
   }
 
   // Browser error container.
@@ -528,15 +532,13 @@ export class SqliteStore implements Store {
   // Security history.
 
   #insertEvents(events: readonly SecurityEventRecord[]): void {
-    if (events.length > 0)
-      this.#db
-        .insert(securityEvents)
-        .values([...events])
-        .run();
+    for (const event of events) this.#statements.insertSecurityEvent.run(asParams(event));
   }
 
   async recordSecurityEvents(events: readonly SecurityEventRecord[]): Promise<void> {
-    this.#insertEvents(events);
+    // One statement per event: several are written together or not at all.
+    if (events.length > 1) this.#client.transaction(() => this.#insertEvents(events)).immediate();
+    else this.#insertEvents(events);
   }
 
   async listSecurityEvents(

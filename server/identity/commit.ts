@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { UiText } from "#shared/ui.ts";
 import type {
   CredentialRecord,
+  FlowRecord,
   FullIdentity,
   IdentityMutation,
   SecurityEventRecord,
@@ -50,6 +51,8 @@ export interface IdentityChange {
   events?: readonly SecurityEventRecord[];
   /** An address change moved in the same transaction (server/account/address-change.ts). */
   addressChange?: IdentityMutation<unknown>["addressChange"];
+  /** The flow to write in the same transaction, if the change is written (`IdentityMutation.flow`). */
+  flow?: (written: FullIdentity) => FlowRecord;
 }
 
 export type CommitResult =
@@ -82,9 +85,13 @@ export async function commitIdentityChange(deps: AppDeps, change: IdentityChange
         value: { kind: "committed" },
         ...(change.events ? { events: change.events } : {}),
         ...(change.addressChange ? { addressChange: change.addressChange } : {}),
+        ...(change.flow ? { flow: change.flow } : {}),
       };
     },
-    change.sessionId === undefined ? {} : { sessionId: change.sessionId, requireActive: true, now },
+    {
+      decidedOn: change.decidedOn,
+      ...(change.sessionId === undefined ? {} : { sessionId: change.sessionId, requireActive: true, now }),
+    },
   );
   if (result.kind !== "done") return result;
   const verdict = result.value;

@@ -142,7 +142,10 @@ export async function startFlow(
   await runBeforeHooks(deps.config.raw.selfservice.flows.settings.before.hooks, {
     deps,
     ctx,
-    flowJson: settingsFlowJson(deps, flow, active.identity),
+    // Serialised only if a web hook runs.
+    get flowJson() {
+      return settingsFlowJson(deps, flow, active.identity);
+    },
     identity: active.identity,
     session: active.session,
   });
@@ -380,10 +383,14 @@ class Submission extends FlowSubmission {
     if (hold?.kind === "hold") return this.hold(hold, change);
 
     const { hooks, returnUrl } = afterFor(deps.config.raw.selfservice.flows.settings.after, method);
+    // The flow is serialised for web hooks only when one runs: most settings have no hook.
+    const submission = this;
     const pre = await runPreHooks(hooks, {
       deps,
       ctx: this.ctx,
-      flowJson: this.hookFlowJson(proposed.identity),
+      get flowJson() {
+        return submission.hookFlowJson(proposed.identity);
+      },
       identity: proposed.identity,
       session: active.session,
     });
@@ -396,10 +403,26 @@ class Submission extends FlowSubmission {
         }
       : change.apply;
 
+    // The flow's success is written in the change's transaction (one commit instead of two),
+    // rendered for the identity as written.
+    const csrf = csrfFor(this.ctx, flow.type);
+    const action = uiOf(flow).action;
+    const now = deps.clock.now();
+    let succeeded: FlowRecord | undefined;
     const committed = await this.commit({
       ...change,
       apply,
       events: eventsFor(deps, this.ctx, active.identity.id, "settings", { method }),
+      flow: (written) => {
+        succeeded = { ...flow, state: "success", updatedAt: now };
+        setUi(succeeded, {
+          action,
+          method: "POST",
+          nodes: settingsNodes(deps, written, csrf, undefined, this.#pending),
+          messages: [message(1050001)],
+        });
+        return succeeded;
+      },
     });
     if (committed.kind !== "committed") return committed.outcome;
     const identity = committed.identity;
@@ -410,16 +433,19 @@ class Submission extends FlowSubmission {
         authenticated.provider,
       );
     deps.audit("settings.changed", { flow_id: flow.id, method, identity_id: identity.id }, this.ctx);
-
-    flow.state = "success";
-    setUi(flow, {
-      action: uiOf(flow).action,
-      method: "POST",
-      nodes: settingsNodes(deps, identity, csrfFor(this.ctx, flow.type), undefined, this.#pending),
-      messages: [message(1050001)],
-    });
-    flow.updatedAt = deps.clock.now();
-    await deps.store.updateFlow(flow);
+    if (succeeded) Object.assign(flow, succeeded);
+    else {
+      // A store that left the flow out of the transaction: written on its own, as it used to be.
+      flow.state = "success";
+      setUi(flow, {
+        action,
+        method: "POST",
+        nodes: settingsNodes(deps, identity, csrf, undefined, this.#pending),
+        messages: [message(1050001)],
+      });
+      flow.updatedAt = now;
+      await deps.store.updateFlow(flow);
+    }
 
     // `notify_previous_addresses` without a hold: the change went through; the old address may undo it.
     const edit = method === "profile" ? appliedEdit(deps, active.identity, identity) : undefined;
@@ -429,7 +455,9 @@ class Submission extends FlowSubmission {
     const post = await runPostHooks(hooks, {
       deps,
       ctx: this.ctx,
-      flowJson: this.hookFlowJson(identity),
+      get flowJson() {
+        return submission.hookFlowJson(identity);
+      },
       identity,
       session: active.session,
       method,
@@ -467,7 +495,7 @@ class Submission extends FlowSubmission {
 
   /** Commits the change; anything that prevents it is answered here and writes nothing. */
   async commit(
-    change: SettingsChange & Pick<IdentityChange, "events">,
+    change: SettingsChange & Pick<IdentityChange, "events" | "flow">,
   ): Promise<{ kind: "committed"; identity: FullIdentity } | { kind: "refused"; outcome: FlowOutcome }> {
     const refuse = async (outcome: Promise<FlowOutcome> | FlowOutcome) => ({
       kind: "refused" as const,
