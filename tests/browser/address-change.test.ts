@@ -81,6 +81,7 @@ test("built-in UI: email change pending → cancel → change → verify → rev
 
     // A held change: the address stays, the settings page shows the new one pending.
     await changeTo(first);
+    const cancelledLink = await revertLinkFor();
     await page.goto(url("ui/settings"));
     await see.url(page, /\/ui\/settings\?flow=/);
     await see.visible(pendingRow);
@@ -100,7 +101,8 @@ test("built-in UI: email change pending → cancel → change → verify → rev
     await see.count(pendingRow, 0);
     assert.equal((await identity()).traits.email, oldEmail);
 
-    // Change again and verify the new address with the mailed code.
+    // Change again (a second later: mails are told apart by time) and verify the new address.
+    s.clock.advance(1000);
     await changeTo(second);
     const code = (await latestMail(s.store, second, "verification_code.valid")).code!;
     await page.getByLabel("Verification code").fill(code);
@@ -115,7 +117,9 @@ test("built-in UI: email change pending → cancel → change → verify → rev
     await shots.take(page, "settings-new-address");
 
     // The old address's notice: the link shows what it will do, then undoes it.
-    await page.goto(await revertLinkFor());
+    const link = await revertLinkFor();
+    assert.notEqual(link, cancelledLink);
+    await page.goto(link);
     await see.visible(page.getByRole("heading", { name: "Undo address change" }));
     await both(page, "revert-confirm");
     assert.equal((await identity()).traits.email, second, "opening the link changes nothing");
@@ -126,6 +130,10 @@ test("built-in UI: email change pending → cancel → change → verify → rev
     assert.equal(back.traits.email, oldEmail);
     const sessions = await fetch(new URL(`admin/identities/${back.id}/sessions?active=true`, s.adminUrl));
     assert.deepEqual(await sessions.json(), [], "every session ended");
+
+    // The first notice's link: that change was cancelled, so the link is used up.
+    await page.goto(cancelledLink);
+    await see.visible(page.locator('[data-message-id="4900004"]'));
     await page.goto(url("ui/settings"));
     await see.url(page, /\/ui\/login\?flow=/);
 
@@ -134,6 +142,7 @@ test("built-in UI: email change pending → cancel → change → verify → rev
     await page.locator('input[name="password"]').fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await see.url(page, /\/ui\/(welcome|settings)/);
+    s.clock.advance(1000);
     await changeTo(third);
     const expired = await revertLinkFor();
     s.clock.advance(2 * HOUR + 1000);
