@@ -16,6 +16,7 @@ import type {
   DeletionConfirmation,
   DeletionStatus,
   ErrorEnvelope,
+  FlowSubmission,
   FlowType,
   HistoryInput,
   LoginFlow,
@@ -82,7 +83,7 @@ export type PublicRecord<T extends object = Traits> = {
     create: Mutation<CreateFlowInput, RegistrationFlow>;
     get: Query<FlowIdInput, RegistrationFlow>;
     submit: Mutation<
-      { flow: string; body: RegistrationPasswordBody<T> },
+      FlowSubmission<RegistrationPasswordBody<T>>,
       FlowResult<RegistrationFlow, RegistrationSuccess<T>>
     >;
   };
@@ -101,7 +102,7 @@ export type PublicRecord<T extends object = Traits> = {
   settings: {
     create: Mutation<CreateFlowInput, SettingsFlow<T>>;
     get: Query<FlowIdInput, SettingsFlow<T>>;
-    submit: Mutation<{ flow: string; body: SettingsBody<T> }, FlowResult<SettingsFlow<T>, SettingsFlow<T>>>;
+    submit: Mutation<FlowSubmission<SettingsBody<T>>, FlowResult<SettingsFlow<T>, SettingsFlow<T>>>;
   };
   verification: {
     create: Mutation<CreateFlowInput, VerificationFlow>;

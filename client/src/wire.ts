@@ -299,6 +299,16 @@ export interface RegistrationPasswordBody<T extends object = Traits> {
   transient_payload?: Record<string, unknown>;
 }
 
+/**
+ * The input of `registration.submit` and `settings.submit`: `dryRun: true` validates the body and
+ * answers with the flow (message 1900001, or the field messages) without writing anything.
+ */
+export interface FlowSubmission<B> {
+  flow: string;
+  body: B;
+  dryRun?: boolean;
+}
+
 export interface LoginPasswordBody {
   method: "password";
   identifier: string;

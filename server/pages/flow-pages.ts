@@ -1,5 +1,6 @@
-import type { UiContainer } from "#shared/ui.ts";
+import type { UiContainer, UiNode, UiText } from "#shared/ui.ts";
 import type { FullIdentity } from "../../db/store.ts";
+import { CANCEL_FIELD } from "../account/address-change.ts";
 import { uiOf } from "../flows/kit/record.ts";
 import { getLoginFlow, loginFlowJson } from "../flows/login/service.ts";
 import { getRegistrationFlow, registrationFlowJson } from "../flows/registration/service.ts";
@@ -8,7 +9,16 @@ import { redirect, toHttpError } from "../http/respond.ts";
 import type { RequestContext } from "../request/context.ts";
 import type { HttpError } from "../request/errors.ts";
 import { accountSections, identifierOf } from "./account-pages.ts";
-import { html, link, type Page, pageResponse, publicPath, publicUrl, type SafeHtml } from "./html.ts";
+import {
+  html,
+  link,
+  type Page,
+  pageResponse,
+  publicPath,
+  publicUrl,
+  type SafeHtml,
+  safeUrl,
+} from "./html.ts";
 import { type RenderFlowOptions, renderFlowHtml } from "./render-flow.ts";
 
 /**
@@ -154,7 +164,6 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
     return redirect(ctx, publicUrl(ctx, "/self-service/login/browser", { return_to: back }));
   }
   let ui: UiContainer;
-  const addresses = verificationStatus(ctx, active.identity);
   try {
     // Signed in, so the fetch answers with the flow or throws; it never redirects.
     const outcome = await fetchSettingsFlow(ctx.deps, ctx, id, true);
@@ -163,6 +172,10 @@ export async function settingsPage(ctx: RequestContext): Promise<Response> {
   } catch (err) {
     return flowFailure(ctx, "settings", err);
   }
+  // A pending address change is shown with the addresses, not among the profile's fields.
+  const pending = pendingChangeIn(ui);
+  if (pending) ui = { ...ui, nodes: ui.nodes.filter((n) => !pending.nodes.includes(n)) };
+  const addresses = verificationStatus(ctx, active.identity, pending);
   const logout = new URL("self-service/logout", ctx.deps.config.publicBase);
   logout.searchParams.set("token", active.session.logoutToken);
   return flowPage(ctx, ui, {
@@ -203,9 +216,13 @@ function flowPage(
  * Each verifiable address with its status and, while verification is on and it is not verified
  * yet, a "Verify" action (a new verification flow; the code goes to the address typed there).
  */
-function verificationStatus(ctx: RequestContext, identity: FullIdentity): SafeHtml | "" {
+function verificationStatus(
+  ctx: RequestContext,
+  identity: FullIdentity,
+  pending: PendingChange | undefined,
+): SafeHtml | "" {
   const addresses = identity.verifiableAddresses;
-  if (addresses.length === 0) return "";
+  if (addresses.length === 0 && !pending) return "";
   const on = ctx.deps.config.raw.selfservice.flows.verification.enabled;
   const verify = publicUrl(ctx, "/self-service/verification/browser", {
     return_to: publicUrl(ctx, "/self-service/settings/browser", {}),
@@ -214,8 +231,43 @@ function verificationStatus(ctx: RequestContext, identity: FullIdentity): SafeHt
     (a) =>
       html`<li class="address address--${a.verified ? "verified" : "unverified"}"><span class="primary">${a.value} <span class="badge badge--${a.verified ? "ok" : "warn"}">${a.verified ? "verified" : "not verified"}</span></span>${!a.verified && on ? link(verify, "Verify", "button button--secondary inline-button") : ""}</li>\n`,
   );
+  const waiting = pending
+    ? html`<li class="address address--pending" data-pending-address><span id="pending-address"><span class="primary">${pending.address} <span class="badge badge--info">pending verification</span></span><span class="secondary">${pending.text}</span></span><form action="${pending.action}" method="post">${pending.csrf === undefined ? "" : html`<input type="hidden" name="csrf_token" value="${pending.csrf}">`}<button type="submit" name="${CANCEL_FIELD}" value="${pending.value}" class="button button--secondary inline-button" aria-describedby="pending-address">${pending.label}</button></form></li>\n`
+    : "";
   return html`<section id="addresses" class="addresses section" aria-labelledby="addresses-heading"><h2 id="addresses-heading">Email addresses</h2>
 <ul class="list">
-${rows}</ul></section>
+${rows}${waiting}</ul></section>
 `;
+}
+
+interface PendingChange {
+  /** The flow's nodes that this replaces (the text and the cancel button). */
+  nodes: UiNode[];
+  address: string;
+  text: string;
+  label: string;
+  value: string;
+  action: string;
+  csrf: string | undefined;
+}
+
+/** The pending address change as the settings flow's `profile` nodes describe it, if any. */
+function pendingChangeIn(ui: UiContainer): PendingChange | undefined {
+  const attrs = (n: UiNode) => n.attributes as unknown as Record<string, unknown>;
+  const text = ui.nodes.find((n) => attrs(n).id === "pending_address_change");
+  const button = ui.nodes.find((n) => attrs(n).name === CANCEL_FIELD);
+  if (!text || !button) return undefined;
+  const message = attrs(text).text as UiText | undefined;
+  const context = (message?.context ?? {}) as { address?: unknown };
+  const csrf = ui.nodes.find((n) => attrs(n).name === "csrf_token");
+  const csrfValue = csrf ? attrs(csrf).value : undefined;
+  return {
+    nodes: [text, button],
+    address: typeof context.address === "string" ? context.address : "",
+    text: message?.text ?? "",
+    label: button.meta.label?.text ?? "Cancel the change",
+    value: String(attrs(button).value ?? "true"),
+    action: safeUrl(ui.action) ?? "",
+    csrf: typeof csrfValue === "string" ? csrfValue : undefined,
+  };
 }

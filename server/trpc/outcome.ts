@@ -86,8 +86,19 @@ export function toResult<F, S extends object>(outcome: FlowOutcome): FlowResult<
 }
 
 /** A typed body handed to a flow service exactly as REST hands it a decoded JSON body. */
-export function jsonSubmission(flowId: string, body: unknown): SubmitInput {
-  return { flowId, readPayload: async () => ({ kind: "json", value: body }), json: true };
+export function jsonSubmission(flowId: string, body: unknown, dryRun?: boolean): SubmitInput {
+  const value = withDryRun(body, dryRun);
+  return { flowId, readPayload: async () => ({ kind: "json", value }), json: true };
+}
+
+/**
+ * The typed `dryRun` input as REST's body field `dry_run` (server/flows/kit/dry-run.ts reads it
+ * there); when given it wins over a `dry_run` in the body. A body that is not an object is left for
+ * the service to refuse.
+ */
+function withDryRun(body: unknown, dryRun: boolean | undefined): unknown {
+  if (dryRun === undefined || typeof body !== "object" || body === null || Array.isArray(body)) return body;
+  return { ...body, dry_run: dryRun };
 }
 
 /** For steps that, for a JSON caller, can only show a flow (creating one): the flow itself. */

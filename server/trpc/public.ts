@@ -56,12 +56,25 @@ const registration = router({
     const flow = await getRegistrationFlow(ctx.deps, ctx.http, input.id);
     return registrationFlowJson(flow);
   }),
-  /** `POST /self-service/registration?flow=` with a JSON body. */
+  /**
+   * `POST /self-service/registration?flow=` with a JSON body; `dryRun: true` validates and writes
+   * nothing, as REST's `dry_run` (docs/account-features.md).
+   */
   submit: procedure
-    .input(z.object({ flow: z.string(), body: checkedByService(registrationPasswordBody) }))
+    .input(
+      z.object({
+        flow: z.string(),
+        body: checkedByService(registrationPasswordBody),
+        dryRun: z.boolean().optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }): Promise<FlowResult<RegistrationFlowJson, RegistrationSuccess>> => {
       const http = ctx.http.at("/self-service/registration", { flow: input.flow });
-      const { outcome } = await submitRegistration(ctx.deps, http, jsonSubmission(input.flow, input.body));
+      const { outcome } = await submitRegistration(
+        ctx.deps,
+        http,
+        jsonSubmission(input.flow, input.body, input.dryRun),
+      );
       return toResult(outcome);
     }),
 });

@@ -38,13 +38,22 @@ export const settingsRouter = router({
   get: procedure.input(flowIdInput).query(async ({ ctx, input }): Promise<SettingsFlowJson> => {
     return expectForm<SettingsFlowJson>(await fetchSettingsFlow(ctx.deps, ctx.http, input.id, true));
   }),
-  /** `POST /self-service/settings?flow=` with a JSON body. */
+  /**
+   * `POST /self-service/settings?flow=` with a JSON body; `dryRun: true` validates and writes
+   * nothing, as REST's `dry_run` (docs/account-features.md).
+   */
   submit: procedure
-    .input(z.object({ flow: z.string(), body: checkedByService(settingsBody) }))
+    .input(
+      z.object({ flow: z.string(), body: checkedByService(settingsBody), dryRun: z.boolean().optional() }),
+    )
     .mutation(async ({ ctx, input }): Promise<FlowResult<SettingsFlowJson, SettingsFlowJson>> => {
       // As REST's `POST /self-service/settings?flow=`: what the flow's web hooks see as `request_url`.
       const http = ctx.http.at("/self-service/settings", { flow: input.flow });
-      const { outcome } = await submitSettings(ctx.deps, http, jsonSubmission(input.flow, input.body));
+      const { outcome } = await submitSettings(
+        ctx.deps,
+        http,
+        jsonSubmission(input.flow, input.body, input.dryRun),
+      );
       return toResult(outcome);
     }),
 });

@@ -23,6 +23,7 @@ import {
   spaFlow,
   url,
 } from "../settings/helpers.ts";
+import { client } from "../trpc/support.ts";
 
 // docs/account-features.md: `dry_run` validates and answers with the flow, and writes nothing.
 
@@ -161,4 +162,109 @@ test("dry run with a jar-less browser form is answered like any form post (no wr
   assert.ok(!jar.cookies.has("ory_kratos_session"), "no session from a dry run");
   const list = (await bodyOf(await fetch(new URL("admin/identities", s.adminUrl)))) as unknown as unknown[];
   assert.equal(list.length, 0);
+});
+
+// tRPC: `dryRun` on `settings.submit` and `registration.submit` is REST's `dry_run`.
+
+type TrpcNode = { attributes: { name?: string; value?: unknown }; messages: { id: number }[] };
+const trpcNode = (flow: { ui: { nodes: unknown[] } }, name: string) =>
+  (flow.ui.nodes as TrpcNode[]).find((n) => n.attributes.name === name);
+
+test("tRPC settings.submit with dryRun: field messages come back, nothing is written (admin API)", async (t) => {
+  const s = await server(t);
+  const user = await registerApi(s);
+  const before = await snapshot(s, user.identityId);
+  const trpc = client(s, { sessionToken: user.token });
+  const flow = await trpc.settings.create.mutate({ type: "api" });
+
+  const bad = await trpc.settings.submit.mutate({
+    flow: flow.id,
+    dryRun: true,
+    body: { method: "profile", traits: { email: "not-an-email", name: { first: "Ada", last: "Lovelace" } } },
+  });
+  assert.equal(bad.status, "form");
+  if (bad.status !== "form") throw new Error("unreachable");
+  assert.ok(
+    trpcNode(bad.flow, "traits.email")!.messages.some((m) => m.id === 4000040),
+    JSON.stringify(trpcNode(bad.flow, "traits.email")),
+  );
+
+  const good = await trpc.settings.submit.mutate({
+    flow: flow.id,
+    dryRun: true,
+    body: {
+      method: "profile",
+      traits: { email: "augusta@example.com", name: { first: "Augusta", last: "L" } },
+    },
+  });
+  assert.equal(good.status, "form", "a dry run never succeeds");
+  if (good.status !== "form") throw new Error("unreachable");
+  assert.deepEqual(globalMessageIds(good.flow as never), [1900001]);
+  assert.equal(trpcNode(good.flow, "traits.email")!.attributes.value, "augusta@example.com");
+
+  const password = await trpc.settings.submit.mutate({
+    flow: flow.id,
+    dryRun: true,
+    body: { method: "password", password: NEW_PASSWORD },
+  });
+  assert.equal(password.status, "form");
+  await assertUnchanged(s, before);
+  const stored = await s.store.getFlow(flow.id);
+  assert.deepEqual(stored?.ui, flow.ui, "the stored flow is untouched");
+
+  // `dryRun: false` wins over a `dry_run` in the body: this one is saved.
+  const real = await trpc.settings.submit.mutate({
+    flow: flow.id,
+    dryRun: false,
+    body: {
+      method: "profile",
+      dry_run: true,
+      traits: { email: "ada@example.com", name: { first: "Augusta", last: "L" } },
+    } as never,
+  });
+  assert.equal(real.status, "success");
+  const saved = (await snapshot(s, user.identityId)).traits as { name?: { first?: string } };
+  assert.equal(saved.name?.first, "Augusta");
+});
+
+test("tRPC registration.submit with dryRun: field messages, 1900001, no identity (admin API)", async (t) => {
+  const s = await server(t);
+  const trpc = client(s);
+  const flow = await trpc.registration.create.mutate({ type: "api" });
+  const traits = { email: "ada@example.com", name: { first: "Ada", last: "Lovelace" } };
+  const identities = async () =>
+    (await bodyOf(await fetch(new URL("admin/identities", s.adminUrl)))) as unknown as unknown[];
+
+  const bad = await trpc.registration.submit.mutate({
+    flow: flow.id,
+    dryRun: true,
+    body: { method: "password", password: PASSWORD, traits: { ...traits, email: "nope" } },
+  });
+  assert.equal(bad.status, "form");
+  if (bad.status !== "form") throw new Error("unreachable");
+  assert.ok(trpcNode(bad.flow, "traits.email")!.messages.length > 0, "the address is refused on its field");
+  const weak = await trpc.registration.submit.mutate({
+    flow: flow.id,
+    dryRun: true,
+    body: { method: "password", password: "short", traits },
+  });
+  if (weak.status !== "form") throw new Error(`expected the form, got ${weak.status}`);
+  assert.ok(trpcNode(weak.flow, "password")!.messages.length > 0, "the password is refused on its field");
+
+  const good = await trpc.registration.submit.mutate({
+    flow: flow.id,
+    dryRun: true,
+    body: { method: "password", password: PASSWORD, traits },
+  });
+  assert.equal(good.status, "form");
+  if (good.status !== "form") throw new Error("unreachable");
+  assert.deepEqual(globalMessageIds(good.flow as never), [1900001]);
+  assert.equal((await identities()).length, 0, "no identity created");
+
+  const real = await trpc.registration.submit.mutate({
+    flow: flow.id,
+    body: { method: "password", password: PASSWORD, traits },
+  });
+  assert.equal(real.status, "success", "the flow was not used up by the dry run");
+  assert.equal((await identities()).length, 1);
 });

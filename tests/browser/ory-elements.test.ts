@@ -14,55 +14,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { SettingsFlowFromJSON } from "@ory/client-fetch";
-import { Settings } from "@ory/elements-react/theme";
 import { build } from "esbuild";
-import { type ComponentProps, createElement } from "react";
-import { renderToString } from "react-dom/server";
 import { createTesseraClient, csrfTokenOf, type PublicOutputs } from "../../client/index.ts";
 import { CookieJar } from "../helpers/http.ts";
+import { attrOf, oryConfig, renderSettings, tagWithTestId } from "../helpers/ory-elements.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { eventually, launchBrowser, openPage, PASSWORD, Screenshots, see, TEST_TIMEOUT } from "./support.ts";
 
 type SettingsFlow = PublicOutputs["settings"]["get"];
-type OryFlow = ComponentProps<typeof Settings>["flow"];
-
-/** Ory Elements' project configuration, pointing at Tessera's built-in pages. */
-function oryConfig(s: TestServer): ComponentProps<typeof Settings>["config"] {
-  const ui = (page: string) => new URL(`ui/${page}`, s.publicUrl).toString();
-  return {
-    sdk: { url: s.publicUrl },
-    project: {
-      name: "Tessera",
-      default_redirect_url: ui("welcome"),
-      error_ui_url: ui("error"),
-      login_ui_url: ui("login"),
-      registration_ui_url: ui("registration"),
-      recovery_ui_url: ui("recovery"),
-      settings_ui_url: ui("settings"),
-      verification_ui_url: ui("verification"),
-      recovery_enabled: false,
-      registration_enabled: true,
-      verification_enabled: false,
-    },
-  };
-}
-
-/** Renders a flow JSON exactly as it came over the wire (through the SDK's own JSON decoder). */
-function renderSettings(s: TestServer, flow: SettingsFlow): string {
-  const decoded = SettingsFlowFromJSON(flow) as unknown as OryFlow;
-  return renderToString(createElement(Settings, { flow: decoded, config: oryConfig(s) }));
-}
-
-/** The start tag of the element with `data-testid="<id>"`, or undefined. */
-function tagWithTestId(html: string, id: string): string | undefined {
-  const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`<[a-z]+[^>]*data-testid="${escaped}"[^>]*>`).exec(html)?.[0];
-}
-
-function attrOf(tag: string | undefined, name: string): string | undefined {
-  return tag ? new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1] : undefined;
-}
 
 /** A signed-in browser (cookie jar) with a browser settings flow, through the typed client. */
 async function signedInBrowser(s: TestServer) {
