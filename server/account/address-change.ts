@@ -16,6 +16,7 @@ import { formsOf, type SchemaForms } from "../identity/forms.ts";
 import { withTraits } from "../identity/manager.ts";
 import { normalizeEmail } from "../identity/normalize.ts";
 import { identityToJson } from "../identity/serialize.ts";
+import { valueAt } from "../identity/trait-policy.ts";
 import type { RequestContext } from "../request/context.ts";
 import { errors, type HttpError } from "../request/errors.ts";
 import { toRfc3339 } from "../time.ts";
@@ -42,15 +43,6 @@ export const CANCEL_FIELD = "cancel_pending_address";
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function valueAt(traits: unknown, segments: readonly string[]): unknown {
-  let current = traits;
-  for (const key of segments) {
-    if (!isObject(current)) return undefined;
-    current = current[key];
-  }
-  return current;
-}
-
 function withValueAt(traits: Json, segments: readonly string[], value: unknown): Json {
   const copy = structuredClone(traits);
   let current = copy;
@@ -63,6 +55,19 @@ function withValueAt(traits: Json, segments: readonly string[], value: unknown):
 }
 
 const segmentsOf = (trait: string) => trait.split(".").slice(1);
+
+/** The address list with `value` (an email) marked verified now: it is the one the owner proved. */
+function withEmailVerified(
+  addresses: FullIdentity["verifiableAddresses"],
+  value: string,
+  now: Date,
+): FullIdentity["verifiableAddresses"] {
+  return addresses.map((a) =>
+    a.via === "email" && a.value === value && !a.verified
+      ? { ...a, verified: true, status: "completed" as const, verifiedAt: now, updatedAt: now }
+      : a,
+  );
+}
 
 /** `traits` with `trait` (a node name) set back to its value in `from`. */
 export function keepTrait(traits: Json, from: Json, trait: string): Json {
@@ -386,11 +391,7 @@ export async function applyVerified(
             ok: true,
             identity: {
               ...next.identity,
-              verifiableAddresses: next.identity.verifiableAddresses.map((a) =>
-                a.via === "email" && a.value === change.newValue && !a.verified
-                  ? { ...a, verified: true, status: "completed" as const, verifiedAt: now, updatedAt: now }
-                  : a,
-              ),
+              verifiableAddresses: withEmailVerified(next.identity.verifiableAddresses, change.newValue, now),
             },
           };
         },
@@ -495,11 +496,7 @@ export async function revertAddressChange(
           ok: true,
           identity: {
             ...next.identity,
-            verifiableAddresses: next.identity.verifiableAddresses.map((a) =>
-              a.via === "email" && a.value === oldNorm && !a.verified
-                ? { ...a, verified: true, status: "completed" as const, verifiedAt: now, updatedAt: now }
-                : a,
-            ),
+            verifiableAddresses: withEmailVerified(next.identity.verifiableAddresses, oldNorm, now),
           },
         };
       },

@@ -66,7 +66,8 @@ export function compileTraitPolicy(identitySchema: object): TraitPolicy {
   return { rules, hidden };
 }
 
-function valueAt(traits: unknown, segments: readonly string[]): unknown {
+/** The value at a trait path (`["name", "first"]`), or undefined where the path leaves the objects. */
+export function valueAt(traits: unknown, segments: readonly string[]): unknown {
   let current = traits;
   for (const key of segments) {
     if (!isObject(current)) return undefined;
