@@ -45,6 +45,14 @@ export type SessionToken = string | (() => string | null | undefined | Promise<s
  */
 export type SessionMode = "cookie" | { token: SessionToken };
 
+/**
+ * `dryRun`: validate only (docs/account-features.md, "Dry runs"): the answer is the flow with its
+ * field messages (`form`), and nothing is written.
+ */
+export interface SubmitOptions {
+  dryRun?: boolean;
+}
+
 export interface TesseraClientOptions {
   /** Tessera's public base URL, e.g. `https://auth.example.com/` (the client calls `<url>/trpc`). */
   url: string;
@@ -181,10 +189,18 @@ export interface TesseraClient<T extends object = Traits> {
      * Changes some traits and keeps the others: sends the flow identity's traits with `patch` merged
      * in (objects merge key by key; arrays and values replace; `undefined` removes an optional trait).
      */
-    updateProfile(flow: SettingsFlow<T>, patch: TraitsPatch<T>): Promise<SettingsResult<T>>;
-    changePassword(flow: SettingsFlow<T>, password: string): Promise<SettingsResult<T>>;
+    updateProfile(
+      flow: SettingsFlow<T>,
+      patch: TraitsPatch<T>,
+      options?: SubmitOptions,
+    ): Promise<SettingsResult<T>>;
+    changePassword(
+      flow: SettingsFlow<T>,
+      password: string,
+      options?: SubmitOptions,
+    ): Promise<SettingsResult<T>>;
     /** Any settings body; the CSRF token is filled in from the flow. */
-    submit(flow: SettingsFlow<T>, body: SettingsBody<T>): Promise<SettingsResult<T>>;
+    submit(flow: SettingsFlow<T>, body: SettingsBody<T>, options?: SubmitOptions): Promise<SettingsResult<T>>;
   };
   readonly verification: {
     create(options?: CreateFlowOptions): Promise<VerificationFlow>;
@@ -327,11 +343,16 @@ export function createTesseraClient<T extends object = Traits>(
       : { status: "success", flow };
   };
 
-  const submitSettings = async (flow: SettingsFlow<T>, body: SettingsBody<T>): Promise<SettingsResult<T>> => {
+  const submitSettings = async (
+    flow: SettingsFlow<T>,
+    body: SettingsBody<T>,
+    options: SubmitOptions = {},
+  ): Promise<SettingsResult<T>> => {
     try {
       const raw = (await trpc.settings.submit.mutate({
         flow: flow.id,
         body: withCsrf(flow, body),
+        ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }),
       })) as unknown as Wire<FlowResult<SettingsFlow<T>, SettingsFlow<T>>>;
       return settingsResult(raw);
     } catch (err) {
@@ -462,9 +483,14 @@ export function createTesseraClient<T extends object = Traits>(
             >,
         ),
       get: (id) => call(() => trpc.settings.get.query({ id }) as unknown as Wire<Promise<SettingsFlow<T>>>),
-      updateProfile: (flow, patch) =>
-        submitSettings(flow, { method: "profile", traits: mergeTraits(flow.identity.traits, patch) }),
-      changePassword: (flow, password) => submitSettings(flow, { method: "password", password }),
+      updateProfile: (flow, patch, options) =>
+        submitSettings(
+          flow,
+          { method: "profile", traits: mergeTraits(flow.identity.traits, patch) },
+          options,
+        ),
+      changePassword: (flow, password, options) =>
+        submitSettings(flow, { method: "password", password }, options),
       submit: submitSettings,
     },
     session: {

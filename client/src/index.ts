@@ -18,6 +18,7 @@ export {
   type SessionMode,
   type SessionToken,
   type SettingsResult,
+  type SubmitOptions,
   type TesseraClient,
   type TesseraClientOptions,
   type VerificationResult,

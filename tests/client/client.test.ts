@@ -53,6 +53,12 @@ test("cookie mode: sign up, partial profile change, refresh required, typed erro
 
   // The CSRF token came from the flow (browser flows refuse a submission without it).
   const flow = await tessera.settings.create();
+  // A dry run answers with the flow and its messages and writes nothing.
+  const checked = await tessera.settings.updateProfile(flow, { email: "not-an-email" }, { dryRun: true });
+  assert.ok(checked.status === "form" && checked.messages.byField["traits.email"]?.length);
+  const valid = await tessera.settings.updateProfile(flow, { name: { first: "Dry" } }, { dryRun: true });
+  assert.ok(valid.status === "form" && valid.messages.global.some((m) => m.id === 1900001));
+  assert.equal((await tessera.session.whoami())?.identity.traits.name?.first, "Ada", "nothing written");
   const saved = await tessera.settings.updateProfile(flow, { name: { first: "Augusta" } });
   assert.equal(saved.status, "success");
   assert.ok(saved.status === "success");
