@@ -1,6 +1,5 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP, type LookupFunction } from "node:net";
-import { Agent } from "undici";
 
 /**
  * `clients.http.disallow_private_ip_ranges` (Kratos's SSRF guard for web hooks): a call is refused
@@ -94,6 +93,8 @@ export async function assertPermittedTarget(
  * connect only when every address is permitted: the addresses checked are the ones connected to.
  */
 export async function guardedDispatcher(lookup: Lookup = systemLookup): Promise<object> {
+  // Loaded on first use: most servers never call a guarded web hook, and undici is a large module.
+  const { Agent } = await import("undici");
   // net's `lookup` option: with `all` the callback takes every address, otherwise the first.
   const guarded: LookupFunction = (hostname, options, callback) => {
     lookup(hostname).then(
