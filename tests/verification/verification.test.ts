@@ -318,3 +318,18 @@ test("concurrent wrong codes never get more tries than max_submissions", async (
   assert.equal((await submit(code)).status, 410);
   assert.equal((await addressOf(s, identityId)).verified, false);
 });
+
+test("verification and recovery keep a submission's transient_payload object on the flow", async (t) => {
+  const s = await enabledServer(t);
+  await registered(s, "ada@example.com");
+  for (const kind of ["verification", "recovery"] as const) {
+    const flow = await bodyOf(await fetch(url(s, `/self-service/${kind}/api`)));
+    const sent = await fetch(
+      url(s, `/self-service/${kind}?flow=${flow.id}`),
+      jsonBody({ method: "code", email: "ada@example.com", transient_payload: { campaign: "spring" } }),
+    );
+    assert.equal(sent.status, 200, kind);
+    const stored = await s.store.getFlow(flow.id);
+    assert.deepEqual(stored?.internalContext?.transient_payload, { campaign: "spring" }, kind);
+  }
+});

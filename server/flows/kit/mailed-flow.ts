@@ -1,6 +1,7 @@
 import type { UiText } from "#shared/ui.ts";
 import type { FlowRecord } from "../../../db/store.ts";
 import type { AppDeps } from "../../deps.ts";
+import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { HttpError } from "../../request/errors.ts";
 import { message } from "../../ui/messages.ts";
@@ -91,5 +92,21 @@ export abstract class MailedFlowSubmission extends FlowSubmission {
     flow.updatedAt = deps.clock.now();
     await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: this.flowJson(flow), status: 400 };
+  }
+}
+
+/**
+ * Keeps a submission's `transient_payload` (a JSON object) on the flow, where the mail templates
+ * and web hooks read it; anything else is ignored, as a template could not use it.
+ */
+export function keepTransientPayload(flow: FlowRecord, values: FormValues): void {
+  const raw = values.get("transient_payload")?.[0];
+  if (!raw) return;
+  try {
+    const parsed = JSON.parse(raw);
+    if (parsed && typeof parsed === "object")
+      flow.internalContext = { ...flow.internalContext, transient_payload: parsed };
+  } catch {
+    // Not JSON: ignored.
   }
 }

@@ -5,7 +5,6 @@ import type { AppDeps } from "../../deps.ts";
 import { parseDuration } from "../../duration.ts";
 import { runBeforeHooks, runPostHooks } from "../../hooks/run.ts";
 import { normalizeEmail } from "../../identity/normalize.ts";
-import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { errors } from "../../request/errors.ts";
 import { appendQuery } from "../../request/url.ts";
@@ -14,7 +13,7 @@ import { message } from "../../ui/messages.ts";
 import { csrfNode } from "../../ui/nodes.ts";
 import { afterFor } from "../kit/after.ts";
 import { clearMessages } from "../kit/form.ts";
-import { type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
+import { keepTransientPayload, type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
 import { checkSecret, clearSecrets, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
@@ -227,7 +226,7 @@ class RecoverySubmission extends MailedFlowSubmission {
       if (other && !other.enabled(deps.config)) return { kind: "error", error: errors.methodDisabled() };
       return this.failGlobal(message(4010005));
     }
-    this.storeTransientPayload(values.value);
+    keepTransientPayload(this.flow, values.value);
     if (!flow.internalContext.skip_csrf) {
       const csrf = await this.csrfRefusal(values.value);
       if (csrf) return csrf;
@@ -257,18 +256,6 @@ class RecoverySubmission extends MailedFlowSubmission {
     flow.updatedAt = deps.clock.now();
     await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: recoveryFlowJson(flow), status: 200 };
-  }
-
-  storeTransientPayload(values: FormValues): void {
-    const raw = values.get("transient_payload")?.[0];
-    if (!raw) return;
-    try {
-      const parsed = JSON.parse(raw);
-      if (parsed && typeof parsed === "object")
-        this.flow.internalContext = { ...this.flow.internalContext, transient_payload: parsed };
-    } catch {
-      // Not JSON: ignored.
-    }
   }
 
   /** A right secret: a session for the identity and a privileged settings flow (Kratos's issue-session step). */

@@ -12,7 +12,7 @@ import { appendQuery } from "../../request/url.ts";
 import { message } from "../../ui/messages.ts";
 import { anchorNode, csrfNode } from "../../ui/nodes.ts";
 import { clearMessages } from "../kit/form.ts";
-import { type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
+import { keepTransientPayload, type MailedFlowKind, MailedFlowSubmission } from "../kit/mailed-flow.ts";
 import { checkSecret, clearSecrets, maxSubmissions } from "../kit/one-time.ts";
 import {
   type Caller,
@@ -369,7 +369,7 @@ class VerificationSubmission extends MailedFlowSubmission {
       if (other && !other.enabled(deps.config)) return { kind: "error", error: errors.methodDisabled() };
       return this.failGlobal(message(4010006));
     }
-    this.storeTransientPayload(values.value);
+    keepTransientPayload(this.flow, values.value);
     if (flow.state === "passed_challenge") return this.retry(message(4070002));
 
     const secret = strategy.secretOf(values.value);
@@ -384,18 +384,6 @@ class VerificationSubmission extends MailedFlowSubmission {
     showSent(deps, this.ctx, flow, strategy, email);
     await deps.store.updateFlow(flow);
     return { kind: "form", flow, body: verificationFlowJson(flow), status: 200 };
-  }
-
-  storeTransientPayload(values: FormValues): void {
-    const raw = values.get("transient_payload")?.[0];
-    if (!raw) return;
-    try {
-      const parsed = JSON.parse(raw);
-      if (parsed && typeof parsed === "object")
-        this.flow.internalContext = { ...this.flow.internalContext, transient_payload: parsed };
-    } catch {
-      // Not JSON: ignored, as a template would not be able to use it.
-    }
   }
 
   /** Checks the secret; a match verifies the address and passes the flow (contract §16.3). */
