@@ -329,7 +329,7 @@ test("verification and recovery keep a submission's transient_payload object on 
       jsonBody({ method: "code", email: "ada@example.com", transient_payload: { campaign: "spring" } }),
     );
     assert.equal(sent.status, 200, kind);
-    const stored = await s.store.getFlow(flow.id);
+    const stored = await s.store.getFlow(String(flow.id));
     assert.deepEqual(stored?.internalContext?.transient_payload, { campaign: "spring" }, kind);
   }
 });
