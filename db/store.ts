@@ -5,6 +5,7 @@
  */
 
 import type { MigrationState } from "./migration-status.ts";
+import type { WhoamiHead } from "./whoami.ts";
 
 export type { MigrationState };
 
@@ -388,6 +389,11 @@ export interface Store {
    * whoami shows, so the identity's `credentials` are left empty and `metadataAdmin` null.
    */
   getSessionForWhoami(token: string): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined>;
+  /**
+   * The session and its identity's state and stamp (`identityStamp` in db/whoami.ts), without the
+   * identity itself: whoami asks this first and reads the identity only when its stamp is new.
+   */
+  getWhoamiHead(token: string): Promise<WhoamiHead | undefined>;
   updateSession(session: SessionRecord): Promise<void>;
   listSessions(identityId: string, options?: { active?: boolean }): Promise<SessionRecord[]>;
   listAllSessions(query: { pageSize: number; pageToken?: string; active?: boolean }): Promise<{

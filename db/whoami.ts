@@ -8,14 +8,16 @@ import type { FullIdentity, SessionRecord, VerifiableAddressRecord } from "./sto
 
 export type Dialect = "sqlite" | "postgres";
 
+const SESSION_COLUMNS = `s.id, s.token, s.logout_token, s.identity_id, s.active, s.aal, s.issued_at,
+  s.authenticated_at, s.expires_at, s.authentication_methods, s.devices, s.created_at, s.updated_at`;
+
 export function whoamiSql(dialect: Dialect, tokenParam: string): string {
   const sqlite = dialect === "sqlite";
   const agg = sqlite ? "json_group_array" : "json_agg";
   const obj = sqlite ? "json_object" : "json_build_object";
   const byId = sqlite ? "a.id" : `a.id collate "C"`;
   // The empty aggregate is null in PostgreSQL and '[]' in SQLite; both read as no addresses.
-  return `select s.id, s.token, s.logout_token, s.identity_id, s.active, s.aal, s.issued_at,
-  s.authenticated_at, s.expires_at, s.authentication_methods, s.devices, s.created_at, s.updated_at,
+  return `select ${SESSION_COLUMNS},
   i.schema_id, i.state, i.state_changed_at, i.traits, i.metadata_public, i.external_id,
   i.created_at as identity_created_at, i.updated_at as identity_updated_at, i.version,
   (select ${agg}(${obj}('id', a.id, 'via', a.via, 'value', a.value, 'verified', a.verified,
@@ -28,6 +30,77 @@ export function whoamiSql(dialect: Dialect, tokenParam: string): string {
          order by a.created_at, ${byId}) a) as recovery_addresses
 from sessions s join identities i on i.id = s.identity_id
 where s.token = ${tokenParam}`;
+}
+
+/**
+ * whoami when the identity's JSON is already known: the session and only what says whether the
+ * identity changed since (its stamp), so the address aggregates are not run at all.
+ */
+export function whoamiHeadSql(tokenParam: string): string {
+  return `select ${SESSION_COLUMNS},
+  i.state, i.version, i.created_at as identity_created_at, i.updated_at as identity_updated_at
+from sessions s join identities i on i.id = s.identity_id
+where s.token = ${tokenParam}`;
+}
+
+/**
+ * What changes whenever anything whoami shows of an identity changes: every identity write goes
+ * through `mutateIdentity`, which bumps `version` (children included), and a deleted identity's id
+ * is never reused with the same creation time.
+ */
+export function identityStamp(version: number, createdAt: number | Date, updatedAt: number | Date): string {
+  return `${version}:${new Date(createdAt).getTime()}:${new Date(updatedAt).getTime()}`;
+}
+
+export type WhoamiHeadRow = Omit<
+  WhoamiRow,
+  | "schema_id"
+  | "state_changed_at"
+  | "traits"
+  | "metadata_public"
+  | "external_id"
+  | "verifiable_addresses"
+  | "recovery_addresses"
+>;
+
+export interface WhoamiHead {
+  session: SessionRecord;
+  identityState: FullIdentity["state"];
+  identityStamp: string;
+}
+
+export function whoamiHeadFromRow(row: WhoamiHeadRow, parsed: boolean): WhoamiHead {
+  return {
+    session: sessionOfRow(row, parsed),
+    identityState: row.state,
+    identityStamp: identityStamp(row.version, row.identity_created_at, row.identity_updated_at),
+  };
+}
+
+function parseJson(value: unknown, parsed: boolean): unknown {
+  return parsed || value === null || value === undefined ? (value ?? null) : JSON.parse(value as string);
+}
+
+function sessionOfRow(row: WhoamiHeadRow, parsed: boolean): SessionRecord {
+  const methods = parseJson(row.authentication_methods, parsed) as { completedAt: string }[];
+  return {
+    id: row.id,
+    token: row.token,
+    logoutToken: row.logout_token,
+    identityId: row.identity_id,
+    active: Boolean(row.active),
+    aal: row.aal,
+    issuedAt: new Date(row.issued_at),
+    authenticatedAt: new Date(row.authenticated_at),
+    expiresAt: new Date(row.expires_at),
+    authenticationMethods: methods.map((m) => ({
+      ...(m as unknown as SessionRecord["authenticationMethods"][number]),
+      completedAt: new Date(m.completedAt),
+    })),
+    devices: parseJson(row.devices, parsed) as SessionRecord["devices"],
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
 }
 
 export interface WhoamiRow {
@@ -76,30 +149,11 @@ export function whoamiFromRow(
   row: WhoamiRow,
   parsed: boolean,
 ): { session: SessionRecord; identity: FullIdentity } {
-  const json = (value: unknown): unknown =>
-    parsed || value === null || value === undefined ? (value ?? null) : JSON.parse(value as string);
+  const json = (value: unknown): unknown => parseJson(value, parsed);
   const identityId = row.identity_id;
   const addresses = (json(row.verifiable_addresses) ?? []) as AddressJson[];
   const recovery = (json(row.recovery_addresses) ?? []) as AddressJson[];
-  const methods = json(row.authentication_methods) as { completedAt: string }[];
-  const session: SessionRecord = {
-    id: row.id,
-    token: row.token,
-    logoutToken: row.logout_token,
-    identityId,
-    active: Boolean(row.active),
-    aal: row.aal,
-    issuedAt: new Date(row.issued_at),
-    authenticatedAt: new Date(row.authenticated_at),
-    expiresAt: new Date(row.expires_at),
-    authenticationMethods: methods.map((m) => ({
-      ...(m as unknown as SessionRecord["authenticationMethods"][number]),
-      completedAt: new Date(m.completedAt),
-    })),
-    devices: json(row.devices) as SessionRecord["devices"],
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-  };
+  const session = sessionOfRow(row, parsed);
   const identity: FullIdentity = {
     id: identityId,
     schemaId: row.schema_id,

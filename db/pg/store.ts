@@ -50,7 +50,15 @@ import {
   type StoredErrorRecord,
   type VerifiableAddressRecord,
 } from "../store.ts";
-import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
+import {
+  type WhoamiHead,
+  type WhoamiHeadRow,
+  type WhoamiRow,
+  whoamiFromRow,
+  whoamiHeadFromRow,
+  whoamiHeadSql,
+  whoamiSql,
+} from "../whoami.ts";
 import * as schema from "./schema.ts";
 import { identityWith, type PgDb, type PgStatements, prepareStatements } from "./statements.ts";
 
@@ -85,6 +93,7 @@ export interface PostgresStoreOptions {
 }
 
 const WHOAMI_SQL = whoamiSql("postgres", "$1");
+const WHOAMI_HEAD_SQL = whoamiHeadSql("$1");
 
 /** The store for deployments where several server processes share one database. */
 export class PostgresStore implements Store {
@@ -322,6 +331,16 @@ export class PostgresStore implements Store {
     });
     const row = result.rows[0];
     return row && whoamiFromRow(row, true);
+  }
+
+  async getWhoamiHead(token: string): Promise<WhoamiHead | undefined> {
+    const result = await this.#pool.query<WhoamiHeadRow>({
+      name: "tessera_whoami_head",
+      text: WHOAMI_HEAD_SQL,
+      values: [token],
+    });
+    const row = result.rows[0];
+    return row && whoamiHeadFromRow(row, true);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {

@@ -46,7 +46,15 @@ import {
   type Store,
   type StoredErrorRecord,
 } from "../store.ts";
-import { type WhoamiRow, whoamiFromRow, whoamiSql } from "../whoami.ts";
+import {
+  type WhoamiHead,
+  type WhoamiHeadRow,
+  type WhoamiRow,
+  whoamiFromRow,
+  whoamiHeadFromRow,
+  whoamiHeadSql,
+  whoamiSql,
+} from "../whoami.ts";
 import { prepareReads, type SqliteReads } from "./reads.ts";
 import * as schema from "./schema.ts";
 import { prepareStatements, type SqliteDb, type SqliteStatements } from "./statements.ts";
@@ -81,6 +89,7 @@ export class SqliteStore implements Store {
   #prepared: SqliteStatements | undefined;
   #preparedReads: SqliteReads | undefined;
   #whoami: Database.Statement<[{ token: string }], WhoamiRow> | undefined;
+  #whoamiHead: Database.Statement<[{ token: string }], WhoamiHeadRow> | undefined;
   #deleteContinuity: Database.Statement<[string, string]> | undefined;
   readonly #insertIdentity: (identity: FullIdentity, events: readonly SecurityEventRecord[]) => void;
   readonly #insertSessionWithEvents: (session: SessionRecord, events: readonly SecurityEventRecord[]) => void;
@@ -393,6 +402,12 @@ export class SqliteStore implements Store {
     this.#whoami ??= this.#client.prepare<[{ token: string }], WhoamiRow>(whoamiSql("sqlite", "@token"));
     const row = this.#whoami.get({ token });
     return row && whoamiFromRow(row, false);
+  }
+
+  async getWhoamiHead(token: string): Promise<WhoamiHead | undefined> {
+    this.#whoamiHead ??= this.#client.prepare<[{ token: string }], WhoamiHeadRow>(whoamiHeadSql("@token"));
+    const row = this.#whoamiHead.get({ token });
+    return row && whoamiHeadFromRow(row, false);
   }
 
   async updateSession(session: SessionRecord): Promise<void> {

@@ -20,6 +20,16 @@ export function json(
   body: unknown,
   extra?: Record<string, string>,
 ): Response {
+  return jsonText(ctx, status, JSON.stringify(body), extra);
+}
+
+/** `json` for a body already serialised. */
+export function jsonText(
+  ctx: RequestContext,
+  status: number,
+  text: string,
+  extra?: Record<string, string>,
+): Response {
   if (ctx.setCookies.length === 0) {
     // The common case (whoami, api flows) as plain headers: the listener writes those straight to
     // the socket, where a Headers object is built, then copied into Node's form. Same headers.
@@ -28,13 +38,13 @@ export function json(
     plain.vary = "Cookie";
     if (extra) for (const k in extra) plain[k.toLowerCase()] = extra[k]!;
     const id = requestIdOf(ctx.req);
-    if (id === undefined) return new Response(JSON.stringify(body), { status, headers: plain });
+    if (id === undefined) return new Response(text, { status, headers: plain });
     plain["x-request-id"] = id;
-    return markCarriesRequestId(new Response(JSON.stringify(body), { status, headers: plain }));
+    return markCarriesRequestId(new Response(text, { status, headers: plain }));
   }
   const h = baseHeaders(ctx, "application/json; charset=utf-8");
   if (extra) for (const [k, v] of Object.entries(extra)) h.set(k, v);
-  return new Response(JSON.stringify(body), { status, headers: h });
+  return new Response(text, { status, headers: h });
 }
 
 export function empty(ctx: RequestContext, status = 204, extra?: Record<string, string>): Response {

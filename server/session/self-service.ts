@@ -40,6 +40,16 @@ export async function whoami(
   return { json: deps.sessions.toJson(session, identity), identityId: identity.id };
 }
 
+/** `/sessions/whoami` as JSON text (the REST door: no object in between). */
+export async function whoamiText(
+  deps: AppDeps,
+  ctx: RequestContext,
+): Promise<{ text: string; identityId: string }> {
+  const answer = await deps.sessions.whoamiText(ctx);
+  if (!answer) throw errors.sessionInactive(REASON.whoami);
+  return answer;
+}
+
 /** `GET /sessions`: the caller's other active sessions. */
 export async function listOtherSessions(deps: AppDeps, ctx: RequestContext): Promise<SessionJson[]> {
   const { session, identity } = await requireSession(deps, ctx, REASON.list);

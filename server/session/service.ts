@@ -6,6 +6,7 @@ import type {
   SecurityEventRecord,
   SessionRecord,
 } from "../../db/store.ts";
+import { identityStamp } from "../../db/whoami.ts";
 import { cookieSealer } from "../crypto/cookie-seal.ts";
 import type { AppDeps } from "../deps.ts";
 import { formsOf } from "../identity/forms.ts";
@@ -70,7 +71,13 @@ export function aalOfMethods(methods: readonly AuthenticationMethodRecord[]): Se
   return first && second ? "aal2" : "aal1";
 }
 
+/** How many identities' whoami JSON is kept (about 1 KiB each), oldest first out. */
+const WHOAMI_IDENTITIES_KEPT = 2048;
+
 export class SessionService {
+  /** Each identity's JSON as whoami last wrote it, under the stamp it was written at. */
+  readonly #whoamiIdentities = new Map<string, { stamp: string; text: string }>();
+
   constructor(
     private readonly deps: Pick<AppDeps, "store" | "clock" | "config" | "forms">,
     readonly lucia: Lucia,
@@ -95,6 +102,41 @@ export class SessionService {
     return this.isActive(hit.session, hit.identity) ? hit : undefined;
   }
 
+  /**
+   * whoami's answer as JSON text. The identity part is kept per identity under its stamp, so a
+   * repeated whoami reads only the session and the stamp (no address aggregates) and serialises
+   * only the session; a changed identity is read and serialised anew.
+   */
+  async whoamiText(ctx: RequestContext): Promise<{ text: string; identityId: string } | undefined> {
+    const found = sessionTokenOf(ctx, this.lucia);
+    if (!found) return undefined;
+    const head = await this.deps.store.getWhoamiHead(found.token);
+    if (!head || !this.#isLive(head.session, head.identityState)) return undefined;
+    const { identityId } = head.session;
+    const kept = this.#whoamiIdentities.get(identityId);
+    if (kept?.stamp === head.identityStamp)
+      return { text: this.#whoamiText(head.session, kept.text), identityId };
+    const full = await this.deps.store.getSessionForWhoami(found.token);
+    if (!full || !this.isActive(full.session, full.identity)) return undefined;
+    const { identity } = full;
+    const text = JSON.stringify(this.#identityJson(identity));
+    this.#whoamiIdentities.delete(identityId);
+    this.#whoamiIdentities.set(identityId, {
+      stamp: identityStamp(identity.version ?? 0, identity.createdAt, identity.updatedAt),
+      text,
+    });
+    if (this.#whoamiIdentities.size > WHOAMI_IDENTITIES_KEPT) {
+      this.#whoamiIdentities.delete(this.#whoamiIdentities.keys().next().value!);
+    }
+    return { text: this.#whoamiText(full.session, text), identityId };
+  }
+
+  /** `toJson`'s output as text around an identity already serialised (same keys, same order). */
+  #whoamiText(session: SessionRecord, identityText: string): string {
+    const head = JSON.stringify(this.#sessionFields(session, "active"));
+    return `${head.slice(0, -1)},"identity":${identityText},"devices":${JSON.stringify(devicesJson(session))}}`;
+  }
+
   async fromToken(token: string): Promise<ActiveSession | undefined> {
     const hit = await this.deps.store.getSessionWithIdentityByToken(token);
     if (!hit) return undefined;
@@ -102,10 +144,14 @@ export class SessionService {
   }
 
   isActive(session: SessionRecord, identity: FullIdentity): boolean {
+    return this.#isLive(session, identity.state);
+  }
+
+  #isLive(session: SessionRecord, identityState: FullIdentity["state"]): boolean {
     return (
       session.active &&
       session.expiresAt.getTime() > this.deps.clock.now().getTime() &&
-      identity.state === "active"
+      identityState === "active"
     );
   }
 
@@ -189,10 +235,17 @@ export class SessionService {
   }
 
   toJson(session: SessionRecord, identity: FullIdentity): SessionJson {
-    const now = this.deps.clock.now();
+    return {
+      ...this.#sessionFields(session, identity.state),
+      identity: this.#identityJson(identity),
+      devices: devicesJson(session),
+    };
+  }
+
+  #sessionFields(session: SessionRecord, identityState: FullIdentity["state"]) {
     return {
       id: session.id,
-      active: session.active && session.expiresAt.getTime() > now.getTime() && identity.state === "active",
+      active: this.#isLive(session, identityState),
       expires_at: toRfc3339(session.expiresAt),
       authenticated_at: toRfc3339(session.authenticatedAt),
       issued_at: toRfc3339(session.issuedAt),
@@ -203,18 +256,24 @@ export class SessionService {
         completed_at: toRfc3339(m.completedAt),
         ...(m.provider ? { provider: m.provider } : {}),
       })),
-      identity: identityToJson(identity, {
-        publicBaseUrl: this.deps.config.publicBase,
-        traitPolicy: formsOf(this.deps, identity.schemaId).traitPolicy,
-      }),
-      devices: session.devices.map((d) => ({
-        id: d.id,
-        ...(d.ipAddress ? { ip_address: d.ipAddress } : {}),
-        ...(d.userAgent ? { user_agent: d.userAgent } : {}),
-        location: d.location ?? "",
-      })),
     };
   }
+
+  #identityJson(identity: FullIdentity): SessionJson["identity"] {
+    return identityToJson(identity, {
+      publicBaseUrl: this.deps.config.publicBase,
+      traitPolicy: formsOf(this.deps, identity.schemaId).traitPolicy,
+    });
+  }
+}
+
+function devicesJson(session: SessionRecord): SessionJson["devices"] {
+  return session.devices.map((d) => ({
+    id: d.id,
+    ...(d.ipAddress ? { ip_address: d.ipAddress } : {}),
+    ...(d.userAgent ? { user_agent: d.userAgent } : {}),
+    location: d.location ?? "",
+  }));
 }
 
 function deviceOf(ctx: RequestContext) {

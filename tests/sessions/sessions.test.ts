@@ -226,3 +226,45 @@ test("a session's own list and revocation of other sessions", async (t) => {
     401,
   );
 });
+
+test("whoami follows every change of the identity, even within one instant, and equals tRPC's", async (t) => {
+  const s = await server(t);
+  const { token, identityId } = await registerNative(s);
+  const whoami = async () => {
+    const res = await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } });
+    assert.equal(res.status, 200);
+    return bodyOf(res);
+  };
+  const admin = (method: string, body: unknown) =>
+    fetch(`${s.adminUrl}admin/identities/${identityId}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  const before = await whoami();
+  assert.deepEqual(await whoami(), before, "a repeated whoami answers the same");
+
+  // The manual clock does not move: every write below has the same updated_at.
+  const patched = await admin("PATCH", [
+    { op: "replace", path: "/traits/email", value: "grace@example.com" },
+    { op: "replace", path: "/metadata_public", value: { tier: "gold" } },
+  ]);
+  assert.equal(patched.status, 200);
+  const after = await whoami();
+  const identity = after.identity as Record<string, unknown>;
+  assert.equal((identity.traits as { email: string }).email, "grace@example.com");
+  assert.deepEqual(identity.metadata_public, { tier: "gold" });
+  assert.deepEqual(
+    (identity.verifiable_addresses as { value: string }[]).map((a) => a.value),
+    ["grace@example.com"],
+  );
+
+  const trpc = await fetch(url(s, "/trpc/session.whoami"), { headers: { "X-Session-Token": token } });
+  assert.equal(trpc.status, 200);
+  assert.deepEqual((await trpc.json()).result.data, after, "REST and tRPC answer the same session");
+
+  const disabled = await admin("PATCH", [{ op: "replace", path: "/state", value: "inactive" }]);
+  assert.equal(disabled.status, 200);
+  const res = await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } });
+  assert.equal(res.status, 401, "an identity made inactive has no session");
+});

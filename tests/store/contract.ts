@@ -911,6 +911,40 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.equal(await store.getSessionForWhoami(`ory_st_${randomUUID()}`), undefined);
       });
 
+      test("whoami's head: the session, and a stamp that every identity write changes", async () => {
+        const owner = await store.createIdentity(identity());
+        const input = session(owner.id);
+        await store.createSession(input);
+        const first = await store.getWhoamiHead(input.token);
+        assert.deepEqual(first?.session, input);
+        assert.equal(first?.identityState, "active");
+        // The clock is frozen in these writes: only the version tells them apart.
+        const stamps = new Set([first!.identityStamp]);
+        const verified = await store.mutateIdentity(owner.id, (current) => ({
+          identity: {
+            ...current,
+            verifiableAddresses: current.verifiableAddresses.map((a) => ({ ...a, verified: true })),
+          },
+          value: undefined,
+        }));
+        assert.equal(verified.kind, "done");
+        stamps.add((await store.getWhoamiHead(input.token))!.identityStamp);
+        await store.mutateIdentity(owner.id, (current) => ({
+          identity: { ...current, recoveryAddresses: [] },
+          value: undefined,
+        }));
+        stamps.add((await store.getWhoamiHead(input.token))!.identityStamp);
+        await store.mutateIdentity(owner.id, (current) => ({
+          identity: { ...current, state: "inactive" },
+          value: undefined,
+        }));
+        const last = await store.getWhoamiHead(input.token);
+        stamps.add(last!.identityStamp);
+        assert.equal(stamps.size, 4);
+        assert.equal(last?.identityState, "inactive");
+        assert.equal(await store.getWhoamiHead(`ory_st_${randomUUID()}`), undefined);
+      });
+
       test("a duplicate token is a conflict", async () => {
         const owner = await store.createIdentity(identity());
         const first = session(owner.id);

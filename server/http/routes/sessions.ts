@@ -2,16 +2,16 @@ import {
   listOtherSessions,
   revokeOtherSession,
   revokeOtherSessions,
-  whoami,
+  whoamiText,
 } from "../../session/self-service.ts";
-import { empty, json } from "../respond.ts";
+import { empty, json, jsonText } from "../respond.ts";
 import { ANY, route } from "../router.ts";
 
 /** `/sessions/whoami` and the signed-in user's own session list (contract §15.3, §15.4). */
 export const sessionRoutes = [
   route(ANY, "/sessions/whoami", async (ctx) => {
-    const { json: body, identityId } = await whoami(ctx.deps, ctx);
-    return json(ctx, 200, body, { "x-kratos-authenticated-identity-id": identityId });
+    const { text, identityId } = await whoamiText(ctx.deps, ctx);
+    return jsonText(ctx, 200, text, { "x-kratos-authenticated-identity-id": identityId });
   }),
   route("GET", "/sessions", async (ctx) => json(ctx, 200, await listOtherSessions(ctx.deps, ctx))),
   route("DELETE", "/sessions", async (ctx) => json(ctx, 200, await revokeOtherSessions(ctx.deps, ctx))),
