@@ -16,7 +16,29 @@ export interface Logger {
    * stays a Logger; callers that build costly lines (the request log) ask first.
    */
   isLevelEnabled?(level: "debug" | "info" | "warn" | "error"): boolean;
+  /**
+   * The request log's `completed handling request` line at info: the line `info` writes for these
+   * fields, built without the generic field loop (it is written once per request). Optional: a
+   * hand-made logger gets `info` instead.
+   */
+  request?(fields: RequestLineFields): void;
 }
+
+/**
+ * The request line's fields. `request_id`, `listener` and `method` never need quoting or escaping
+ * (a plausible id or a UUID, a fixed name, an HTTP token); `path` and `route` may.
+ */
+export interface RequestLineFields {
+  request_id: string;
+  listener: string;
+  method: string;
+  path: string;
+  route: string;
+  status: number;
+  duration_ms: number;
+}
+
+export const REQUEST_LINE_MESSAGE = "completed handling request";
 
 /** pino has no `panic`; Kratos's `panic` and `fatal` both mean "only the worst". */
 function pinoLevel(level: LogLevel): pino.Level {
@@ -163,12 +185,25 @@ export function createLogger(
       if (fields) log[method](fields, msg);
       else log[method](msg);
     };
+  const request = (f: RequestLineFields) => {
+    if (log.levelVal > PINO_LEVELS.info) return;
+    const time = new Date().toISOString();
+    if (format === "text") {
+      return out(
+        `time=${time} level=info msg="${REQUEST_LINE_MESSAGE}" request_id=${f.request_id} listener=${f.listener} method=${f.method} path=${logfmtValue(f.path)} route=${logfmtValue(f.route)} status=${f.status} duration_ms=${f.duration_ms}`,
+      );
+    }
+    // pino's order: level, time, the fields, then msg.
+    const line = `{"level":"info","time":"${time}","request_id":"${f.request_id}","listener":"${f.listener}","method":"${f.method}","path":${JSON.stringify(f.path)},"route":${JSON.stringify(f.route)},"status":${f.status},"duration_ms":${f.duration_ms},"msg":"${REQUEST_LINE_MESSAGE}"}`;
+    return sink ? sink(line) : writeStderr(`${line}\n`);
+  };
   return {
     debug: emit("debug"),
     info: emit("info"),
     warn: emit("warn"),
     error: emit("error"),
     isLevelEnabled: (l) => log.isLevelEnabled(l),
+    request,
   };
 }
 

@@ -42,7 +42,7 @@ export function createRouter(routes: readonly Route[]) {
     else bySegments.set(r.segments.length, [r]);
   }
   return (ctx: RequestContext): { handler: Handler; params: Params; pattern?: string } => {
-    const parts = ctx.url.pathname.split("/").filter(Boolean);
+    const parts = ctx.pathname.split("/").filter(Boolean);
     const allowed = new Set<string>();
     let allowedPattern: string | undefined;
     for (const r of bySegments.get(parts.length) ?? []) {

@@ -4,6 +4,8 @@
  * marks) so audit lines written deep in a flow carry the same id as the request line.
  */
 
+import { randomUUID } from "node:crypto";
+
 const REQUEST_ID = Symbol("tessera.requestId");
 const ROUTE = Symbol("tessera.route");
 
@@ -14,7 +16,7 @@ type Marked = { [REQUEST_ID]?: string; [ROUTE]?: string };
 
 export function assignRequestId(req: Request): string {
   const given = req.headers.get("x-request-id");
-  const id = given && PLAUSIBLE_ID.test(given) ? given : crypto.randomUUID();
+  const id = given && PLAUSIBLE_ID.test(given) ? given : randomUUID();
   (req as unknown as Marked)[REQUEST_ID] = id;
   return id;
 }
@@ -37,13 +39,13 @@ export function routeOf(req: Request): string | undefined {
  * request wrapper leaves them as they are. Setting it afterwards would turn their plain headers
  * into a Headers object that the listener then converts back, on every whoami.
  */
-const carrying = new WeakSet<Response>();
+const CARRIES_ID = Symbol("tessera.carriesRequestId");
 
 export function markCarriesRequestId(res: Response): Response {
-  carrying.add(res);
+  (res as unknown as { [CARRIES_ID]?: true })[CARRIES_ID] = true;
   return res;
 }
 
 export function carriesRequestId(res: Response): boolean {
-  return carrying.has(res);
+  return (res as unknown as { [CARRIES_ID]?: true })[CARRIES_ID] === true;
 }

@@ -1,4 +1,4 @@
-import { type Logger, logs } from "../logger.ts";
+import { type Logger, logs, REQUEST_LINE_MESSAGE, type RequestLineFields } from "../logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { loggablePath, type Redaction } from "./redact.ts";
 import { assignRequestId, carriesRequestId, routeOf } from "./request-id.ts";
@@ -29,7 +29,7 @@ export function observeRequests(
     const route = routeOf(req) ?? "unmatched";
     metrics.request(listener, req.method, route, res.status, ms / 1000);
     if (writeLines) {
-      logger.info("completed handling request", {
+      const fields: RequestLineFields = {
         request_id: id,
         listener,
         method: req.method,
@@ -37,7 +37,9 @@ export function observeRequests(
         route,
         status: res.status,
         duration_ms: Math.round(ms * 100) / 100,
-      });
+      };
+      if (logger.request) logger.request(fields);
+      else logger.info(REQUEST_LINE_MESSAGE, { ...fields });
     }
     return withRequestId(res, id);
   };

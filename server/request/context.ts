@@ -17,9 +17,10 @@ interface SharedState {
  * the REST endpoint that does the same thing) without copying what must be shared.
  */
 export class RequestContext {
-  readonly url: URL;
   readonly cookies: Map<string, string>;
   readonly #state: SharedState;
+  readonly #rewrite: ((url: URL) => URL) | undefined;
+  #url: URL | undefined;
 
   constructor(
     readonly req: Request,
@@ -28,8 +29,7 @@ export class RequestContext {
     rewrite?: (url: URL) => URL,
     shared?: { cookies: Map<string, string>; state: SharedState },
   ) {
-    const url = new URL(req.url);
-    this.url = rewrite ? rewrite(url) : url;
+    this.#rewrite = rewrite;
     if (shared) {
       this.cookies = shared.cookies;
       this.#state = shared.state;
@@ -42,6 +42,20 @@ export class RequestContext {
       csrf: isValidCsrfCookie(existing) ? existing : undefined,
       csrfIssued: false,
     };
+  }
+
+  /** The request's URL (as rewritten, if the listener rewrites), parsed when first asked for. */
+  get url(): URL {
+    if (this.#url) return this.#url;
+    const url = new URL(this.req.url);
+    this.#url = this.#rewrite ? this.#rewrite(url) : url;
+    return this.#url;
+  }
+
+  /** The path routed on: `url.pathname`, without parsing the URL when nothing rewrites it. */
+  get pathname(): string {
+    if (this.#url || this.#rewrite) return this.url.pathname;
+    return pathOf(this.req.url);
   }
 
   /** The same request seen at another path and query (cookies and cookies to set are shared). */
@@ -111,4 +125,19 @@ export class RequestContext {
     const host = this.req.headers.get("x-forwarded-host") ?? this.url.host;
     return `${proto}://${host}${this.url.pathname}${this.url.search}`;
   }
+}
+
+/**
+ * `new URL(href).pathname` for an href that is already a serialised URL (a Request's url always
+ * is): from the first `/` after the authority up to the query or fragment.
+ */
+export function pathOf(href: string): string {
+  const start = href.indexOf("/", href.indexOf("//") + 2);
+  if (start < 0) return "/";
+  let end = href.length;
+  const query = href.indexOf("?", start);
+  if (query >= 0) end = query;
+  const fragment = href.indexOf("#", start);
+  if (fragment >= 0 && fragment < end) end = fragment;
+  return href.slice(start, end);
 }

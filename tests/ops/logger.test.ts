@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { testConfig } from "../../server/config/load.ts";
-import { createLogger } from "../../server/logger.ts";
+import { createLogger, REQUEST_LINE_MESSAGE } from "../../server/logger.ts";
 import { logFormatOf } from "../../server/observe/log-format.ts";
 
 test("log.format defaults to JSON in production and text with dev; an explicit format wins", () => {
@@ -59,4 +59,28 @@ test("levels as Kratos spells them: warning hides info, panic and fatal hide eve
 
 test("log.level accepts Kratos's `warning` in the config file", () => {
   assert.equal(testConfig({ log: { level: "warning" } }).log.level, "warning");
+});
+
+test("the request line is the line info writes for the same fields, in both formats, and obeys the level", () => {
+  const fields = {
+    request_id: "0b515fd7-2f3d-4d8b-97f0-faa72a232292",
+    listener: "public",
+    method: "GET",
+    path: '/self-service/settings?flow=a b"=c',
+    route: "/self-service/settings",
+    status: 200,
+    duration_ms: 0.42,
+  };
+  const withoutTime = (line: string) => line.replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/, "T");
+  for (const format of ["text", "json"] as const) {
+    const viaInfo: string[] = [];
+    const viaRequest: string[] = [];
+    createLogger("info", format, (l) => viaInfo.push(l)).info(REQUEST_LINE_MESSAGE, fields);
+    createLogger("info", format, (l) => viaRequest.push(l)).request!(fields);
+    assert.equal(viaRequest.length, 1);
+    assert.equal(withoutTime(viaRequest[0]!), withoutTime(viaInfo[0]!), format);
+    const quiet: string[] = [];
+    createLogger("warning", format, (l) => quiet.push(l)).request!(fields);
+    assert.deepEqual(quiet, [], `${format}: no request line above info`);
+  }
 });
