@@ -1,4 +1,4 @@
-import { type AnyColumn, and, type asc as ascending, eq, inArray, sql } from "drizzle-orm";
+import { type AnyColumn, and, type asc as ascending, desc, eq, inArray, sql } from "drizzle-orm";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
 import { keepUsedState } from "../flow-state.ts";
 import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
@@ -40,7 +40,7 @@ function orderByPosition(t: { position: AnyColumn }, { asc }: { asc: typeof asce
  * query builder (multi-row inserts, few round trips) instead.
  */
 export function prepareStatements(db: PgDb) {
-  const { identityCredentialIdentifiers, sessions, selfserviceFlows } = schema;
+  const { addressChanges, identityCredentialIdentifiers, sessions, selfserviceFlows } = schema;
   return {
     identityById: db.query.identities
       .findFirst({ where: (t) => eq(t.id, placeholder("id")), with: identityWith })
@@ -101,6 +101,16 @@ export function prepareStatements(db: PgDb) {
       .set({ ...setPlaceholders(selfserviceFlows, "id"), state: keepUsedState(selfserviceFlows.state) })
       .where(eq(selfserviceFlows.id, placeholder("id")))
       .prepare("tessera_update_flow"),
+    // Every settings flow shows a pending address change, when there is one.
+    pendingAddressChange: db
+      .select()
+      .from(addressChanges)
+      .where(
+        and(eq(addressChanges.identityId, placeholder("identityId")), eq(addressChanges.status, "pending")),
+      )
+      .orderBy(desc(addressChanges.createdAt))
+      .limit(1)
+      .prepare("tessera_pending_address_change"),
   };
 }
 

@@ -593,12 +593,7 @@ export class PostgresStore implements Store {
   }
 
   async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
-    const [row] = await this.#db
-      .select()
-      .from(addressChanges)
-      .where(and(eq(addressChanges.identityId, identityId), eq(addressChanges.status, "pending")))
-      .orderBy(desc(addressChanges.createdAt))
-      .limit(1);
+    const [row] = await this.#statements.pendingAddressChange.execute({ identityId });
     return row;
   }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { keepUsedState } from "../flow-state.ts";
 import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
@@ -20,6 +20,7 @@ const placeholder = sql.placeholder;
  */
 export function prepareStatements(db: SqliteDb) {
   const {
+    addressChanges,
     identities,
     identityCredentials,
     identityCredentialIdentifiers,
@@ -165,6 +166,15 @@ export function prepareStatements(db: SqliteDb) {
       .update(selfserviceFlows)
       .set({ state: sql`${placeholder("to")}`, updatedAt: sql`${placeholder("at")}` })
       .where(and(eq(selfserviceFlows.id, placeholder("id")), eq(selfserviceFlows.state, placeholder("from"))))
+      .prepare(),
+    // Every settings flow shows a pending address change, when there is one.
+    pendingAddressChange: db
+      .select()
+      .from(addressChanges)
+      .where(
+        and(eq(addressChanges.identityId, placeholder("identityId")), eq(addressChanges.status, "pending")),
+      )
+      .orderBy(desc(addressChanges.createdAt))
       .prepare(),
   };
 }

@@ -678,12 +678,7 @@ export class SqliteStore implements Store {
   }
 
   async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
-    return this.#db
-      .select()
-      .from(addressChanges)
-      .where(and(eq(addressChanges.identityId, identityId), eq(addressChanges.status, "pending")))
-      .orderBy(desc(addressChanges.createdAt))
-      .get();
+    return this.#statements.pendingAddressChange.get({ identityId });
   }
 
   async findAddressChangeByRevertHmac(hmac: string): Promise<AddressChangeRecord | undefined> {

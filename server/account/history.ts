@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { SecurityEventRecord } from "../../db/store.ts";
 import type { AppDeps } from "../deps.ts";
 import { clientAddress } from "../request/client.ts";
@@ -77,11 +78,11 @@ function eventId(at: Date): string {
   sequence = ms === lastMs ? (sequence + 1) & 0xfff : 0;
   lastMs = ms;
   const hex = ms.toString(16).padStart(12, "0");
-  const random = crypto.getRandomValues(new Uint8Array(8));
-  random[0] = (random[0]! & 0x3f) | 0x80;
-  const tail = Buffer.from(random).toString("hex");
+  // A v4 UUID's last two groups are the variant (10xx) and 62 random bits, from node's pooled
+  // randomness: cheaper than drawing eight bytes per event.
+  const random = randomUUID();
   const seq = sequence.toString(16).padStart(3, "0");
-  return `${hex.slice(0, 8)}-${hex.slice(8)}-7${seq}-${tail.slice(0, 4)}-${tail.slice(4)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8)}-7${seq}-${random.slice(19)}`;
 }
 
 export function securityEvent(
