@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
-import { type Logger, silentLogger } from "./logger.ts";
+import { type Logger, logs, silentLogger } from "./logger.ts";
 import { registerNodeRequest } from "./request/body.ts";
 
 /** A Node listener (through @hono/node-server) whose fetch handler is bound after it is listening. */
@@ -40,8 +40,10 @@ function noteEarlyClose(req: Request, bindings: HttpBindings | Http2Bindings, lo
  */
 export async function listen(host: string, port: number, logger: Logger = silentLogger): Promise<Listener> {
   let handler: (req: Request) => Promise<Response> = async () => new Response("starting", { status: 503 });
+  // The note is a debug line: below debug, no listener per response.
+  const noteClose = logs(logger, "debug");
   const fetch = (req: Request, bindings: HttpBindings | Http2Bindings) => {
-    noteEarlyClose(req, bindings, logger);
+    if (noteClose) noteEarlyClose(req, bindings, logger);
     if (req.method !== "GET" && req.method !== "HEAD") registerNodeRequest(req, bindings.incoming);
     return handler(req);
   };

@@ -169,3 +169,41 @@ test("timedCalls keeps private fields, getters, sync methods and Proxy get traps
     /boom/,
   );
 });
+
+test("the in-place histogram exposes what prom-client's own Histogram and Counter would, sample for sample", async () => {
+  const { Counter, Histogram, Registry } = await import("prom-client");
+  const { InPlaceHistogram } = await import("../../server/observe/in-place-histogram.ts");
+  const buckets = [0.001, 0.01, 0.1, 1];
+  const ours = new Registry();
+  const theirs = new Registry();
+  const inPlace = new InPlaceHistogram(ours, {
+    name: "t_seconds",
+    help: "h",
+    buckets,
+    counter: { name: "t_total", help: "c" },
+  });
+  const histogram = new Histogram({
+    name: "t_seconds",
+    help: "h",
+    labelNames: ["a", "b"],
+    buckets,
+    registers: [theirs],
+  });
+  const counter = new Counter({ name: "t_total", help: "c", labelNames: ["a", "b"], registers: [theirs] });
+  const observations: [Record<string, string>, number][] = [
+    [{ a: "x", b: "1" }, 0.0005],
+    [{ a: "x", b: "1" }, 0.001],
+    [{ a: "x", b: "1" }, 0.5],
+    [{ a: "y", b: "2" }, 7],
+    [{ a: "y", b: "2" }, 0.01],
+    [{ a: "x", b: "1" }, 0.02],
+  ];
+  for (const [labels, value] of observations) {
+    inPlace.child(labels)(value);
+    histogram.observe(labels, value);
+    counter.inc(labels);
+  }
+  assert.equal(await ours.metrics(), await theirs.metrics());
+  ours.resetMetrics();
+  assert.doesNotMatch(await ours.metrics(), /^t_/m, "reset clears every child");
+});
