@@ -91,6 +91,7 @@ export class SqliteStore implements Store {
   #whoami: Database.Statement<[{ token: string }], WhoamiRow> | undefined;
   #whoamiHead: Database.Statement<[{ token: string }], WhoamiHeadRow> | undefined;
   #deleteContinuity: Database.Statement<[string, string]> | undefined;
+  #hasContinuity: Database.Statement<[string, string]> | undefined;
   readonly #insertIdentity: (identity: FullIdentity, events: readonly SecurityEventRecord[]) => void;
   readonly #insertSessionWithEvents: (session: SessionRecord, events: readonly SecurityEventRecord[]) => void;
   readonly #mutateIdentity: (
@@ -514,11 +515,17 @@ export class SqliteStore implements Store {
 
   async deleteContinuityByNames(identityId: string, names: string[]): Promise<void> {
     if (names.length === 0) return;
-    // Every new settings flow runs it: one statement for any list of names, prepared once.
+    // Every new settings flow runs it, and there is rarely anything to delete: a read first, as a
+    // DELETE takes the write lock even when it matches nothing. Prepared once, any list of names.
+    this.#hasContinuity ??= this.#client.prepare(
+      "select 1 from continuity_containers where identity_id = ? and name in (select value from json_each(?)) limit 1",
+    );
     this.#deleteContinuity ??= this.#client.prepare(
       "delete from continuity_containers where identity_id = ? and name in (select value from json_each(?))",
     );
-    this.#deleteContinuity.run(identityId, JSON.stringify(names));
+    const list = JSON.stringify(names);
+    if (this.#hasContinuity.get(identityId, list) === undefined) return;
+    this.#deleteContinuity.run(identityId, list);
   }
 
   // Browser error container.
