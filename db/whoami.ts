@@ -64,17 +64,50 @@ export type WhoamiHeadRow = Omit<
 >;
 
 export interface WhoamiHead {
-  session: SessionRecord;
+  sessionId: string;
+  identityId: string;
+  active: boolean;
+  expiresAt: Date;
   identityState: FullIdentity["state"];
   identityStamp: string;
+  /**
+   * Changes whenever anything whoami shows of the session changes: its shown columns as stored
+   * (timestamps, level, methods and devices as their JSON text), joined.
+   */
+  sessionStamp: string;
+  /** The session record, mapped when asked for (a repeated whoami needs only the stamps). */
+  session(): SessionRecord;
 }
 
 export function whoamiHeadFromRow(row: WhoamiHeadRow, parsed: boolean): WhoamiHead {
   return {
-    session: sessionOfRow(row, parsed),
+    sessionId: row.id,
+    identityId: row.identity_id,
+    active: Boolean(row.active),
+    expiresAt: new Date(row.expires_at),
     identityState: row.state,
     identityStamp: identityStamp(row.version, row.identity_created_at, row.identity_updated_at),
+    sessionStamp: [
+      row.active,
+      row.aal,
+      row.issued_at,
+      row.authenticated_at,
+      row.expires_at,
+      row.authentication_methods,
+      row.devices,
+    ]
+      .map(stampValue)
+      .join("|"),
+    session: () => sessionOfRow(row, parsed),
   };
+}
+
+/** SQLite hands over numbers and JSON text; PostgreSQL Dates and parsed JSON. */
+function stampValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Date) return String(value.getTime());
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
 }
 
 function parseJson(value: unknown, parsed: boolean): unknown {

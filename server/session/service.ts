@@ -14,6 +14,7 @@ import { identityToJson } from "../identity/serialize.ts";
 import { clientAddress } from "../request/client.ts";
 import type { RequestContext } from "../request/context.ts";
 import { toRfc3339 } from "../time.ts";
+import { StampedValues } from "./stamped-values.ts";
 
 export interface ActiveSession {
   session: SessionRecord;
@@ -71,12 +72,14 @@ export function aalOfMethods(methods: readonly AuthenticationMethodRecord[]): Se
   return first && second ? "aal2" : "aal1";
 }
 
-/** How many identities' whoami JSON is kept (about 1 KiB each), oldest first out. */
-const WHOAMI_IDENTITIES_KEPT = 2048;
+/** How many identities' and sessions' whoami JSON is kept (under 1 KiB each), oldest first out. */
+const WHOAMI_KEPT = 2048;
 
 export class SessionService {
   /** Each identity's JSON as whoami last wrote it, under the stamp it was written at. */
-  readonly #whoamiIdentities = new Map<string, { stamp: string; text: string }>();
+  readonly #whoamiIdentities = new StampedValues<string>(WHOAMI_KEPT);
+  /** Each session's JSON before and after the identity, likewise. */
+  readonly #whoamiSessions = new StampedValues<[string, string]>(WHOAMI_KEPT);
 
   constructor(
     private readonly deps: Pick<AppDeps, "store" | "clock" | "config" | "forms">,
@@ -111,30 +114,34 @@ export class SessionService {
     const found = sessionTokenOf(ctx, this.lucia);
     if (!found) return undefined;
     const head = await this.deps.store.getWhoamiHead(found.token);
-    if (!head || !this.#isLive(head.session, head.identityState)) return undefined;
-    const { identityId } = head.session;
-    const kept = this.#whoamiIdentities.get(identityId);
-    if (kept?.stamp === head.identityStamp)
-      return { text: this.#whoamiText(head.session, kept.text), identityId };
-    const full = await this.deps.store.getSessionForWhoami(found.token);
-    if (!full || !this.isActive(full.session, full.identity)) return undefined;
-    const { identity } = full;
-    const text = JSON.stringify(this.#identityJson(identity));
-    this.#whoamiIdentities.delete(identityId);
-    this.#whoamiIdentities.set(identityId, {
-      stamp: identityStamp(identity.version ?? 0, identity.createdAt, identity.updatedAt),
-      text,
-    });
-    if (this.#whoamiIdentities.size > WHOAMI_IDENTITIES_KEPT) {
-      this.#whoamiIdentities.delete(this.#whoamiIdentities.keys().next().value!);
+    if (!head || !this.#isLiveAt(head.active, head.expiresAt, head.identityState)) return undefined;
+    const { identityId } = head;
+    const identityText = this.#whoamiIdentities.get(identityId, head.identityStamp);
+    if (identityText === undefined) {
+      const full = await this.deps.store.getSessionForWhoami(found.token);
+      if (!full || !this.isActive(full.session, full.identity)) return undefined;
+      const { identity } = full;
+      const text = JSON.stringify(this.#identityJson(identity));
+      const stamp = identityStamp(identity.version ?? 0, identity.createdAt, identity.updatedAt);
+      this.#whoamiIdentities.set(identityId, stamp, text);
+      const [before, after] = this.#whoamiSessionParts(full.session);
+      return { text: `${before}${text}${after}`, identityId };
     }
-    return { text: this.#whoamiText(full.session, text), identityId };
+    let parts = this.#whoamiSessions.get(head.sessionId, head.sessionStamp);
+    if (!parts) {
+      parts = this.#whoamiSessionParts(head.session());
+      this.#whoamiSessions.set(head.sessionId, head.sessionStamp, parts);
+    }
+    return { text: `${parts[0]}${identityText}${parts[1]}`, identityId };
   }
 
-  /** `toJson`'s output as text around an identity already serialised (same keys, same order). */
-  #whoamiText(session: SessionRecord, identityText: string): string {
+  /**
+   * `toJson`'s output as text before and after the identity (same keys, same order). `active` is
+   * true: whoami answers only for a live session.
+   */
+  #whoamiSessionParts(session: SessionRecord): [string, string] {
     const head = JSON.stringify(this.#sessionFields(session, "active"));
-    return `${head.slice(0, -1)},"identity":${identityText},"devices":${JSON.stringify(devicesJson(session))}}`;
+    return [`${head.slice(0, -1)},"identity":`, `,"devices":${JSON.stringify(devicesJson(session))}}`];
   }
 
   async fromToken(token: string): Promise<ActiveSession | undefined> {
@@ -148,11 +155,11 @@ export class SessionService {
   }
 
   #isLive(session: SessionRecord, identityState: FullIdentity["state"]): boolean {
-    return (
-      session.active &&
-      session.expiresAt.getTime() > this.deps.clock.now().getTime() &&
-      identityState === "active"
-    );
+    return this.#isLiveAt(session.active, session.expiresAt, identityState);
+  }
+
+  #isLiveAt(active: boolean, expiresAt: Date, identityState: FullIdentity["state"]): boolean {
+    return active && expiresAt.getTime() > this.deps.clock.now().getTime() && identityState === "active";
   }
 
   /** Whether the session may change protected fields (contract §10.1; `<= 0` means always). */

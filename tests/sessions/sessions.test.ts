@@ -263,6 +263,15 @@ test("whoami follows every change of the identity, even within one instant, and 
   assert.equal(trpc.status, 200);
   assert.deepEqual((await trpc.json()).result.data, after, "REST and tRPC answer the same session");
 
+  // The session changes too: extended an hour later, whoami shows the new expiry.
+  s.clock.advance(HOUR);
+  const session = await whoami();
+  const extended = await fetch(`${s.adminUrl}admin/sessions/${session.id}/extend`, { method: "PATCH" });
+  assert.equal(extended.status, 200);
+  const afterExtend = await whoami();
+  assert.equal(afterExtend.expires_at, new Date(s.clock.now().getTime() + 24 * HOUR).toISOString());
+  assert.notEqual(afterExtend.expires_at, session.expires_at);
+
   const disabled = await admin("PATCH", [{ op: "replace", path: "/state", value: "inactive" }]);
   assert.equal(disabled.status, 200);
   const res = await fetch(url(s, "/sessions/whoami"), { headers: { "X-Session-Token": token } });

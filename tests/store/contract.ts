@@ -916,8 +916,24 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         const input = session(owner.id);
         await store.createSession(input);
         const first = await store.getWhoamiHead(input.token);
-        assert.deepEqual(first?.session, input);
+        assert.deepEqual(first?.session(), input);
+        assert.equal(first?.sessionId, input.id);
+        assert.equal(first?.identityId, owner.id);
         assert.equal(first?.identityState, "active");
+        // Every change whoami would show moves the session's stamp; the row as written is the same.
+        const sessionStamps = new Set([first!.sessionStamp]);
+        for (const changed of [
+          { ...input, aal: "aal2" as const },
+          { ...input, aal: "aal2" as const, devices: [{ id: randomUUID(), userAgent: "other" }] },
+          { ...input, aal: "aal2" as const, expiresAt: at(99_999) },
+        ]) {
+          await store.updateSession(changed);
+          const head = await store.getWhoamiHead(input.token);
+          sessionStamps.add(head!.sessionStamp);
+          assert.deepEqual(head?.session(), changed);
+        }
+        assert.equal(sessionStamps.size, 4);
+        assert.equal((await store.getWhoamiHead(input.token))?.sessionStamp, [...sessionStamps].at(-1));
         // The clock is frozen in these writes: only the version tells them apart.
         const stamps = new Set([first!.identityStamp]);
         const verified = await store.mutateIdentity(owner.id, (current) => ({
