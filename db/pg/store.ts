@@ -211,6 +211,12 @@ export class PostgresStore implements Store {
     mutate: (current: FullIdentity) => IdentityMutation<T>,
     guard?: MutationGuard,
   ): Promise<MutationResult<T>> {
+    try {
+      const written = await this.#writeDecided(id, mutate, guard);
+      if (written) return written;
+    } catch (error) {
+      rethrowAsConflict(error);
+    }
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
@@ -231,6 +237,43 @@ export class PostgresStore implements Store {
       // A connection whose rollback failed is in an unknown state: the pool drops it.
       client.release(broken);
     }
+  }
+
+  /**
+   * The common write in one round trip instead of six: a change decided on the identity as this
+   * store returned it (`guard.decidedOn`) that writes only the identity row, its history entries and
+   * the flow. One statement writes all three only if the stored version is still the decided one and
+   * the guard holds (the version is checked again on the row it updates, after any concurrent
+   * writer commits). Anything else (another writer came first, the guard failed, children or an
+   * address change to write) answers undefined and takes the locked transaction, which re-reads,
+   * decides again and says why.
+   */
+  async #writeDecided<T>(
+    id: string,
+    mutate: (current: FullIdentity) => IdentityMutation<T>,
+    guard: MutationGuard | undefined,
+  ): Promise<MutationResult<T> | undefined> {
+    const current = guard?.decidedOn;
+    if (!current || current.id !== id || current.version === undefined) return undefined;
+    const decision = mutate(current);
+    if (!decision.identity || decision.addressChange) return undefined;
+    const next = normaliseIdentity({ ...decision.identity, id, version: current.version + 1 });
+    if (hasChildWrites(planChildWrites(current, next))) return undefined;
+    const flow = decision.flow?.(next);
+    const result = await this.#pool.query<{ written: number }>({
+      name: "tessera_write_decided",
+      text: WRITE_DECIDED,
+      values: [
+        ...writeIdentityParams(current, next, decision.events ?? []),
+        current.version,
+        guard.requireActive === true,
+        guard.sessionId ?? null,
+        guard.now ?? null,
+        ...(flow ? writeFlowParams(flow) : new Array(15).fill(null)),
+      ],
+    });
+    if (result.rows[0]?.written !== 1) return undefined;
+    return { kind: "done", value: decision.value, identity: next };
   }
 
   async deleteIdentity(id: string): Promise<boolean> {
@@ -752,6 +795,38 @@ const WRITE_IDENTITY = `with changed as (
 insert into security_events (id, identity_id, type, method, outcome, network, client, created_at)
 select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
   $18::text[], $19::timestamptz[])`;
+/**
+ * `#writeDecided`'s statement: WRITE_IDENTITY and WRITE_FLOW ($24–$38; a null flow id writes no
+ * flow), each only if `allowed`: the stored version is the decided one ($20), the identity is
+ * active when that is required ($21) and the session ($22) is active, the identity's and unexpired
+ * at $23. The update checks the version again on the row it writes (after a concurrent writer
+ * commits, on its row), so a change decided on an older state writes nothing.
+ */
+const WRITE_DECIDED = `with allowed as (
+  select 1 from identities i
+  where i.id = $1 and i.version = $20 and ($21::boolean is false or i.state = 'active')
+    and ($22::text is null or exists (select 1 from sessions s where s.id = $22 and s.active
+      and s.identity_id = $1 and ($23::timestamptz is null or s.expires_at > $23)))
+), changed as (
+  update identities set schema_id = $2, state = $3, state_changed_at = $4, traits = $5,
+    metadata_public = $6, metadata_admin = $7, external_id = $8, created_at = $9, updated_at = $10,
+    version = $11
+  where id = $1 and version = $20 and exists (select 1 from allowed)
+  returning id
+), events as (
+  insert into security_events (id, identity_id, type, method, outcome, network, client, created_at)
+  select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+    $18::text[], $19::timestamptz[])
+  where exists (select 1 from changed)
+), flow as (
+  update selfservice_flows set kind = $25, type = $26, identity_id = $27,
+    state = case when state = '${USED_FLOW_STATE}' then state else $28 end, request_url = $29,
+    return_to = $30, active = $31, ui = $32, data = $33, internal_context = $34, issued_at = $35,
+    expires_at = $36, created_at = $37, updated_at = $38
+  where id = $24 and exists (select 1 from changed)
+)
+select count(*)::int as written from changed`;
+
 /** `updateFlow` inside a mutation's transaction; a used flow keeps its state (flow-state.ts). */
 const WRITE_FLOW = `update selfservice_flows set kind = $2, type = $3, identity_id = $4,
   state = case when state = '${USED_FLOW_STATE}' then state else $5 end, request_url = $6,

@@ -610,6 +610,58 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.deepEqual((await store.getIdentity(created.id))?.metadataPublic, { x: true });
       });
 
+      test("a change decided on the current state (decidedOn) is held to the same guard", async () => {
+        const created = await store.createIdentity(identity());
+        const live = session(created.id, { expiresAt: at(1000) });
+        const revoked = session(created.id, { active: false });
+        for (const s of [live, revoked]) await store.createSession(s);
+        const decided = async (sessionId: string, key: string, now = at(0)) =>
+          store.mutateIdentity(created.id, addKey(key), {
+            sessionId,
+            requireActive: true,
+            now,
+            decidedOn: (await store.getIdentity(created.id))!,
+          });
+
+        assert.deepEqual(await decided(revoked.id, "a"), { kind: "session_inactive" });
+        assert.deepEqual(await decided(randomUUID(), "a"), { kind: "session_inactive" });
+        assert.deepEqual(await decided(live.id, "a", at(1000)), { kind: "session_inactive" });
+        // Revoking a session does not touch the identity: the decided version is still current.
+        await store.revokeSession(live.id);
+        assert.deepEqual(await decided(live.id, "a"), { kind: "session_inactive" });
+        const other = session(created.id, { expiresAt: at(1000) });
+        await store.createSession(other);
+        await store.updateIdentity({ ...(await store.getIdentity(created.id))!, state: "inactive" });
+        assert.deepEqual(await decided(other.id, "a"), { kind: "identity_inactive" });
+        assert.equal((await store.getIdentity(created.id))?.metadataPublic, null, "nothing was written");
+
+        await store.updateIdentity({ ...(await store.getIdentity(created.id))!, state: "active" });
+        const before = (await store.getIdentity(created.id))!;
+        const target = flow({ identityId: created.id });
+        await store.createFlow(target);
+        const done = await store.mutateIdentity(
+          created.id,
+          (current) => ({ ...addKey("b")(current), flow: () => ({ ...target, state: "success" }) }),
+          { sessionId: other.id, requireActive: true, now: at(0), decidedOn: before },
+        );
+        assert.equal(done.kind, "done");
+        const after = await store.getIdentity(created.id);
+        assert.deepEqual(after?.metadataPublic, { b: true });
+        assert.equal(after?.version, (before.version ?? 0) + 1);
+        assert.equal((await store.getFlow(target.id))?.state, "success", "the flow in the same write");
+      });
+
+      test("a change decided on a state another write replaced is decided again on the current one", async () => {
+        const created = await store.createIdentity(identity());
+        const stale = (await store.getIdentity(created.id))!;
+        await store.mutateIdentity(created.id, addKey("first"));
+        const second = await store.mutateIdentity(created.id, addKey("second"), { decidedOn: stale });
+        assert.equal(second.kind, "done");
+        const read = await store.getIdentity(created.id);
+        assert.deepEqual(read?.metadataPublic, { first: true, second: true }, "the first write survives");
+        assert.equal(read?.version, 2);
+      });
+
       test("concurrent mutations of one identity all survive, one version each", async () => {
         const created = await store.createIdentity(identity());
         const keys = Array.from({ length: 25 }, (_, i) => `k${i}`);
