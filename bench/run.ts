@@ -4,7 +4,8 @@
  * figure is printed with its ratio to the floor. Every response's status and body are checked and
  * the profile writes are read back afterwards; the table says how many were wrong. Asserts nothing.
  *
- * BENCH_DURATION (s per scenario, default 5), BENCH_CONNECTIONS (50), BENCH_USERS (1000),
+ * BENCH_DURATION (s per scenario and round, default 3), BENCH_ROUNDS (3: each ratio alternates the
+ * two scenarios it compares this many times and takes the median), BENCH_CONNECTIONS (50), BENCH_USERS (1000),
  * BENCH_LARGE (identities of the large-store scenario, default 100000; 0 skips it),
  * BENCH_PASSWORD_CONNECTIONS (8), BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL scenarios;
  * a database is created for the run and dropped after).
@@ -31,12 +32,13 @@ import {
 } from "./seed.ts";
 
 const env = process.env;
-const DURATION = Number(env.BENCH_DURATION ?? 5);
+const DURATION = Number(env.BENCH_DURATION ?? 3);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const USERS = Number(env.BENCH_USERS ?? 1000);
 const LARGE = Number(env.BENCH_LARGE ?? 100_000);
 const PASSWORD_CONNECTIONS = Number(env.BENCH_PASSWORD_CONNECTIONS ?? 8);
 const PG_URL = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL;
+const ROUNDS = Math.max(1, Number(env.BENCH_ROUNDS ?? 3));
 
 const rows: { name: string; result?: LoadResult; value?: string; ratio?: string; note?: string }[] = [];
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -203,17 +205,55 @@ async function hasherRate(config: string, seconds: number, pairs: boolean): Prom
   return done / ((performance.now() - started) / 1000);
 }
 
-function record(name: string, result: LoadResult, floor?: number, note?: string): void {
+function record(name: string, result: LoadResult, ratio?: number, note?: string): void {
   rows.push({
     name,
     result,
-    ...(floor ? { ratio: `${((result.rps / floor) * 100).toFixed(0)}%` } : {}),
+    ...(ratio === undefined ? {} : { ratio: `${(ratio * 100).toFixed(0)}%` }),
     ...(note ? { note } : {}),
   });
   log(`${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms, ${result.bad} wrong`);
 }
 
-async function sqliteRun(dir: string): Promise<{ profileRps: number }> {
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** The median round by rate, with every round's requests, wrong answers and errors added up. */
+function combined(results: LoadResult[]): LoadResult {
+  const middle = [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
+  const total = (key: "requests" | "bad" | "errors") => results.reduce((sum, r) => sum + r[key], 0);
+  return { ...middle, requests: total("requests"), bad: total("bad"), errors: total("errors") };
+}
+
+/**
+ * A ratio between two scenarios that host noise cannot skew: on a shared machine both servers'
+ * rates move by tens of percent between scenarios a minute apart, so the two alternate, ROUNDS
+ * times, and the ratio is the median of the rounds' own ratios.
+ */
+async function paired(
+  reference: () => Promise<LoadResult>,
+  measured: () => Promise<LoadResult>,
+): Promise<{ reference: LoadResult; measured: LoadResult; ratio: number }> {
+  const references: LoadResult[] = [];
+  const measures: LoadResult[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    references.push(await reference());
+    measures.push(await measured());
+  }
+  return {
+    reference: combined(references),
+    measured: combined(measures),
+    ratio: median(measures.map((m, i) => m.rps / references[i]!.rps)),
+  };
+}
+
+/**
+ * The SQLite scenarios. The server stays up afterwards (`stop` ends it): the PostgreSQL profile
+ * update is paired with `profile`, SQLite's, round by round.
+ */
+async function sqliteRun(
+  dir: string,
+): Promise<{ profile: () => Promise<LoadResult>; stop: () => Promise<void> }> {
   const floorUsers = makeUsers(USERS, "floor");
   const usersFile = join(dir, "floor-users.json");
   writeFileSync(usersFile, JSON.stringify(floorUsers));
@@ -228,6 +268,11 @@ async function sqliteRun(dir: string): Promise<{ profileRps: number }> {
   const pid = tessera.process.pid!;
   const idleAtStart = memoryOf(pid).rssMiB;
   const store = await openStore(`sqlite://${dbFile}`);
+  const stop = async () => {
+    await store.close();
+    await tessera.stop();
+    await floor.stop();
+  };
   try {
     log(`seeding ${USERS} users`);
     const template = await registerTemplate(tessera.url, store, "template@example.com");
@@ -237,27 +282,36 @@ async function sqliteRun(dir: string): Promise<{ profileRps: number }> {
 
     const run = (url: string, list: SeedUser[], steps: Step[], connections = CONNECTIONS) =>
       load({ url, users: list, connections, duration: DURATION, steps });
+    const floorWhoami = () => run(floor.url, floorUsers, [whoamiByToken]);
+    const floorProfile = () => run(floor.url, floorUsers, [profileUpdate((u) => u.flowId)]);
+    const profileRun = () => run(tessera.url, users, [profileUpdate((u) => u.flowId)]);
 
-    const floorWhoami = await run(floor.url, floorUsers, [whoamiByToken]);
-    record("floor: whoami (token)", floorWhoami);
-    const floorProfile = await run(floor.url, floorUsers, [profileUpdate((u) => u.flowId)]);
-    record("floor: profile update", floorProfile);
-    await floor.stop();
-
-    const whoami = await sampleRss(pid, () => run(tessera.url, users, [whoamiByToken]));
-    record("whoami (token)", whoami.value, floorWhoami.rps);
-    record("whoami (cookie)", await run(tessera.url, users, [whoamiByCookie]), floorWhoami.rps);
+    const whoami = await sampleRss(pid, () =>
+      paired(floorWhoami, () => run(tessera.url, users, [whoamiByToken])),
+    );
+    record("floor: whoami (token)", whoami.value.reference);
+    record("whoami (token)", whoami.value.measured, whoami.value.ratio);
+    const cookie = await paired(floorWhoami, () => run(tessera.url, users, [whoamiByCookie]));
+    record("whoami (cookie)", cookie.measured, cookie.ratio);
     acknowledged.clear();
-    const profile = await sampleRss(pid, () => run(tessera.url, users, [profileUpdate((u) => u.flowId)]));
+    const profile = await sampleRss(pid, () => paired(floorProfile, profileRun));
     const wrongBack = await readBack(tessera.url, users);
-    record("profile update (existing flow)", profile.value, floorProfile.rps, `${wrongBack} read back wrong`);
-    const created = await run(tessera.url, users, [
-      createFlow,
-      profileUpdate((u, context) => (context.flowId as string | undefined) ?? u.flowId),
-    ]);
-    // Two requests per iteration: the rate of whole iterations is half the request rate.
-    const perIteration = { ...created, rps: created.rps / 2, requests: created.requests / 2 };
-    record("create flow + submit (per pair)", perIteration, floorProfile.rps);
+    record("floor: profile update", profile.value.reference);
+    record(
+      "profile update (existing flow)",
+      profile.value.measured,
+      profile.value.ratio,
+      `${wrongBack} read back wrong`,
+    );
+    const created = await paired(floorProfile, async () => {
+      const pairs = await run(tessera.url, users, [
+        createFlow,
+        profileUpdate((u, context) => (context.flowId as string | undefined) ?? u.flowId),
+      ]);
+      // Two requests per iteration: the rate of whole iterations is half the request rate.
+      return { ...pairs, rps: pairs.rps / 2, requests: pairs.requests / 2 };
+    });
+    record("create flow + submit (per pair)", created.measured, created.ratio);
 
     // Password changes on their own users, so whoami below is not slowed by locks on the same rows.
     const changers = users.slice(-Math.min(users.length / 2, 100));
@@ -277,7 +331,12 @@ async function sqliteRun(dir: string): Promise<{ profileRps: number }> {
       run(tessera.url, readers, [whoamiByToken]),
       run(tessera.url, changers, [passwordChange], PASSWORD_CONNECTIONS),
     ]);
-    record("whoami during password changes", during, floorWhoami.rps, `p99 alone ${whoami.value.p99} ms`);
+    record(
+      "whoami during password changes",
+      during,
+      during.rps / whoami.value.reference.rps,
+      `p99 alone ${whoami.value.measured.p99} ms`,
+    );
     const sample = [...passwords].slice(0, 10);
     let wrongPasswords = 0;
     const hasher = createHasher(loadConfig({ file: config, env: {} }).hashers);
@@ -312,20 +371,24 @@ async function sqliteRun(dir: string): Promise<{ profileRps: number }> {
       seedLargeSqlite(dbFile, users[0]!.id, LARGE - USERS);
       log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
       const bigWhoami = await run(tessera.url, users, [whoamiByToken]);
-      record(`whoami, ${LARGE} identities`, bigWhoami, undefined, ratioNote(bigWhoami, whoami.value, "1k"));
+      record(
+        `whoami, ${LARGE} identities`,
+        bigWhoami,
+        undefined,
+        ratioNote(bigWhoami, whoami.value.measured, "1k"),
+      );
       const bigProfile = await run(tessera.url, users, [profileUpdate((u) => u.flowId)]);
       record(
         `profile update, ${LARGE} identities`,
         bigProfile,
         undefined,
-        ratioNote(bigProfile, profile.value, "1k"),
+        ratioNote(bigProfile, profile.value.measured, "1k"),
       );
     }
-    return { profileRps: profile.value.rps };
-  } finally {
-    await store.close();
-    await tessera.stop();
-    await floor.stop();
+    return { profile: profileRun, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 
@@ -333,7 +396,7 @@ function ratioNote(result: LoadResult, reference: LoadResult, name: string): str
   return `${((result.rps / reference.rps) * 100).toFixed(0)}% of ${name}`;
 }
 
-async function postgresRun(dir: string, sqliteProfileRps: number): Promise<void> {
+async function postgresRun(dir: string, sqliteProfile: () => Promise<LoadResult>): Promise<void> {
   const admin = new pg.Client({ connectionString: PG_URL });
   await admin.connect();
   const name = `tessera_bench_${Date.now()}`;
@@ -357,13 +420,15 @@ async function postgresRun(dir: string, sqliteProfileRps: number): Promise<void>
     const whoami = await run(first.url, users, [whoamiByToken]);
     record("PG whoami, one process", whoami);
     acknowledged.clear();
-    const profile = await run(first.url, users, [profileUpdate((u) => u.flowId)]);
+    // Round by round against SQLite's profile update (that server is still up).
+    const versus = await paired(sqliteProfile, () => run(first.url, users, [profileUpdate((u) => u.flowId)]));
+    const profile = versus.measured;
     const wrong = await readBack(first.url, users);
     record(
       "PG profile update, one process",
       profile,
       undefined,
-      `${ratioNote(profile, { rps: sqliteProfileRps } as LoadResult, "SQLite")}, ${wrong} read back wrong`,
+      `${(versus.ratio * 100).toFixed(0)}% of SQLite, ${wrong} read back wrong`,
     );
     second = await startTessera(config);
     const half = Math.floor(users.length / 2);
@@ -396,10 +461,10 @@ async function postgresRun(dir: string, sqliteProfileRps: number): Promise<void>
 
 function printTable(): void {
   console.log(
-    `\nTessera benchmark: ${DURATION}s per scenario, ${CONNECTIONS} connections, ${USERS} users, ${availableParallelism()} cores, loopback`,
+    `\nTessera benchmark: ${DURATION}s per scenario and round, ${ROUNDS} rounds per ratio, ${CONNECTIONS} connections, ${USERS} users, ${availableParallelism()} cores, loopback`,
   );
   console.log(
-    "ratio: of the floor server's figure in this run (whoami to whoami, writes to its profile write)\n",
+    "ratio: median over rounds of the two scenarios alternated (whoami to the floor's whoami, writes to its profile write)\n",
   );
   console.log(
     `${"scenario".padEnd(44)} ${"req/s".padStart(8)} ${"ratio".padStart(6)} ${"p50".padStart(5)} ${"p99".padStart(5)} ${"wrong".padStart(6)} ${"errors".padStart(6)}  note`,
@@ -426,9 +491,13 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, ["--import", "tsx", "server/bundle.ts"], { stdio: "inherit" });
   const dir = mkdtempSync(join(tmpdir(), "tessera-bench-"));
   try {
-    const { profileRps } = await sqliteRun(dir);
-    if (PG_URL) await postgresRun(dir, profileRps);
-    else rows.push({ name: "PostgreSQL", value: "skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)" });
+    const sqlite = await sqliteRun(dir);
+    try {
+      if (PG_URL) await postgresRun(dir, sqlite.profile);
+      else rows.push({ name: "PostgreSQL", value: "skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL)" });
+    } finally {
+      await sqlite.stop();
+    }
   } finally {
     printTable();
     rmSync(dir, { recursive: true, force: true });
