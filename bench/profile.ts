@@ -1,5 +1,5 @@
 /**
- * `npm run bench:profile -- <whoami|profile|create>`: runs one scenario against a Tessera started
+ * `npm run bench:profile -- <whoami|cookie|profile|create>`: runs one scenario against a Tessera started
  * with `node --cpu-prof`, then prints the profile's self time by function and by file (busy time
  * only: idle and GC shown apart). The .cpuprofile is kept for Chrome DevTools. `cookie` is whoami
  * with the session in its (sealed) cookie.

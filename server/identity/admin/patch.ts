@@ -1,4 +1,14 @@
-import jsonpatch, { type Operation } from "fast-json-patch";
+import type { Operation } from "fast-json-patch";
+
+type JsonPatch = (typeof import("fast-json-patch"))["default"];
+
+/** Loaded with the first PATCH: no server needs it to start. */
+let jsonPatchModule: Promise<JsonPatch> | undefined;
+function loadJsonPatch(): Promise<JsonPatch> {
+  jsonPatchModule ??= import("fast-json-patch").then((m) => m.default);
+  return jsonPatchModule;
+}
+
 import { jsonPatchDocumentSchema, type PatchedIdentity, patchedIdentitySchema } from "#shared/admin.ts";
 import type { IdentityJson } from "#shared/identity.ts";
 import type { FullIdentity, RecoveryAddressRecord, VerifiableAddressRecord } from "../../../db/store.ts";
@@ -43,7 +53,7 @@ function refuseReadOnlyChanges(operations: readonly Operation[]): void {
   });
 }
 
-function applyJsonPatch(document: IdentityJson, operations: Operation[]): unknown {
+function applyJsonPatch(jsonpatch: JsonPatch, document: IdentityJson, operations: Operation[]): unknown {
   try {
     return jsonpatch.applyPatch(structuredClone(document), operations, true, true).newDocument;
   } catch (err) {
@@ -119,17 +129,20 @@ export async function patchIdentity(deps: AppDeps, id: string, input: unknown): 
     "failed to apply JSON patch: ",
   ) as Operation[];
   refuseReadOnlyChanges(operations);
+  const jsonpatch = await loadJsonPatch();
   const loaded = await loadIdentity(deps, id);
-  const committed = await commitAdminChange(deps, loaded, (current) => patched(deps, current, operations));
+  const committed = await commitAdminChange(deps, loaded, (current) =>
+    patched(deps, jsonpatch, current, operations),
+  );
   deps.audit("identity.patched", { by: "admin", identity_id: committed.id });
   return toAdminIdentityJson(deps, committed);
 }
 
 /** The identity with the operations applied; throws the patch's 400s. */
-function patched(deps: AppDeps, current: FullIdentity, operations: Operation[]) {
+function patched(deps: AppDeps, jsonpatch: JsonPatch, current: FullIdentity, operations: Operation[]) {
   const patched = parseInput(
     patchedIdentitySchema,
-    applyJsonPatch(toAdminIdentityJson(deps, current), operations),
+    applyJsonPatch(jsonpatch, toAdminIdentityJson(deps, current), operations),
     "The patched identity is invalid: ",
   );
   if (patched.organization_id) throw errors.badRequest("Organizations are not supported by this server.");
