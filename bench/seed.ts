@@ -182,5 +182,8 @@ export function seedLargeSqlite(file: string, templateId: string, count: number)
   db.transaction(() => {
     for (const statement of statements) statement.run({ count, template: templateId });
   }).immediate();
+  // Into the database file now: left in the WAL, the rows would make every read of the running
+  // server (whose whoami never writes, so never checkpoints) look its pages up in that WAL first.
+  db.pragma("wal_checkpoint(TRUNCATE)");
   db.close();
 }
