@@ -1,6 +1,6 @@
 import type { Operation } from "fast-json-patch";
 
-type JsonPatch = (typeof import("fast-json-patch"))["default"];
+type JsonPatch = typeof import("fast-json-patch")["default"];
 
 /** Loaded with the first PATCH: no server needs it to start. */
 let jsonPatchModule: Promise<JsonPatch> | undefined;
