@@ -460,3 +460,29 @@ test("no 500 on odd but well-formed input: empty body, missing method, wrong JSO
   }
   assert.equal(await identityCount(s), 0);
 });
+
+test("an OIDC callback POST with fields too large for a URL is a 400, not a Location no client reads", async (t) => {
+  const s = await server(t);
+  const post = (body: string, accept?: string) =>
+    fetch(url(s, "/self-service/methods/oidc/callback/github"), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...(accept ? { accept } : {}) },
+      body,
+      redirect: "manual",
+    });
+  // A form_post of normal size is carried to the GET.
+  const small = await post(new URLSearchParams({ code: "c".repeat(64), state: "s".repeat(64) }).toString());
+  assert.equal(small.status, 302);
+  assert.match(small.headers.get("location") ?? "", /\?code=c+&state=s+$/);
+
+  const huge = new URLSearchParams({ code: "c", id_token: "x".repeat(100_000) }).toString();
+  const refused = await post(huge, "application/json");
+  assert.equal(refused.status, 400);
+  const body = await bodyOf(refused);
+  assertSchema("errorGeneric", body);
+  assert.equal(refused.headers.get("location"), null);
+  // A browser is sent to the error page with a short Location.
+  const browser = await post(huge);
+  assert.ok(browser.status === 303 || browser.status === 400, String(browser.status));
+  assert.ok((browser.headers.get("location") ?? "").length < 8192);
+});
