@@ -106,9 +106,9 @@ export class SessionService {
   }
 
   /**
-   * whoami's answer as JSON text. The identity part is kept per identity under its stamp, so a
-   * repeated whoami reads only the session and the stamp (no address aggregates) and serialises
-   * only the session; a changed identity is read and serialised anew.
+   * whoami's answer as JSON text. The identity's part is kept per identity and the session's per
+   * session, each under its stamp, so a repeated whoami reads one narrow row (no address
+   * aggregates) and serialises nothing; a changed identity or session is read and serialised anew.
    */
   async whoamiText(ctx: RequestContext): Promise<{ text: string; identityId: string } | undefined> {
     const found = sessionTokenOf(ctx, this.lucia);
