@@ -17,6 +17,7 @@ import { withTraits } from "../identity/manager.ts";
 import { normalizeEmail } from "../identity/normalize.ts";
 import { identityToJson } from "../identity/serialize.ts";
 import { valueAt } from "../identity/trait-policy.ts";
+import { markVerified } from "../identity/verified.ts";
 import type { RequestContext } from "../request/context.ts";
 import { errors, type HttpError } from "../request/errors.ts";
 import { toRfc3339 } from "../time.ts";
@@ -62,11 +63,7 @@ function withEmailVerified(
   value: string,
   now: Date,
 ): FullIdentity["verifiableAddresses"] {
-  return addresses.map((a) =>
-    a.via === "email" && a.value === value && !a.verified
-      ? { ...a, verified: true, status: "completed" as const, verifiedAt: now, updatedAt: now }
-      : a,
-  );
+  return markVerified(addresses, (a) => a.via === "email" && a.value === value && !a.verified, now);
 }
 
 /** `traits` with `trait` (a node name) set back to its value in `from`. */

@@ -5,15 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { SettingsFlowFromJSON } from "@ory/client-fetch";
-import { Settings } from "@ory/elements-react/theme";
-import { type ComponentProps, createElement } from "react";
-import { renderToString } from "react-dom/server";
 import { createTesseraClient, csrfTokenOf } from "../../client/index.ts";
 import { CookieJar } from "../helpers/http.ts";
+import { renderSettings } from "../helpers/ory-elements.ts";
 import { PASSWORD, server } from "../settings/helpers.ts";
-
-type OryFlow = ComponentProps<typeof Settings>["flow"];
 
 test("@ory/elements-react renders the pending change's cancel button in the profile form", async (t) => {
   const s = await server(t, {
@@ -43,28 +38,7 @@ test("@ory/elements-react renders the pending change's cancel button in the prof
   });
   assert.equal(held.status, "success");
   const flow = await trpc.settings.create.mutate({ type: "browser" });
-  const ui = (page: string) => new URL(`ui/${page}`, s.publicUrl).toString();
-  const html = renderToString(
-    createElement(Settings, {
-      flow: SettingsFlowFromJSON(flow) as unknown as OryFlow,
-      config: {
-        sdk: { url: s.publicUrl },
-        project: {
-          name: "Tessera",
-          default_redirect_url: ui("welcome"),
-          error_ui_url: ui("error"),
-          login_ui_url: ui("login"),
-          registration_ui_url: ui("registration"),
-          recovery_ui_url: ui("recovery"),
-          settings_ui_url: ui("settings"),
-          verification_ui_url: ui("verification"),
-          recovery_enabled: false,
-          registration_enabled: true,
-          verification_enabled: true,
-        },
-      },
-    }),
-  );
+  const html = renderSettings(s, flow, { verification_enabled: true });
   assert.match(html, /name="cancel_pending_address"/, "the cancel button");
   assert.match(html, /Cancel the change to ada@new\.example/);
   // The info text comes as the flow's message, which Ory Elements shows as a toast once hydrated.

@@ -4,6 +4,7 @@ import { CourierDispatcher } from "../../server/courier/dispatcher.ts";
 import { silentLogger } from "../../server/logger.ts";
 import { startSmtpServer } from "../helpers/smtp.ts";
 import { apiFlow, bodyOf, form, postWithToken, registerApi, server, url } from "../settings/helpers.ts";
+import { HELD_ADDRESS_CHANGE_FLOWS } from "./support.ts";
 
 // The whole held email change over a real SMTP listener: the code reaches the new address, the
 // notice with its "this wasn't me" link (plaintext and HTML) reaches the old one, and that link
@@ -14,14 +15,7 @@ test("held email change over SMTP: code to the new address, revert link to the o
   const s = await server(t, {
     courier: { smtp: { connection_uri: smtp.connectionUri, from_address: "accounts@example.org" } },
     selfservice: {
-      flows: {
-        verification: { enabled: true },
-        settings: {
-          after: {
-            profile: { hooks: [{ hook: "verify_new_address" }, { hook: "notify_previous_addresses" }] },
-          },
-        },
-      },
+      flows: HELD_ADDRESS_CHANGE_FLOWS,
     },
   });
   const dispatcher = new CourierDispatcher({

@@ -27,19 +27,13 @@ import {
   url,
 } from "../settings/helpers.ts";
 import { client } from "../trpc/support.ts";
+import { HELD_ADDRESS_CHANGE_FLOWS } from "./support.ts";
 
 // docs/account-features.md, "Pending address changes".
 
 const HOOKS: ConfigInput = {
   selfservice: {
-    flows: {
-      verification: { enabled: true },
-      settings: {
-        after: {
-          profile: { hooks: [{ hook: "verify_new_address" }, { hook: "notify_previous_addresses" }] },
-        },
-      },
-    },
+    flows: HELD_ADDRESS_CHANGE_FLOWS,
   },
 };
 

@@ -17,6 +17,7 @@ import { assertSchema } from "../helpers/openapi.ts";
 import { attrOf, renderSettings, tagWithTestId } from "../helpers/ory-elements.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { base64Schema } from "../settings/helpers.ts";
+import { HELD_ADDRESS_CHANGE_FLOWS } from "./support.ts";
 
 const NEW_PASSWORD = "Another-battery-staple-9153";
 
@@ -42,14 +43,7 @@ const FEATURES_ON: ConfigInput = {
     schemas: [{ id: "features", url: base64Schema(policySchema()) }],
   },
   selfservice: {
-    flows: {
-      verification: { enabled: true },
-      settings: {
-        after: {
-          profile: { hooks: [{ hook: "verify_new_address" }, { hook: "notify_previous_addresses" }] },
-        },
-      },
-    },
+    flows: HELD_ADDRESS_CHANGE_FLOWS,
   },
   account: {
     export: { enabled: true },

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Page } from "playwright-core";
+import { HELD_ADDRESS_CHANGE_FLOWS } from "../account/support.ts";
 import { latestMail } from "../helpers/outbox.ts";
 import { startTestServer } from "../helpers/server.ts";
 import { HOUR, launchBrowser, openPage, PASSWORD, Screenshots, see, steps, TEST_TIMEOUT } from "./support.ts";
@@ -22,14 +23,7 @@ test("built-in UI: email change pending → cancel → change → verify → rev
   if (!browser) return;
   const s = await startTestServer({
     selfservice: {
-      flows: {
-        verification: { enabled: true },
-        settings: {
-          after: {
-            profile: { hooks: [{ hook: "verify_new_address" }, { hook: "notify_previous_addresses" }] },
-          },
-        },
-      },
+      flows: HELD_ADDRESS_CHANGE_FLOWS,
     },
     account: { address_change: { revert_lifespan: "2h" } },
   });

@@ -11,8 +11,10 @@ import type { TestServer } from "./server.ts";
 
 type OryFlow = ComponentProps<typeof Settings>["flow"];
 
+type OryConfig = ComponentProps<typeof Settings>["config"];
+
 /** Ory Elements' project configuration, pointing at Tessera's built-in pages. */
-export function oryConfig(s: TestServer): ComponentProps<typeof Settings>["config"] {
+export function oryConfig(s: TestServer, project: Partial<OryConfig["project"]> = {}): OryConfig {
   const ui = (page: string) => new URL(`ui/${page}`, s.publicUrl).toString();
   return {
     sdk: { url: s.publicUrl },
@@ -28,14 +30,19 @@ export function oryConfig(s: TestServer): ComponentProps<typeof Settings>["confi
       recovery_enabled: false,
       registration_enabled: true,
       verification_enabled: false,
+      ...project,
     },
   };
 }
 
 /** Renders a settings flow's JSON exactly as it came over the wire (through the SDK's own JSON decoder). */
-export function renderSettings(s: TestServer, flow: object): string {
+export function renderSettings(
+  s: TestServer,
+  flow: object,
+  project: Partial<OryConfig["project"]> = {},
+): string {
   const decoded = SettingsFlowFromJSON(flow) as unknown as OryFlow;
-  return renderToString(createElement(Settings, { flow: decoded, config: oryConfig(s) }));
+  return renderToString(createElement(Settings, { flow: decoded, config: oryConfig(s, project) }));
 }
 
 /** The start tag of the element with `data-testid="<id>"`, or undefined. */

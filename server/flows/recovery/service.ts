@@ -5,6 +5,7 @@ import type { AppDeps } from "../../deps.ts";
 import { parseDuration } from "../../duration.ts";
 import { runBeforeHooks, runPostHooks } from "../../hooks/run.ts";
 import { normalizeEmail } from "../../identity/normalize.ts";
+import { markVerified } from "../../identity/verified.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { errors } from "../../request/errors.ts";
 import { appendQuery } from "../../request/url.ts";
@@ -350,11 +351,7 @@ class RecoverySubmission extends MailedFlowSubmission {
       return {
         identity: {
           ...current,
-          verifiableAddresses: current.verifiableAddresses.map((a) =>
-            a === addr
-              ? { ...a, verified: true, status: "completed" as const, verifiedAt: now, updatedAt: now }
-              : a,
-          ),
+          verifiableAddresses: markVerified(current.verifiableAddresses, (a) => a === addr, now),
         },
         value: undefined,
       };

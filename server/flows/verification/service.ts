@@ -5,6 +5,7 @@ import { addressChangeOfFlow, applyVerified } from "../../account/address-change
 import type { AppDeps } from "../../deps.ts";
 import { runBeforeHooks } from "../../hooks/run.ts";
 import { normalizeEmail } from "../../identity/normalize.ts";
+import { markVerified } from "../../identity/verified.ts";
 import type { FormValues } from "../../request/body.ts";
 import type { RequestContext } from "../../request/context.ts";
 import { errors } from "../../request/errors.ts";
@@ -431,17 +432,7 @@ class VerificationSubmission extends MailedFlowSubmission {
         return {
           identity: {
             ...current,
-            verifiableAddresses: current.verifiableAddresses.map((a) =>
-              a === addr
-                ? {
-                    ...a,
-                    verified: true,
-                    status: "completed" as const,
-                    verifiedAt: a.verifiedAt ?? now,
-                    updatedAt: now,
-                  }
-                : a,
-            ),
+            verifiableAddresses: markVerified(current.verifiableAddresses, (a) => a === addr, now),
           },
           value: undefined,
         };
