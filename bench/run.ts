@@ -7,7 +7,8 @@
  * BENCH_DURATION (s per scenario and round, default 3), BENCH_ROUNDS (3: each ratio alternates the
  * two scenarios it compares this many times and takes the median), BENCH_CONNECTIONS (50), BENCH_USERS (1000),
  * BENCH_LARGE (identities of the large-store scenario, default 100000; 0 skips it),
- * BENCH_PASSWORD_CONNECTIONS (8), BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL scenarios;
+ * BENCH_PASSWORD_CONNECTIONS (8), BENCH_QUIET (s of quiet after seeding before idle memory is read,
+ * 30), BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL scenarios;
  * a database is created for the run and dropped after).
  */
 import { execFileSync } from "node:child_process";
@@ -39,6 +40,7 @@ const LARGE = Number(env.BENCH_LARGE ?? 100_000);
 const PASSWORD_CONNECTIONS = Number(env.BENCH_PASSWORD_CONNECTIONS ?? 8);
 const PG_URL = env.BENCH_DATABASE_URL ?? env.TEST_DATABASE_URL;
 const ROUNDS = Math.max(1, Number(env.BENCH_ROUNDS ?? 3));
+const QUIET = Number(env.BENCH_QUIET ?? 30);
 
 const rows: { name: string; result?: LoadResult; value?: string; ratio?: string; note?: string }[] = [];
 const log = (text: string) => process.stderr.write(`${text}\n`);
@@ -279,6 +281,10 @@ async function sqliteRun(
     await seedIdentities(store, template, users);
     await createSettingsFlows(tessera.url, users);
     const idleSeeded = memoryOf(pid).rssMiB;
+    // Idle is what a server holds once nothing has run for a while: V8 gives the seeding's garbage
+    // and its enlarged young generation back only after some quiet seconds (its memory reducer).
+    await new Promise((resolve) => setTimeout(resolve, QUIET * 1000));
+    const idleQuiet = memoryOf(pid).rssMiB;
 
     const run = (url: string, list: SeedUser[], steps: Step[], connections = CONNECTIONS) =>
       load({ url, users: list, connections, duration: DURATION, steps });
@@ -353,8 +359,8 @@ async function sqliteRun(
 
     const memory = memoryOf(pid);
     rows.push({
-      name: "RSS idle (started / seeded)",
-      value: `${idleAtStart.toFixed(0)} / ${idleSeeded.toFixed(0)} MiB`,
+      name: `RSS idle (started / seeded / ${QUIET} s later)`,
+      value: `${idleAtStart.toFixed(0)} / ${idleSeeded.toFixed(0)} / ${idleQuiet.toFixed(0)} MiB`,
     });
     rows.push({
       name: `RSS at ${CONNECTIONS} connections (whoami / profile)`,

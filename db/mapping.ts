@@ -165,6 +165,13 @@ export interface IdentityChildWrites {
  * unique columns change is deleted before any is inserted (two addresses may swap values), and
  * in-place updates keep their unique columns.
  */
+/** Whether a plan writes any child at all. */
+export function hasChildWrites(writes: IdentityChildWrites): boolean {
+  return [writes.credentials, writes.verifiableAddresses, writes.recoveryAddresses].some(
+    (w) => w.delete.length > 0 || w.update.length > 0 || w.insert.length > 0,
+  );
+}
+
 export function planChildWrites(stored: IdentityChildren, next: IdentityChildren): IdentityChildWrites {
   return {
     credentials: planWrites(stored.credentials, next.credentials, sameCredential, sameCredentialKey),

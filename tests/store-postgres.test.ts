@@ -36,10 +36,15 @@ if (databaseUrl === undefined || databaseUrl === "") {
     dsn.searchParams.set("search_path", schema);
     const store = await openStore(dsn.toString());
     const cleanup = () => withAdmin(url, (admin) => admin.query(`drop schema "${schema}" cascade`));
-    return { store, schema, cleanup: async () => void (await cleanup()) };
+    return {
+      store,
+      schema,
+      cleanup: async () => void (await cleanup()),
+      openAnother: () => openStore(dsn.toString()),
+    };
   }
 
-  runStoreContract("postgres", openInFreshSchema);
+  runStoreContract("postgres", openInFreshSchema, { secondProcess: true });
 
   test("migrations land in the search_path schema, with their own bookkeeping", async () => {
     const { store, schema, cleanup } = await openInFreshSchema();

@@ -6,12 +6,21 @@ import { describe, test } from "node:test";
 import { openStore, parseStoreDsn } from "../db/open.ts";
 import { runStoreContract } from "./store/contract.ts";
 
-runStoreContract("sqlite file", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "tessera-store-"));
-  // A missing parent folder, and Kratos's query parameters, as in a real config.
-  const store = await openStore(`sqlite://${join(dir, "data", "db.sqlite")}?_fk=true&mode=rwc`);
-  return { store, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-});
+runStoreContract(
+  "sqlite file",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-store-"));
+    // A missing parent folder, and Kratos's query parameters, as in a real config.
+    const dsn = `sqlite://${join(dir, "data", "db.sqlite")}?_fk=true&mode=rwc`;
+    const store = await openStore(dsn);
+    return {
+      store,
+      cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+      openAnother: () => openStore(dsn),
+    };
+  },
+  { secondProcess: true },
+);
 
 runStoreContract("sqlite memory", async () => ({
   store: await openStore("memory"),

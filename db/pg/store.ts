@@ -6,11 +6,13 @@ import pg from "pg";
 import { rethrowAsConflict } from "../conflict.ts";
 import { USED_FLOW_STATE } from "../flow-state.ts";
 import { sessionAllows } from "../guard.ts";
+import { KeptIdentities } from "../kept-identities.ts";
 import {
   type ChildWrites,
   childrenFromRows,
   credentialRow,
   currentState,
+  hasChildWrites,
   type IdentityChildren,
   type IdentityChildWrites,
   identifierRows,
@@ -102,6 +104,7 @@ export class PostgresStore implements Store {
   readonly #db: PgDb;
   readonly #statements: PgStatements;
   readonly #migrationsSchema: string | undefined;
+  readonly #kept = new KeptIdentities();
 
   constructor(options: PostgresStoreOptions) {
     this.#pool = new pg.Pool({
@@ -260,7 +263,7 @@ export class PostgresStore implements Store {
     const next = normaliseIdentity({ ...decision.identity, id, version: current.version + 1 });
     if (hasChildWrites(planChildWrites(current, next))) return undefined;
     const flow = decision.flow?.(next);
-    const result = await this.#pool.query<{ written: number }>({
+    const result = await this.#pool.query<PgIdentityRow>({
       name: "tessera_write_decided",
       text: WRITE_DECIDED,
       values: [
@@ -272,7 +275,9 @@ export class PostgresStore implements Store {
         ...(flow ? writeFlowParams(flow) : new Array(15).fill(null)),
       ],
     });
-    if (result.rows[0]?.written !== 1) return undefined;
+    const written = result.rows[0];
+    if (!written) return undefined;
+    this.#kept.keepRowWrite(current, identityFromRow(written));
     return { kind: "done", value: decision.value, identity: next };
   }
 
@@ -354,13 +359,20 @@ export class PostgresStore implements Store {
     return row && sessionFromRow(row);
   }
 
+  /** The identity comes from `#kept` when the session's row says it has not changed since. */
   async getSessionWithIdentityByToken(
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
+    const head = await this.getWhoamiHead(token);
+    if (!head) return undefined;
+    const kept = this.#kept.get(head.identityId, head.identityStamp);
+    if (kept) return { session: head.session(), identity: kept };
     const row = await this.#statements.sessionWithIdentityByToken.execute({ token });
     if (!row) return undefined;
     const { identity, ...session } = row;
-    return { session: sessionFromRow(session), identity: identityFromTree(identity) };
+    const found = { session: sessionFromRow(session), identity: identityFromTree(identity) };
+    this.#kept.keepRead(found.identity);
+    return found;
   }
 
   async getSessionForWhoami(
@@ -800,7 +812,8 @@ select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::te
  * flow), each only if `allowed`: the stored version is the decided one ($20), the identity is
  * active when that is required ($21) and the session ($22) is active, the identity's and unexpired
  * at $23. The update checks the version again on the row it writes (after a concurrent writer
- * commits, on its row), so a change decided on an older state writes nothing.
+ * commits, on its row), so a change decided on an older state writes nothing. Answers the row as
+ * stored when it was written, none otherwise.
  */
 const WRITE_DECIDED = `with allowed as (
   select 1 from identities i
@@ -812,7 +825,7 @@ const WRITE_DECIDED = `with allowed as (
     metadata_public = $6, metadata_admin = $7, external_id = $8, created_at = $9, updated_at = $10,
     version = $11
   where id = $1 and version = $20 and exists (select 1 from allowed)
-  returning id
+  returning ${IDENTITY_COLUMNS}
 ), events as (
   insert into security_events (id, identity_id, type, method, outcome, network, client, created_at)
   select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
@@ -825,7 +838,7 @@ const WRITE_DECIDED = `with allowed as (
     expires_at = $36, created_at = $37, updated_at = $38
   where id = $24 and exists (select 1 from changed)
 )
-select count(*)::int as written from changed`;
+select ${IDENTITY_COLUMNS} from changed`;
 
 /** `updateFlow` inside a mutation's transaction; a used flow keeps its state (flow-state.ts). */
 const WRITE_FLOW = `update selfservice_flows set kind = $2, type = $3, identity_id = $4,
@@ -1044,12 +1057,6 @@ function drizzleOn(client: pg.PoolClient): PgDb {
     drizzleOfConnection.set(client, db);
   }
   return db;
-}
-
-function hasChildWrites(writes: IdentityChildWrites): boolean {
-  return [writes.credentials, writes.verifiableAddresses, writes.recoveryAddresses].some(
-    (w) => w.delete.length > 0 || w.update.length > 0 || w.insert.length > 0,
-  );
 }
 
 /** Of an identity's children, writes only those that differ from the stored ones. */

@@ -7,10 +7,12 @@ import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { rethrowAsConflict } from "../conflict.ts";
 import { sessionAllows } from "../guard.ts";
+import { KeptIdentities } from "../kept-identities.ts";
 import {
   childrenFromRows,
   credentialRow,
   currentState,
+  hasChildWrites,
   type IdentityChildren,
   identifierRows,
   identityRow,
@@ -104,6 +106,9 @@ export class SqliteStore implements Store {
    * another process writes to the same file between statements (and takes the lock only once).
    */
   readonly #read: <T>(read: () => T) => T;
+  readonly #kept = new KeptIdentities();
+  /** Set by a mutation's transaction that wrote the identity row alone; kept once it commits. */
+  #rowWrite: { before: FullIdentity; row: IdentityRecord } | undefined;
 
   /** `filename` is a path or ":memory:"; a file's folder is created when missing. */
   constructor(filename: string) {
@@ -221,11 +226,22 @@ export class SqliteStore implements Store {
     mutate: (current: FullIdentity) => IdentityMutation<T>,
     guard?: MutationGuard,
   ): Promise<MutationResult<T>> {
+    this.#takeRowWrite();
     try {
-      return this.#mutateIdentity(id, mutate, guard) as MutationResult<T>;
+      const result = this.#mutateIdentity(id, mutate, guard) as MutationResult<T>;
+      const written = this.#takeRowWrite();
+      if (written) this.#kept.keepRowWrite(written.before, written.row);
+      return result;
     } catch (error) {
+      this.#takeRowWrite();
       rethrowAsConflict(error);
     }
+  }
+
+  #takeRowWrite(): { before: FullIdentity; row: IdentityRecord } | undefined {
+    const taken = this.#rowWrite;
+    this.#rowWrite = undefined;
+    return taken;
   }
 
   async deleteIdentity(id: string): Promise<boolean> {
@@ -319,19 +335,24 @@ export class SqliteStore implements Store {
     const decision = mutate(current);
     if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
     const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
-    this.#writeChanges(current, next);
+    const childrenWritten = this.#writeChanges(current, next);
     this.#insertEvents(decision.events ?? []);
     if (decision.addressChange && !this.#moveAddressChange(decision.addressChange, next.updatedAt))
       throw new AddressChangeMovedError(decision.addressChange.id);
     if (decision.flow) statements.updateFlow.run(asParams(decision.flow(next)));
+    if (!childrenWritten) {
+      const written = this.#reads.identityById(id);
+      if (written) this.#rowWrite = { before: current, row: written };
+    }
     return { kind: "done", value: decision.value, identity: next };
   }
 
   /**
    * Writes the identity row and, of its children, only those that differ from the stored ones, so
    * a profile update (traits only) is the identity row plus the reads the mutation needed anyway.
+   * Answers whether any child was written.
    */
-  #writeChanges(stored: FullIdentity, identity: FullIdentity): void {
+  #writeChanges(stored: FullIdentity, identity: FullIdentity): boolean {
     const statements = this.#statements;
     statements.updateIdentity.run(asParams(identityRow(identity)));
     const writes = planChildWrites(stored, identity);
@@ -352,6 +373,7 @@ export class SqliteStore implements Store {
       verifiableAddresses: writes.verifiableAddresses.insert,
       recoveryAddresses: writes.recoveryAddresses.insert,
     });
+    return hasChildWrites(writes);
   }
 
   #insertChildren(children: IdentityChildren): void {
@@ -387,13 +409,20 @@ export class SqliteStore implements Store {
     return row && sessionFromRow(row);
   }
 
+  /** The identity comes from `#kept` when the session's row says it has not changed since. */
   async getSessionWithIdentityByToken(
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
-    return this.#read(() => {
+    const head = this.#whoamiHeadOf(token);
+    if (!head) return undefined;
+    const kept = this.#kept.get(head.identityId, head.identityStamp);
+    if (kept) return { session: head.session(), identity: kept };
+    const found = this.#read(() => {
       const row = this.#reads.sessionWithIdentityByToken(token);
       return row && { session: sessionFromRow(row.session), identity: this.#withChildren(row.identity) };
     });
+    if (found) this.#kept.keepRead(found.identity);
+    return found;
   }
 
   async getSessionForWhoami(
@@ -406,6 +435,10 @@ export class SqliteStore implements Store {
   }
 
   async getWhoamiHead(token: string): Promise<WhoamiHead | undefined> {
+    return this.#whoamiHeadOf(token);
+  }
+
+  #whoamiHeadOf(token: string): WhoamiHead | undefined {
     this.#whoamiHead ??= this.#client.prepare<[{ token: string }], WhoamiHeadRow>(whoamiHeadSql("@token"));
     const row = this.#whoamiHead.get({ token });
     return row && whoamiHeadFromRow(row, false);

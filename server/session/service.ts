@@ -1,5 +1,6 @@
 import { generateId, type Lucia } from "lucia";
 import type { SessionJson } from "#shared/session.ts";
+import { StampedValues } from "../../db/stamped-values.ts";
 import type {
   AuthenticationMethodRecord,
   FullIdentity,
@@ -14,7 +15,6 @@ import { identityToJson } from "../identity/serialize.ts";
 import { clientAddress } from "../request/client.ts";
 import type { RequestContext } from "../request/context.ts";
 import { toRfc3339 } from "../time.ts";
-import { StampedValues } from "./stamped-values.ts";
 
 export interface ActiveSession {
   session: SessionRecord;

@@ -39,15 +39,23 @@ export interface OpenedStore {
   store: Store;
   /** Runs after the suite closed the store: removes its file, schema, ... */
   cleanup: () => Promise<void>;
+  /** Another store on the same database, as a second process would open it (not for in-memory). */
+  openAnother?: () => Promise<Store>;
 }
 
-export function runStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+/** `secondProcess`: `open` answers `openAnother`, and the tests that need two processes run. */
+export function runStoreContract(
+  name: string,
+  open: () => Promise<OpenedStore>,
+  options: { secondProcess?: boolean } = {},
+): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
+    let openAnother: (() => Promise<Store>) | undefined;
 
     before(async () => {
-      ({ store, cleanup } = await open());
+      ({ store, cleanup, openAnother } = await open());
       await store.migrate();
     });
 
@@ -1011,6 +1019,124 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         assert.equal(stamps.size, 4);
         assert.equal(last?.identityState, "inactive");
         assert.equal(await store.getWhoamiHead(`ory_st_${randomUUID()}`), undefined);
+      });
+
+      describe("the session lookup's identity, kept between lookups", () => {
+        /** Traits whose keys are in neither insertion nor PostgreSQL's jsonb order. */
+        const unordered = (email: string, n: number) => ({
+          zeta: n,
+          email,
+          a: { longer_key: [n, { y: 1, x: 2 }], b: null },
+          name: { last: `L${n}`, first: "F" },
+        });
+
+        /** The lookup answers what a fresh read of the identity answers, keys in the same order. */
+        async function assertAsStored(reader: Store, token: string, id: string): Promise<FullIdentity> {
+          const found = await reader.getSessionWithIdentityByToken(token);
+          const stored = await reader.getIdentity(id);
+          assert.ok(found && stored);
+          assert.deepStrictEqual(found.identity, stored);
+          assert.equal(JSON.stringify(found.identity.traits), JSON.stringify(stored.traits));
+          return found.identity;
+        }
+
+        test("after reads, row writes and child writes, the identity is the stored one", async () => {
+          const base = identity();
+          const owner = await store.createIdentity({ ...base, traits: unordered(uniqueEmail(), 0) });
+          const input = session(owner.id);
+          await store.createSession(input);
+          let seen = await assertAsStored(store, input.token, owner.id);
+          assert.deepStrictEqual(await assertAsStored(store, input.token, owner.id), seen);
+          for (let n = 1; n <= 3; n++) {
+            // A change decided on the identity as looked up, writing the identity row alone.
+            const decidedOn = seen;
+            const written = await store.mutateIdentity(
+              owner.id,
+              (current) => ({
+                identity: {
+                  ...current,
+                  traits: unordered(current.traits.email as string, n),
+                  metadataPublic: { n },
+                },
+                value: undefined,
+              }),
+              { decidedOn },
+            );
+            assert.equal(written.kind, "done");
+            seen = await assertAsStored(store, input.token, owner.id);
+            assert.equal(seen.traits.zeta, n);
+            assert.equal(seen.version, n);
+          }
+          // A child written (a credential's config, an address verified): read again, not kept over.
+          await store.mutateIdentity(
+            owner.id,
+            (current) => ({
+              identity: {
+                ...current,
+                credentials: current.credentials.map((c) => ({ ...c, config: { hashed_password: "new" } })),
+                verifiableAddresses: current.verifiableAddresses.map((a) => ({ ...a, verified: true })),
+              },
+              value: undefined,
+            }),
+            { decidedOn: seen },
+          );
+          seen = await assertAsStored(store, input.token, owner.id);
+          assert.deepEqual(seen.credentials[0]?.config, { hashed_password: "new" });
+          assert.equal(seen.verifiableAddresses[0]?.verified, true);
+        });
+
+        test("a caller's changes to the identity it was given reach no other caller", async () => {
+          const owner = await store.createIdentity(identity());
+          const input = session(owner.id);
+          await store.createSession(input);
+          for (let i = 0; i < 2; i++) {
+            const found = await store.getSessionWithIdentityByToken(input.token);
+            assert.ok(found);
+            found.identity.traits.email = "changed@example.com";
+            found.identity.credentials[0]!.identifiers.push("changed");
+            found.identity.verifiableAddresses.pop();
+            found.identity.createdAt.setTime(0);
+          }
+          assert.deepStrictEqual((await store.getSessionWithIdentityByToken(input.token))?.identity, owner);
+        });
+
+        // An in-memory database has no second process.
+        if (options.secondProcess)
+          test("a write by another process is seen at once", async () => {
+            assert.ok(openAnother, "a contract with secondProcess opens another store");
+            const other = await openAnother();
+            try {
+              const owner = await store.createIdentity(identity({ traits: unordered(uniqueEmail(), 0) }));
+              const input = session(owner.id);
+              await store.createSession(input);
+              let seen = await assertAsStored(store, input.token, owner.id);
+              for (const [writer, reader] of [
+                [other, store],
+                [store, other],
+                [other, store],
+              ] as const) {
+                const decidedOn = (await writer.getSessionWithIdentityByToken(input.token))!.identity;
+                await writer.mutateIdentity(
+                  owner.id,
+                  (current) => ({
+                    identity: {
+                      ...current,
+                      traits: unordered(current.traits.email as string, seen.version! + 1),
+                    },
+                    value: undefined,
+                  }),
+                  { decidedOn },
+                );
+                seen = await assertAsStored(reader, input.token, owner.id);
+                assert.equal(seen.traits.zeta, decidedOn.version! + 1);
+              }
+              // A session revoked elsewhere is not answered from what was kept.
+              await other.revokeSession(input.id);
+              assert.equal((await store.getSessionWithIdentityByToken(input.token))?.session.active, false);
+            } finally {
+              await other.close();
+            }
+          });
       });
 
       test("a duplicate token is a conflict", async () => {

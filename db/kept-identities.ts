@@ -1,0 +1,66 @@
+/**
+ * Identities as this process last read or wrote them, each under its stamp (db/whoami.ts), so that
+ * a request's session lookup reads one narrow row instead of the identity and its four child tables
+ * when the identity has not changed since. The stamp comes from the same statement as the session:
+ * a write by anyone (another process included) moves it, and the lookup reads the identity anew.
+ *
+ * What is kept is never handed out: each caller gets its own copy, which it may change.
+ */
+import { StampedValues } from "./stamped-values.ts";
+import type { FullIdentity, IdentityRecord } from "./store.ts";
+import { identityStamp } from "./whoami.ts";
+
+/** How many identities are kept (a few KiB each), the oldest written first out. */
+const KEPT = 2048;
+
+function stampOf(identity: IdentityRecord): string {
+  return identityStamp(identity.version ?? 0, identity.createdAt, identity.updatedAt);
+}
+
+/**
+ * A deep copy, or undefined for a value too deeply nested for structuredClone's recursion (hostile
+ * traits stored before the body bounds existed): such an identity is simply read each time.
+ */
+function copyOf<T>(value: T): T | undefined {
+  try {
+    return structuredClone(value);
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+export class KeptIdentities {
+  readonly #kept = new StampedValues<FullIdentity>(KEPT);
+
+  /** A copy of the identity as it was at `stamp`, if it is kept. */
+  get(id: string, stamp: string): FullIdentity | undefined {
+    const kept = this.#kept.get(id, stamp);
+    return kept && copyOf(kept);
+  }
+
+  /** Keeps (a copy of) an identity exactly as the store read it. */
+  keepRead(identity: FullIdentity): void {
+    const copy = copyOf(identity);
+    if (copy) this.#kept.set(identity.id, stampOf(identity), copy);
+  }
+
+  /**
+   * After a committed write of the identity's row alone (no child written): `row` is the row as
+   * stored, as the store just read or returned it (kept as it is: nobody else holds it), and the
+   * children are those kept at the state the write was decided on (`before`), which nothing else
+   * could have changed in between. If that state is not kept, neither is this.
+   */
+  keepRowWrite(before: IdentityRecord, row: IdentityRecord): void {
+    const prior = this.#kept.get(before.id, stampOf(before));
+    // Too deep to copy when asked for: not worth keeping.
+    if (!prior || !copyOf(row)) return;
+    const { credentials, verifiableAddresses, recoveryAddresses } = prior;
+    this.#kept.set(row.id, stampOf(row), {
+      ...row,
+      credentials,
+      verifiableAddresses,
+      recoveryAddresses,
+    });
+  }
+}
