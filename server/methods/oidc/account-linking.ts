@@ -1,12 +1,15 @@
-import type { UiText } from "#shared/ui.ts";
+import type { UiNode, UiText } from "#shared/ui.ts";
 import type { FlowRecord, FullIdentity } from "../../../db/store.ts";
 import { appCipher } from "../../crypto/cipher.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { Caller, FlowOutcome } from "../../flows/kit/outcome.ts";
-import { createLoginFlow } from "../../flows/login/service.ts";
+import { setUi, uiOf } from "../../flows/kit/record.ts";
+import { createLoginFlow, loginFlowJson } from "../../flows/login/service.ts";
 import { commitIdentityChange } from "../../identity/commit.ts";
 import { newIdentity, passwordIdentifiers } from "../../identity/manager.ts";
 import type { RequestContext } from "../../request/context.ts";
+import { appendQuery } from "../../request/url.ts";
+import { message as catalogMessage } from "../../ui/messages.ts";
 import { isLinked, withLinkedProvider } from "./credential.ts";
 import { evaluateMapper, loadMapper } from "./mapper.ts";
 import type { ProviderClaims, ProviderConfig } from "./provider.ts";
@@ -50,9 +53,12 @@ export async function duplicateOf(
   return undefined;
 }
 
-function linkMessage(deps: AppDeps, identifier: string, provider: string, identity: FullIdentity): UiText {
-  const newLoginUrl = new URL("self-service/login/browser", deps.config.publicBase).toString();
-  const types = identity.credentials.map((c) => c.type).filter((t) => t === "password" || t === "oidc");
+/**
+ * Kratos's message 1010016. Its lists of the account's sign-in options stay empty: Kratos fills them
+ * only with `selfservice.flows.registration.login_hints`, which Tessera does not offer.
+ */
+function linkMessage(deps: AppDeps, identifier: string, provider: string): UiText {
+  const newLoginUrl = deps.config.ui.login;
   return {
     id: 1010016,
     type: "info",
@@ -63,10 +69,37 @@ function linkMessage(deps: AppDeps, identifier: string, provider: string, identi
       newLoginUrl,
       duplicate_identifier: identifier,
       new_login_url: newLoginUrl,
-      available_credential_types: types,
+      available_credential_types: [],
       available_providers: [],
     },
   };
+}
+
+/**
+ * Kratos's populateAccountLinkingUI: the provider the person came with is no button of this login,
+ * the buttons say that signing in links it ("Sign in and link", "Confirm with …"), and the
+ * identifier is the colliding one, hidden: the person only proves they own that account.
+ */
+export function linkingNodes(nodes: UiNode[], usedProviderId: string, identifier: string): UiNode[] {
+  const kept: UiNode[] = [];
+  for (const node of nodes) {
+    const label = node.meta.label;
+    if (node.attributes.node_type === "input" && node.attributes.name === "identifier") {
+      node.attributes = { ...node.attributes, type: "hidden", value: identifier };
+    }
+    if (!label || node.group === "default") {
+      kept.push(node);
+      continue;
+    }
+    if (node.group === "oidc" && label.context?.provider_id === usedProviderId) continue;
+    if (label.id === 1010001) node.meta = { ...node.meta, label: catalogMessage(1010017) };
+    else if (label.id === 1010002) {
+      const provider = String(label.context?.provider ?? "");
+      node.meta = { ...node.meta, label: catalogMessage(1010018, [provider], { provider }) };
+    }
+    kept.push(node);
+  }
+  return kept;
 }
 
 /**
@@ -83,15 +116,19 @@ export async function startAccountLinking(
   claims: ProviderClaims,
   duplicate: { identity: FullIdentity; identifier: string },
 ): Promise<FlowOutcome> {
-  const message = linkMessage(deps, duplicate.identifier, providerLabel(provider), duplicate.identity);
   const created = await createLoginFlow(
     deps,
     ctx,
     { type: from.type, refresh: false, aal: null, returnTo: from.returnTo },
     caller,
-    [message],
   );
   if (created.kind !== "form") return created;
+  const ui = uiOf(created.flow);
+  setUi(created.flow, {
+    ...ui,
+    nodes: linkingNodes(ui.nodes, provider.id, duplicate.identifier),
+    messages: [linkMessage(deps, duplicate.identifier, providerLabel(provider))],
+  });
   const cipher = appCipher(deps);
   const pending: PendingLink = {
     identity_id: duplicate.identity.id,
@@ -103,8 +140,13 @@ export async function startAccountLinking(
   };
   created.flow.internalContext = { ...created.flow.internalContext, [KEY]: pending };
   await deps.store.updateFlow(created.flow);
-  if (caller.json || caller.flowType === "api") return { ...created, status: 400 };
-  return { kind: "redirect", to: `${deps.config.ui.login}?flow=${created.flow.id}` };
+  const body = loginFlowJson(created.flow);
+  if (caller.json || caller.flowType === "api") return { ...created, body, status: 400 };
+  // Kratos adds no_org_ui: the linking login is not the place to pick an organisation.
+  return {
+    kind: "redirect",
+    to: appendQuery(deps.config.ui.login, { flow: created.flow.id, no_org_ui: "true" }),
+  };
 }
 
 /** After the person signed in to the existing account, the provider is linked to it. */
