@@ -37,6 +37,15 @@ const courierTemplates = z.strictObject({
   verification_code: courierTemplatePair.optional(),
   registration_code: z.strictObject({ valid: validEmailTemplate.optional() }).optional(),
   login_code: z.strictObject({ valid: validEmailTemplate.optional() }).optional(),
+  // Kratos master's notice of a changed address: one variant, no valid/invalid level.
+  verifiable_address_changed: z
+    .strictObject({
+      email: emailCourierTemplate.optional(),
+      sms: z
+        .strictObject({ body: z.strictObject({ plaintext: z.string().optional() }).optional() })
+        .optional(),
+    })
+    .optional(),
 });
 
 const sameSite = z.enum(["Strict", "Lax", "None"]);

@@ -10,8 +10,9 @@ import { type CompiledTemplate, compileGoTemplate } from "./go-template.ts";
 /**
  * The email templates in use: for each of Kratos's template names and each part (subject, HTML
  * body, plaintext body) the first of
- *   1. `courier.templates.<name>.<valid|invalid>.email.{subject, body.html, body.plaintext}`, a URL
- *      (file://, base64://, http(s)://) of a template text;
+ *   1. `courier.templates.<name>.<valid|invalid>.email.{subject, body.html, body.plaintext}`
+ *      (`<name>.email…` for `verifiable_address_changed`), a URL (file://, base64://, http(s)://)
+ *      of a template text;
  *   2. `<courier.template_override_path>/<name>/<valid|invalid>/email.{subject,body,body.plaintext}.gotmpl`;
  *   3. Kratos's built-in text.
  * All are read and parsed at start, so a broken override stops the server instead of a mail.
@@ -68,11 +69,13 @@ export async function loadEmailTemplates(
 }
 
 function overrideUrl(courier: Config["courier"], type: TemplateType, part: Part): string | undefined {
-  const [name, validity] = type.split(".") as [string, "valid" | "invalid"];
+  const [name, validity] = type.split(".") as [string, "valid" | "invalid" | undefined];
   const byName = courier.templates as
-    | Record<string, Partial<Record<"valid" | "invalid", { email?: EmailOverride }>> | undefined>
+    | Record<string, Partial<Record<"valid" | "invalid" | "email", unknown>> | undefined>
     | undefined;
-  const email = byName?.[name]?.[validity]?.email;
+  // `<name>.<valid|invalid>.email`, or `<name>.email` for a template with one variant.
+  const holder = validity === undefined ? byName?.[name] : byName?.[name]?.[validity];
+  const email = (holder as { email?: EmailOverride } | undefined)?.email;
   if (!email) return undefined;
   return part === "subject" ? email.subject : email.body?.[part];
 }

@@ -192,6 +192,54 @@ describe("template overrides", () => {
     assert.match(rendered.html ?? "", /Verify your account with the following code/);
   });
 
+  test("verifiable_address_changed (one variant) is replaced by courier.templates and by the folder", async (t) => {
+    const changed = {
+      To: "old@example.org",
+      ChangedAt: "now",
+      RevertURL: "https://x/r",
+      RevertExpiresAt: "later",
+    };
+    const configured = await loadEmailTemplates(
+      testConfig({
+        courier: {
+          templates: {
+            verifiable_address_changed: {
+              email: {
+                subject: base64("Changed for {{ .To }}\n"),
+                body: { plaintext: base64("Undo: {{ .RevertURL }}") },
+              },
+            },
+          },
+        },
+      }).courier,
+    );
+    const rendered = await configured.render({
+      template: "verifiable_address_changed",
+      to: "old@example.org",
+      model: changed,
+    });
+    assert.equal(rendered.subject, "Changed for old@example.org");
+    assert.equal(rendered.body, "Undo: https://x/r");
+    assert.match(
+      rendered.html ?? "",
+      /A verifiable address \(email or phone\) on your account was recently changed/,
+    );
+
+    const dir = tempDir(t);
+    mkdirSync(join(dir, "verifiable_address_changed"), { recursive: true });
+    writeFileSync(
+      join(dir, "verifiable_address_changed", "email.subject.gotmpl"),
+      "Folder {{ .ChangedAt }}\n",
+    );
+    const folder = await loadEmailTemplates(testConfig({ courier: { template_override_path: dir } }).courier);
+    const fromFolder = await folder.render({
+      template: "verifiable_address_changed",
+      to: "old@example.org",
+      model: changed,
+    });
+    assert.equal(fromFolder.subject, "Folder now");
+  });
+
   test("an override that cannot be read or parsed stops the server at start with a config error", async (t) => {
     const cases = [
       { subject: "file:///nonexistent/tessera/subject.gotmpl" },
