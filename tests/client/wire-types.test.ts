@@ -1,7 +1,7 @@
 /**
  * The client package's hand-written wire types (client/src/wire.ts, client/src/router.ts) against
- * the server's: every procedure's input and output must be mutually assignable with the server's
- * inferred ones (traits left as any JSON object). The checks are types, so `npm run typecheck` fails
+ * the server's: every procedure's input and output must be the very type the server's router
+ * infers (an optional field on one side only is drift too). The checks are types, so `npm run typecheck` fails
  * on drift; the test below only makes the file part of the suite and checks the runtime helpers'
  * view of a real flow.
  */
@@ -13,6 +13,11 @@ import type { PublicRouter as ServerRouter } from "../../server/trpc/public.ts";
 
 /** `true` when A and B are assignable to each other (same shape, modulo optional `undefined`). */
 type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * `true` when A and B are the same type. Mutual assignability misses an optional field on one side
+ * only (`{ a?: string }` and `{}` are assignable both ways): a new optional input would go unnoticed.
+ */
+type Exact<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 type SIn = inferRouterInputs<ServerRouter>;
 type SOut = inferRouterOutputs<ServerRouter>;
@@ -23,10 +28,10 @@ type COut = inferRouterOutputs<ClientRouter>;
 type Report = {
   [NS in keyof SIn & keyof CIn]: {
     [P in keyof SIn[NS] & keyof CIn[NS]]: [
-      Mutual<SIn[NS][P], CIn[NS][P]>,
+      Exact<SIn[NS][P], CIn[NS][P]>,
       NS extends keyof SOut & keyof COut
         ? P extends keyof SOut[NS] & keyof COut[NS]
-          ? Mutual<SOut[NS][P], COut[NS][P]>
+          ? Exact<SOut[NS][P], COut[NS][P]>
           : false
         : false,
     ];
