@@ -17,17 +17,40 @@ function stampOf(identity: IdentityRecord): string {
   return identityStamp(identity.version ?? 0, identity.createdAt, identity.updatedAt);
 }
 
+/** Deeper than this, a value is not kept (hostile traits stored before the body bounds existed). */
+const MAX_DEPTH = 128;
+
 /**
- * A deep copy, or undefined for a value too deeply nested for structuredClone's recursion (hostile
- * traits stored before the body bounds existed): such an identity is simply read each time.
+ * A deep copy of a record as the stores build them (JSON values and Dates), or undefined when it
+ * is nested deeper than MAX_DEPTH: such an identity is simply read each time. Not structuredClone:
+ * Node 20 clones through a MessagePort, whose wake-up of the event loop cost a profile update
+ * several times the copy itself.
  */
 function copyOf<T>(value: T): T | undefined {
   try {
-    return structuredClone(value);
+    return copy(value, 0) as T;
   } catch (error) {
-    if (error instanceof RangeError) return undefined;
+    if (error === TOO_DEEP) return undefined;
     throw error;
   }
+}
+
+const TOO_DEEP = new Error("too deep to keep");
+
+function copy(value: unknown, depth: number): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (depth > MAX_DEPTH) throw TOO_DEEP;
+  if (value instanceof Date) return new Date(value.getTime());
+  if (Array.isArray(value)) return value.map((item) => copy(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copy((value as Record<string, unknown>)[key], depth + 1);
+    // JSON.parse makes "__proto__" an own key; an assignment would set the prototype instead.
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
 }
 
 export class KeptIdentities {
@@ -41,8 +64,8 @@ export class KeptIdentities {
 
   /** Keeps (a copy of) an identity exactly as the store read it. */
   keepRead(identity: FullIdentity): void {
-    const copy = copyOf(identity);
-    if (copy) this.#kept.set(identity.id, stampOf(identity), copy);
+    const kept = copyOf(identity);
+    if (kept) this.#kept.set(identity.id, stampOf(identity), kept);
   }
 
   /**

@@ -1022,12 +1022,16 @@ export function runStoreContract(
       });
 
       describe("the session lookup's identity, kept between lookups", () => {
-        /** Traits whose keys are in neither insertion nor PostgreSQL's jsonb order. */
-        const unordered = (email: string, n: number) => ({
+        /**
+         * Traits whose keys are in neither insertion nor PostgreSQL's jsonb order, with a
+         * `__proto__` key of their own (as JSON.parse makes it: a copy must not turn it into a prototype).
+         */
+        const unordered = (email: string, n: number): Record<string, unknown> => ({
           zeta: n,
           email,
           a: { longer_key: [n, { y: 1, x: 2 }], b: null },
           name: { last: `L${n}`, first: "F" },
+          own: JSON.parse(`{"__proto__": {"n": ${n}}}`),
         });
 
         /** The lookup answers what a fresh read of the identity answers, keys in the same order. */
