@@ -158,13 +158,6 @@ export interface IdentityChildWrites {
   recoveryAddresses: ChildWrites<RecoveryAddressRecord>;
 }
 
-/**
- * Compares the stored children of an identity (read inside the update's transaction) with the
- * next ones, matched by id. Unchanged rows are left alone. Applying the writes in the order
- * delete, update, insert cannot break a unique rule the next children satisfy: every row whose
- * unique columns change is deleted before any is inserted (two addresses may swap values), and
- * in-place updates keep their unique columns.
- */
 /** Whether a plan writes any child at all. */
 export function hasChildWrites(writes: IdentityChildWrites): boolean {
   return [writes.credentials, writes.verifiableAddresses, writes.recoveryAddresses].some(
@@ -172,6 +165,13 @@ export function hasChildWrites(writes: IdentityChildWrites): boolean {
   );
 }
 
+/**
+ * Compares the stored children of an identity (read inside the update's transaction) with the
+ * next ones, matched by id. Unchanged rows are left alone. Applying the writes in the order
+ * delete, update, insert cannot break a unique rule the next children satisfy: every row whose
+ * unique columns change is deleted before any is inserted (two addresses may swap values), and
+ * in-place updates keep their unique columns.
+ */
 export function planChildWrites(stored: IdentityChildren, next: IdentityChildren): IdentityChildWrites {
   return {
     credentials: planWrites(stored.credentials, next.credentials, sameCredential, sameCredentialKey),

@@ -1,6 +1,7 @@
 /**
  * Values kept per key under the stamp they were made at: a lookup with another stamp misses. At
- * most `max` keys, the oldest written first out (whoami's serialised identities and sessions).
+ * most `max` keys, the oldest written first out (whoami's serialised identities and sessions, the
+ * stores' kept identities).
  */
 export class StampedValues<T> {
   readonly #entries = new Map<string, { stamp: string; value: T }>();
