@@ -62,6 +62,12 @@ export class KeptIdentities {
     return kept && copyOf(kept);
   }
 
+  /** The version and times of the identity kept for `id`, if any: what a lookup may name as kept. */
+  held(id: string): Pick<IdentityRecord, "version" | "createdAt" | "updatedAt"> | undefined {
+    const kept = this.#kept.entry(id)?.value;
+    return kept && { version: kept.version ?? 0, createdAt: kept.createdAt, updatedAt: kept.updatedAt };
+  }
+
   /** Keeps (a copy of) an identity exactly as the store read it. */
   keepRead(identity: FullIdentity): void {
     const kept = copyOf(identity);

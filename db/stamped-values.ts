@@ -13,6 +13,11 @@ export class StampedValues<T> {
     return entry?.stamp === stamp ? entry.value : undefined;
   }
 
+  /** The entry kept for `key`, whatever its stamp. */
+  entry(key: string): { stamp: string; value: T } | undefined {
+    return this.#entries.get(key);
+  }
+
   set(key: string, stamp: string, value: T): void {
     this.#entries.delete(key);
     this.#entries.set(key, { stamp, value });

@@ -34,11 +34,17 @@ where s.token = ${tokenParam}`;
 
 /**
  * whoami when the identity's JSON is already known: the session and only what says whether the
- * identity changed since (its stamp), so the address aggregates are not run at all.
+ * identity changed since (its stamp), so the address aggregates are not run at all. `extraColumn`:
+ * one more select expression (PostgreSQL's session lookup adds the identity unless it is kept).
  */
-export function whoamiHeadSql(tokenParam: string): string {
+export function whoamiHeadSql(tokenParam: string, extraColumn?: string): string {
   return `select ${SESSION_COLUMNS},
-  i.state, i.version, i.created_at as identity_created_at, i.updated_at as identity_updated_at
+  i.state, i.version, i.created_at as identity_created_at, i.updated_at as identity_updated_at${
+    extraColumn
+      ? `,
+  ${extraColumn}`
+      : ""
+  }
 from sessions s join identities i on i.id = s.identity_id
 where s.token = ${tokenParam}`;
 }

@@ -74,12 +74,6 @@ export function prepareStatements(db: PgDb) {
       .from(sessions)
       .where(eq(sessions.token, placeholder("token")))
       .prepare("tessera_session_by_token"),
-    sessionWithIdentityByToken: db.query.sessions
-      .findFirst({
-        where: (t) => eq(t.token, placeholder("token")),
-        with: { identity: { with: identityWith } },
-      })
-      .prepare("tessera_session_with_identity_by_token"),
     insertSession: db.insert(sessions).values(rowPlaceholders(sessions)).prepare("tessera_insert_session"),
     updateSession: db
       .update(sessions)

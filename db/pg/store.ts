@@ -62,6 +62,11 @@ import {
   whoamiSql,
 } from "../whoami.ts";
 import * as schema from "./schema.ts";
+import {
+  identityFromJson,
+  SESSION_WITH_IDENTITY_SQL,
+  type SessionWithIdentityRow,
+} from "./session-identity.ts";
 import { identityWith, type PgDb, type PgStatements, prepareStatements } from "./statements.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../migrations/pg", import.meta.url));
@@ -95,6 +100,8 @@ export interface PostgresStoreOptions {
 }
 
 const WHOAMI_SQL = whoamiSql("postgres", "$1");
+/** How many session tokens `#identityOfToken` remembers, the oldest first out. */
+const TOKENS_NAMED = 4096;
 const WHOAMI_HEAD_SQL = whoamiHeadSql("$1");
 
 /** The store for deployments where several server processes share one database. */
@@ -105,6 +112,8 @@ export class PostgresStore implements Store {
   readonly #statements: PgStatements;
   readonly #migrationsSchema: string | undefined;
   readonly #kept = new KeptIdentities();
+  /** The identity of each session token looked up lately, so the next lookup can name the kept one. */
+  readonly #identityOfToken = new Map<string, string>();
 
   constructor(options: PostgresStoreOptions) {
     this.#pool = new pg.Pool({
@@ -363,16 +372,41 @@ export class PostgresStore implements Store {
   async getSessionWithIdentityByToken(
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
-    const head = await this.getWhoamiHead(token);
-    if (!head) return undefined;
-    const kept = this.#kept.get(head.identityId, head.identityStamp);
-    if (kept) return { session: head.session(), identity: kept };
-    const row = await this.#statements.sessionWithIdentityByToken.execute({ token });
+    return this.#sessionWithIdentity(token, true);
+  }
+
+  async #sessionWithIdentity(
+    token: string,
+    nameKept: boolean,
+  ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
+    const identityId = nameKept ? this.#identityOfToken.get(token) : undefined;
+    const held = identityId === undefined ? undefined : this.#kept.held(identityId);
+    const result = await this.#pool.query<SessionWithIdentityRow>({
+      name: "tessera_session_with_identity",
+      text: SESSION_WITH_IDENTITY_SQL,
+      values: [
+        token,
+        held ? identityId : null,
+        held?.version ?? null,
+        held?.createdAt ?? null,
+        held?.updatedAt ?? null,
+      ],
+    });
+    const row = result.rows[0];
     if (!row) return undefined;
-    const { identity, ...session } = row;
-    const found = { session: sessionFromRow(session), identity: identityFromTree(identity) };
-    this.#kept.keepRead(found.identity);
-    return found;
+    const head = whoamiHeadFromRow(row, true);
+    this.#identityOfToken.delete(token);
+    this.#identityOfToken.set(token, head.identityId);
+    if (this.#identityOfToken.size > TOKENS_NAMED)
+      this.#identityOfToken.delete(this.#identityOfToken.keys().next().value!);
+    if (row.identity === null) {
+      const kept = this.#kept.get(head.identityId, head.identityStamp);
+      // Dropped from what is kept since the statement was sent: read it whole.
+      return kept ? { session: head.session(), identity: kept } : this.#sessionWithIdentity(token, false);
+    }
+    const identity = identityFromJson(row.identity);
+    this.#kept.keepRead(identity);
+    return { session: head.session(), identity };
   }
 
   async getSessionForWhoami(
