@@ -1,4 +1,12 @@
 import type { Operation } from "fast-json-patch";
+import { jsonPatchDocumentSchema, type PatchedIdentity, patchedIdentitySchema } from "#shared/admin.ts";
+import type { IdentityJson } from "#shared/identity.ts";
+import type { FullIdentity, RecoveryAddressRecord, VerifiableAddressRecord } from "../../../db/store.ts";
+import type { AppDeps } from "../../deps.ts";
+import { errors } from "../../request/errors.ts";
+import { verifiedAtOf } from "./imports.ts";
+import { commitAdminChange, loadIdentity, parseInput, toAdminIdentityJson } from "./shared.ts";
+import { revise } from "./write.ts";
 
 type JsonPatch = typeof import("fast-json-patch")["default"];
 
@@ -8,15 +16,6 @@ function loadJsonPatch(): Promise<JsonPatch> {
   jsonPatchModule ??= import("fast-json-patch").then((m) => m.default);
   return jsonPatchModule;
 }
-
-import { jsonPatchDocumentSchema, type PatchedIdentity, patchedIdentitySchema } from "#shared/admin.ts";
-import type { IdentityJson } from "#shared/identity.ts";
-import type { FullIdentity, RecoveryAddressRecord, VerifiableAddressRecord } from "../../../db/store.ts";
-import type { AppDeps } from "../../deps.ts";
-import { errors } from "../../request/errors.ts";
-import { verifiedAtOf } from "./imports.ts";
-import { commitAdminChange, loadIdentity, parseInput, toAdminIdentityJson } from "./shared.ts";
-import { revise } from "./write.ts";
 
 /** `PATCH /admin/identities/{id}`: RFC 6902 patches of the admin identity JSON. */
 
