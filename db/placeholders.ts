@@ -13,15 +13,18 @@ export function rowPlaceholders<T extends Table>(table: T): { [K in keyof T["$in
 }
 
 /**
- * The same for an update's `set()`, without the key column. drizzle's `set()` types leave out
- * placeholders although it binds them exactly like inserted values, hence the cast.
+ * The same for an update's `set()`, without the key column and any other `omit`ted ones. drizzle's
+ * `set()` types leave out placeholders although it binds them exactly like inserted values, hence
+ * the cast.
  */
 export function setPlaceholders<T extends Table>(
   table: T,
   key: keyof T["$inferInsert"],
+  ...omit: (keyof T["$inferInsert"])[]
 ): Partial<T["$inferInsert"]> {
-  const { [key]: _key, ...rest } = rowPlaceholders(table);
-  return rest as Partial<T["$inferInsert"]>;
+  const set: Record<string, unknown> = rowPlaceholders(table);
+  for (const column of [key, ...omit]) delete set[column as string];
+  return set as Partial<T["$inferInsert"]>;
 }
 
 /** A record as the values of a prepared statement's placeholders (interfaces lack the index signature). */

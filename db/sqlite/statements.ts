@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, sql, type Table } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { keepUsedState } from "../flow-state.ts";
 import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
@@ -7,6 +7,17 @@ import * as schema from "./schema.ts";
 export type SqliteDb = BetterSQLite3Database<typeof schema>;
 
 const placeholder = sql.placeholder;
+
+/**
+ * `column is :column`: true when the row's value is the one the update was given, nulls included.
+ * The `…KeepingIndexed` updates leave indexed columns out of their SET and require them unchanged
+ * here: SQLite rewrites an index entry whenever its column is assigned, even to the same value, so
+ * each such column cost another page in the WAL on every write (a profile update wrote eight pages;
+ * six without them). A row they do not match takes the full update.
+ */
+function unchanged<T extends Table>(table: T, key: keyof T["$inferSelect"] & string) {
+  return sql`${getTableColumns(table)[key]} is ${placeholder(key)}`;
+}
 
 /**
  * The prepared statements of the hot paths and of identity writes (which run many small
@@ -82,6 +93,11 @@ export function prepareStatements(db: SqliteDb) {
       .set(setPlaceholders(identities, "id"))
       .where(eq(identities.id, placeholder("id")))
       .prepare(),
+    updateIdentityKeepingIndexed: db
+      .update(identities)
+      .set(setPlaceholders(identities, "id", "externalId"))
+      .where(and(eq(identities.id, placeholder("id")), unchanged(identities, "externalId")))
+      .prepare(),
     // An update writes only the children that changed, one row at a time. Deleting a credential
     // cascades to its identifiers.
     deleteCredential: db
@@ -150,6 +166,18 @@ export function prepareStatements(db: SqliteDb) {
       .set(setPlaceholders(sessions, "id"))
       .where(eq(sessions.id, placeholder("id")))
       .prepare(),
+    updateSessionKeepingIndexed: db
+      .update(sessions)
+      .set(setPlaceholders(sessions, "id", "token", "logoutToken", "identityId"))
+      .where(
+        and(
+          eq(sessions.id, placeholder("id")),
+          unchanged(sessions, "token"),
+          unchanged(sessions, "logoutToken"),
+          unchanged(sessions, "identityId"),
+        ),
+      )
+      .prepare(),
 
     flowById: db
       .select()
@@ -161,6 +189,14 @@ export function prepareStatements(db: SqliteDb) {
       .update(selfserviceFlows)
       .set({ ...setPlaceholders(selfserviceFlows, "id"), state: keepUsedState(selfserviceFlows.state) })
       .where(eq(selfserviceFlows.id, placeholder("id")))
+      .prepare(),
+    updateFlowKeepingIndexed: db
+      .update(selfserviceFlows)
+      .set({
+        ...setPlaceholders(selfserviceFlows, "id", "identityId"),
+        state: keepUsedState(selfserviceFlows.state),
+      })
+      .where(and(eq(selfserviceFlows.id, placeholder("id")), unchanged(selfserviceFlows, "identityId")))
       .prepare(),
     transitionFlow: db
       .update(selfserviceFlows)

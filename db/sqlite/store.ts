@@ -339,7 +339,7 @@ export class SqliteStore implements Store {
     this.#insertEvents(decision.events ?? []);
     if (decision.addressChange && !this.#moveAddressChange(decision.addressChange, next.updatedAt))
       throw new AddressChangeMovedError(decision.addressChange.id);
-    if (decision.flow) statements.updateFlow.run(asParams(decision.flow(next)));
+    if (decision.flow) this.#updateFlowRow(decision.flow(next));
     if (!childrenWritten) {
       const written = this.#reads.identityById(id);
       if (written) this.#rowWrite = { before: current, row: written };
@@ -354,7 +354,11 @@ export class SqliteStore implements Store {
    */
   #writeChanges(stored: FullIdentity, identity: FullIdentity): boolean {
     const statements = this.#statements;
-    statements.updateIdentity.run(asParams(identityRow(identity)));
+    updateRow(
+      statements.updateIdentityKeepingIndexed,
+      statements.updateIdentity,
+      asParams(identityRow(identity)),
+    );
     const writes = planChildWrites(stored, identity);
     for (const id of writes.credentials.delete) statements.deleteCredential.run({ id });
     for (const id of writes.verifiableAddresses.delete) statements.deleteVerifiableAddress.run({ id });
@@ -445,7 +449,8 @@ export class SqliteStore implements Store {
   }
 
   async updateSession(session: SessionRecord): Promise<void> {
-    this.#statements.updateSession.run(sessionRow(session));
+    const statements = this.#statements;
+    updateRow(statements.updateSessionKeepingIndexed, statements.updateSession, sessionRow(session));
   }
 
   async listSessions(identityId: string, options?: { active?: boolean }): Promise<SessionRecord[]> {
@@ -507,7 +512,12 @@ export class SqliteStore implements Store {
   }
 
   async updateFlow(flow: FlowRecord): Promise<void> {
-    this.#statements.updateFlow.run(asParams(flow));
+    this.#updateFlowRow(flow);
+  }
+
+  #updateFlowRow(flow: FlowRecord): void {
+    const statements = this.#statements;
+    updateRow(statements.updateFlowKeepingIndexed, statements.updateFlow, asParams(flow));
   }
 
   async transitionFlow(id: string, from: string, to: string, at: Date): Promise<boolean> {
@@ -849,4 +859,16 @@ export class SqliteStore implements Store {
 /** Claimed messages in the order they were queued (RETURNING has no order of its own). */
 function byCreation(a: CourierMessageRecord, b: CourierMessageRecord): number {
   return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * An update by the statement that leaves the row's indexed columns as they are (statements.ts
+ * says why), or by the full one when that did not match: an indexed column changed, or no row.
+ */
+function updateRow<P>(
+  keeping: { run(params: P): { changes: number } },
+  full: { run(params: P): unknown },
+  params: P,
+): void {
+  if (keeping.run(params).changes === 0) full.run(params);
 }

@@ -172,6 +172,22 @@ export function runStoreContract(
         assert.equal((await store.findIdentityByCredentialIdentifier("code", newEmail))?.id, original.id);
       });
 
+      test("an external id set, changed and cleared by an update is found by its new value only", async () => {
+        const original = await store.createIdentity(identity());
+        const byExternal = async (externalId: string) =>
+          (await store.listIdentities({ pageSize: 10, externalId })).identities.map((i) => i.id);
+        const first = `ext-${randomUUID()}`;
+        const second = `ext-${randomUUID()}`;
+        const set = await store.updateIdentity({ ...original, externalId: first });
+        assert.deepEqual(await byExternal(first), [original.id]);
+        const changed = await store.updateIdentity({ ...set, externalId: second });
+        assert.deepEqual(await byExternal(first), []);
+        assert.deepEqual(await byExternal(second), [original.id]);
+        await store.updateIdentity({ ...changed, externalId: null });
+        assert.deepEqual(await byExternal(second), []);
+        assert.equal((await store.getIdentity(original.id))?.externalId, null);
+      });
+
       test("an identity is found by its verifiable or recovery address (channel and value)", async () => {
         const created = await store.createIdentity(identity());
         const email = created.traits.email as string;
@@ -1170,6 +1186,22 @@ export function runStoreContract(
         assert.deepEqual(await store.getSession(input.id), refreshed);
       });
 
+      test("an update that changes the token, logout token or owner moves the session's lookups with it", async () => {
+        const owner = await store.createIdentity(identity());
+        const heir = await store.createIdentity(identity());
+        const input = session(owner.id);
+        await store.createSession(input);
+        const moved = { ...input, token: randomUUID(), logoutToken: randomUUID(), identityId: heir.id };
+        await store.updateSession(moved);
+        assert.deepEqual(await store.getSessionByToken(moved.token), moved);
+        assert.equal(await store.getSessionByToken(input.token), undefined);
+        assert.deepEqual(
+          (await store.listSessions(heir.id)).map((s) => s.id),
+          [input.id],
+        );
+        assert.deepEqual(await store.listSessions(owner.id), []);
+      });
+
       test("lists an identity's sessions, newest first, optionally only active ones", async () => {
         const owner = await store.createIdentity(identity());
         const older = session(owner.id, { createdAt: at(1) });
@@ -1301,6 +1333,17 @@ export function runStoreContract(
         };
         await store.updateFlow(submitted);
         assert.deepEqual(await store.getFlow(input.id), submitted);
+      });
+
+      test("an update that gives the flow another identity writes it", async () => {
+        const owner = await store.createIdentity(identity());
+        const other = await store.createIdentity(identity());
+        const input = flow({ identityId: owner.id });
+        await store.createFlow(input);
+        await store.updateFlow({ ...input, identityId: other.id, updatedAt: at(1_000) });
+        assert.equal((await store.getFlow(input.id))?.identityId, other.id);
+        await store.updateFlow({ ...input, identityId: null, updatedAt: at(2_000) });
+        assert.equal((await store.getFlow(input.id))?.identityId, null);
       });
 
       test("a state transition is a compare-and-set: of two concurrent claims one wins", async () => {
