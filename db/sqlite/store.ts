@@ -57,6 +57,7 @@ import {
   whoamiHeadSql,
   whoamiSql,
 } from "../whoami.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { prepareReads, type SqliteReads } from "./reads.ts";
 import * as schema from "./schema.ts";
 import { prepareStatements, type SqliteDb, type SqliteStatements } from "./statements.ts";
@@ -96,19 +97,14 @@ export class SqliteStore implements Store {
   #hasContinuity: Database.Statement<[string, string]> | undefined;
   readonly #insertIdentity: (identity: FullIdentity, events: readonly SecurityEventRecord[]) => void;
   readonly #insertSessionWithEvents: (session: SessionRecord, events: readonly SecurityEventRecord[]) => void;
-  readonly #mutateIdentity: (
-    id: string,
-    mutate: (current: FullIdentity) => IdentityMutation<unknown>,
-    guard: MutationGuard | undefined,
-  ) => MutationResult<unknown>;
+  /** Identity writes commit together with the others asked for in the same turn (group-commit.ts). */
+  readonly #writes: GroupCommit;
   /**
    * Runs a multi-statement read in one transaction, so that it sees one snapshot even when
    * another process writes to the same file between statements (and takes the lock only once).
    */
   readonly #read: <T>(read: () => T) => T;
   readonly #kept = new KeptIdentities();
-  /** Set by a mutation's transaction that wrote the identity row alone; kept once it commits. */
-  #rowWrite: { before: FullIdentity; row: IdentityRecord } | undefined;
 
   /** `filename` is a path or ":memory:"; a file's folder is created when missing. */
   constructor(filename: string) {
@@ -137,15 +133,9 @@ export class SqliteStore implements Store {
         this.#insertEvents(events);
       },
     ).immediate;
-    // IMMEDIATE takes the write lock before the first read, so the state a mutation decides on is
-    // still the current one when it writes, across connections and processes.
-    this.#mutateIdentity = this.#client.transaction(
-      (
-        id: string,
-        mutate: (current: FullIdentity) => IdentityMutation<unknown>,
-        guard: MutationGuard | undefined,
-      ) => this.#mutateIdentityRows(id, mutate, guard),
-    ).immediate;
+    // Its IMMEDIATE transaction takes the write lock before the first read, so the state a mutation
+    // decides on is still the current one when it writes, across connections and processes.
+    this.#writes = new GroupCommit(this.#client);
     const readTransaction = this.#client.transaction((read: () => unknown) => read()).deferred;
     this.#read = readTransaction as <T>(read: () => T) => T;
   }
@@ -226,22 +216,17 @@ export class SqliteStore implements Store {
     mutate: (current: FullIdentity) => IdentityMutation<T>,
     guard?: MutationGuard,
   ): Promise<MutationResult<T>> {
-    this.#takeRowWrite();
     try {
-      const result = this.#mutateIdentity(id, mutate, guard) as MutationResult<T>;
-      const written = this.#takeRowWrite();
-      if (written) this.#kept.keepRowWrite(written.before, written.row);
+      const { result } = await this.#writes.run(
+        () => this.#mutateIdentityRows(id, mutate, guard) as MutationWrite<T>,
+        ({ rowWrite }) => {
+          if (rowWrite) this.#kept.keepRowWrite(rowWrite.before, rowWrite.row);
+        },
+      );
       return result;
     } catch (error) {
-      this.#takeRowWrite();
       rethrowAsConflict(error);
     }
-  }
-
-  #takeRowWrite(): { before: FullIdentity; row: IdentityRecord } | undefined {
-    const taken = this.#rowWrite;
-    this.#rowWrite = undefined;
-    return taken;
   }
 
   async deleteIdentity(id: string): Promise<boolean> {
@@ -317,34 +302,35 @@ export class SqliteStore implements Store {
     this.#insertChildren(identity);
   }
 
-  /** Runs inside the immediate transaction: any throw (from `mutate` too) rolls everything back. */
+  /**
+   * Runs inside the write transaction: any throw (from `mutate` too) rolls back all it wrote. A
+   * write of the identity row alone comes with the row as stored, to keep once it has committed.
+   */
   #mutateIdentityRows(
     id: string,
     mutate: (current: FullIdentity) => IdentityMutation<unknown>,
     guard: MutationGuard | undefined,
-  ): MutationResult<unknown> {
+  ): MutationWrite<unknown> {
     const statements = this.#statements;
     const row = this.#reads.identityById(id);
-    if (!row) return { kind: "not_found" };
+    if (!row) return { result: { kind: "not_found" } };
     if (guard?.sessionId !== undefined) {
       const session = statements.sessionById.get({ id: guard.sessionId });
-      if (!session || !sessionAllows(session, id, guard.now)) return { kind: "session_inactive" };
+      if (!session || !sessionAllows(session, id, guard.now)) return { result: { kind: "session_inactive" } };
     }
-    if (guard?.requireActive && row.state !== "active") return { kind: "identity_inactive" };
+    if (guard?.requireActive && row.state !== "active") return { result: { kind: "identity_inactive" } };
     const current = currentState(row, guard?.decidedOn) ?? this.#withChildren(row);
     const decision = mutate(current);
-    if (!decision.identity) return { kind: "done", value: decision.value, identity: current };
+    if (!decision.identity) return { result: { kind: "done", value: decision.value, identity: current } };
     const next = normaliseIdentity({ ...decision.identity, id, version: (current.version ?? 0) + 1 });
     const childrenWritten = this.#writeChanges(current, next);
     this.#insertEvents(decision.events ?? []);
     if (decision.addressChange && !this.#moveAddressChange(decision.addressChange, next.updatedAt))
       throw new AddressChangeMovedError(decision.addressChange.id);
     if (decision.flow) this.#updateFlowRow(decision.flow(next));
-    if (!childrenWritten) {
-      const written = this.#reads.identityById(id);
-      if (written) this.#rowWrite = { before: current, row: written };
-    }
-    return { kind: "done", value: decision.value, identity: next };
+    const result = { kind: "done" as const, value: decision.value, identity: next };
+    const written = childrenWritten ? undefined : this.#reads.identityById(id);
+    return written ? { result, rowWrite: { before: current, row: written } } : { result };
   }
 
   /**
@@ -504,7 +490,8 @@ export class SqliteStore implements Store {
   // Flows.
 
   async createFlow(flow: FlowRecord): Promise<void> {
-    this.#statements.insertFlow.run(asParams(flow));
+    const insertFlow = this.#statements.insertFlow;
+    await this.#writes.run(() => insertFlow.run(asParams(flow)));
   }
 
   async getFlow(id: string): Promise<FlowRecord | undefined> {
@@ -512,7 +499,7 @@ export class SqliteStore implements Store {
   }
 
   async updateFlow(flow: FlowRecord): Promise<void> {
-    this.#updateFlowRow(flow);
+    await this.#writes.run(() => this.#updateFlowRow(flow));
   }
 
   #updateFlowRow(flow: FlowRecord): void {
@@ -859,6 +846,11 @@ export class SqliteStore implements Store {
 /** Claimed messages in the order they were queued (RETURNING has no order of its own). */
 function byCreation(a: CourierMessageRecord, b: CourierMessageRecord): number {
   return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+interface MutationWrite<T> {
+  result: MutationResult<T>;
+  rowWrite?: { before: FullIdentity; row: IdentityRecord };
 }
 
 /**
