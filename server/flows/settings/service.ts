@@ -396,12 +396,20 @@ class Submission extends FlowSubmission {
     });
     if (pre.kind === "reject") return this.fail(pre.issues);
     const patch = pre.patch;
+    // The store re-runs the change on the current state; at the version it was decided on, that
+    // state is the one `proposed` came from (every write bumps the version).
+    const decided: SettingsChange["apply"] = (current) =>
+      current.id === active.identity.id &&
+      current.version !== undefined &&
+      current.version === active.identity.version
+        ? proposed
+        : change.apply(current);
     const apply: SettingsChange["apply"] = patch
       ? (current) => {
-          const changed = change.apply(current);
+          const changed = decided(current);
           return changed.ok ? applyIdentityPatch(deps, changed.identity, patch) : changed;
         }
-      : change.apply;
+      : decided;
 
     // The flow's success is written in the change's transaction (one commit instead of two),
     // rendered for the identity as written.

@@ -44,11 +44,13 @@ export const profileSettings: SettingsStrategy = {
             // The person saw and edited these traits: if they changed meanwhile, the edit is refused.
             dependsOn: ["traits", "schema_id"],
             apply: (current: FullIdentity) =>
-              withTraits(
-                deps,
-                current,
-                guardSubmittedTraits(forms.traitPolicy, "settings", sent, current.traits).traits,
-              ),
+              current === active.identity
+                ? next
+                : withTraits(
+                    deps,
+                    current,
+                    guardSubmittedTraits(forms.traitPolicy, "settings", sent, current.traits).traits,
+                  ),
           },
         }),
       },
