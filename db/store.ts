@@ -473,6 +473,14 @@ export interface Store {
   getAddressChange(id: string): Promise<AddressChangeRecord | undefined>;
   /** The identity's pending change, if any. */
   pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined>;
+  /**
+   * A flow and the pending change of an identity, read together: a settings submission needs both,
+   * and on PostgreSQL together is one round trip instead of two. No flow, no change.
+   */
+  getFlowAndPendingChange(
+    flowId: string,
+    identityId: string,
+  ): Promise<{ flow: FlowRecord | undefined; pendingChange: AddressChangeRecord | undefined }>;
   findAddressChangeByRevertHmac(hmac: string): Promise<AddressChangeRecord | undefined>;
   /**
    * Compare-and-set of a change's status, with its history entries in the same transaction;

@@ -681,6 +681,14 @@ export class PostgresStore implements Store {
     return row;
   }
 
+  async getFlowAndPendingChange(
+    flowId: string,
+    identityId: string,
+  ): Promise<{ flow: FlowRecord | undefined; pendingChange: AddressChangeRecord | undefined }> {
+    const [row] = await this.#statements.flowAndPendingChange.execute({ id: flowId, identityId });
+    return { flow: row?.flow, pendingChange: row?.pendingChange ?? undefined };
+  }
+
   async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
     const [row] = await this.#statements.pendingAddressChange.execute({ identityId });
     return row;

@@ -714,6 +714,18 @@ export class SqliteStore implements Store {
     return this.#db.select().from(addressChanges).where(eq(addressChanges.id, id)).get();
   }
 
+  async getFlowAndPendingChange(
+    flowId: string,
+    identityId: string,
+  ): Promise<{ flow: FlowRecord | undefined; pendingChange: AddressChangeRecord | undefined }> {
+    const statements = this.#statements;
+    // One read transaction: one snapshot, and its locks taken once.
+    return this.#read(() => {
+      const flow = statements.flowById.get({ id: flowId });
+      return { flow, pendingChange: flow && statements.pendingAddressChange.get({ identityId }) };
+    });
+  }
+
   async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
     return this.#statements.pendingAddressChange.get({ identityId });
   }

@@ -1696,6 +1696,35 @@ export function runStoreContract(
         );
       });
 
+      test("a flow and an identity's pending change read together", async () => {
+        const someone = await store.createIdentity(identity());
+        const other = await store.createIdentity(identity());
+        const settings = flow({ identityId: someone.id });
+        await store.createFlow(settings);
+        assert.deepEqual(await store.getFlowAndPendingChange(settings.id, someone.id), {
+          flow: settings,
+          pendingChange: undefined,
+        });
+        const older = change(someone.id);
+        await store.createAddressChange(older, []);
+        const pending = change(someone.id, { createdAt: at(20), updatedAt: at(20), revertHmac: null });
+        await store.createAddressChange(pending, []);
+        await store.createAddressChange(change(other.id), []);
+        assert.deepEqual(await store.getFlowAndPendingChange(settings.id, someone.id), {
+          flow: settings,
+          pendingChange: pending,
+        });
+        // Another identity's change is not this one's; a missing flow comes without one.
+        assert.deepEqual(await store.getFlowAndPendingChange(settings.id, randomUUID()), {
+          flow: settings,
+          pendingChange: undefined,
+        });
+        assert.deepEqual(await store.getFlowAndPendingChange(randomUUID(), someone.id), {
+          flow: undefined,
+          pendingChange: undefined,
+        });
+      });
+
       test("transitions are compare-and-set, with their history entries only when they move", async () => {
         const someone = identity();
         await store.createIdentity(someone);

@@ -106,10 +106,18 @@ export function assertFlowCsrfCookie(ctx: RequestContext, flow: FlowRecord): voi
 
 /** Loads a flow of the given kind by id, or throws the contract's 404. */
 export async function loadFlow(deps: AppDeps, kind: FlowKind, id: string | null, notFoundReason?: string) {
-  const flow = isUuid(id) ? await deps.store.getFlow(id.toLowerCase()) : undefined;
-  if (!flow || flow.kind !== kind) {
-    throw errors.notFound(notFoundReason);
-  }
+  const flowId = storedFlowId(id);
+  return foundFlow(flowId === undefined ? undefined : await deps.store.getFlow(flowId), kind, notFoundReason);
+}
+
+/** The id a flow is stored under, when `id` can be one (a UUID, in any case). */
+export function storedFlowId(id: string | null): string | undefined {
+  return isUuid(id) ? id.toLowerCase() : undefined;
+}
+
+/** The flow as read, when it is of the given kind; else the contract's 404. */
+export function foundFlow(flow: FlowRecord | undefined, kind: FlowKind, notFoundReason?: string): FlowRecord {
+  if (!flow || flow.kind !== kind) throw errors.notFound(notFoundReason);
   return flow;
 }
 

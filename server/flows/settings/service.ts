@@ -52,11 +52,13 @@ import {
   expiredMessageArgs,
   flowCommonJson,
   flowInitUrl,
+  foundFlow,
   isExpired,
   loadFlow,
   newFlow,
   requireFlowParam,
   setUi,
+  storedFlowId,
   uiOf,
 } from "../kit/record.ts";
 import { FlowSubmission } from "../kit/submission.ts";
@@ -259,15 +261,17 @@ export async function submitSettings(
       caller: { flowType: "browser", json: false },
     };
   }
-  // 2–3. The flow.
-  const flow = await loadFlow(
-    deps,
+  // 2–3. The flow, with the identity's pending address change the flow shows.
+  const flowId = storedFlowId(requireFlowParam(input.flowId));
+  const read =
+    flowId === undefined ? undefined : await deps.store.getFlowAndPendingChange(flowId, active.identity.id);
+  const flow = foundFlow(
+    read?.flow,
     "settings",
-    requireFlowParam(input.flowId),
     "The settings request could not be found. Please restart the flow.",
   );
   const caller: Caller = { flowType: flow.type, json: input.json };
-  const submission = new Submission(deps, ctx, flow, active, caller);
+  const submission = new Submission(deps, ctx, flow, active, caller, read?.pendingChange);
   return submitToFlow(deps, flow, caller, () => submission.run(input), submission);
 }
 
@@ -287,8 +291,10 @@ class Submission extends FlowSubmission {
     flow: FlowRecord,
     readonly active: ActiveSession,
     caller: Caller,
+    pending: AddressChangeRecord | undefined,
   ) {
     super(deps, ctx, flow, caller);
+    this.#pending = pending;
   }
 
   async run(input: SubmitInput): Promise<FlowOutcome> {
@@ -310,7 +316,6 @@ class Submission extends FlowSubmission {
       this.#dryRun = takeDryRun(ctx, values);
     }
 
-    this.#pending = await pendingChangeOf(deps, active.identity.id);
     // A browser sends only the clicked button: the cancel button comes without `method`.
     const named = values.get("method")?.[0];
     if (values.has(CANCEL_FIELD) && (named === undefined || named === "profile"))
