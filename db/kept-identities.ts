@@ -63,9 +63,9 @@ export class KeptIdentities {
   }
 
   /** The version and times of the identity kept for `id`, if any: what a lookup may name as kept. */
-  held(id: string): Pick<IdentityRecord, "version" | "createdAt" | "updatedAt"> | undefined {
+  held(id: string): KeptStamp | undefined {
     const kept = this.#kept.entry(id)?.value;
-    return kept && { version: kept.version ?? 0, createdAt: kept.createdAt, updatedAt: kept.updatedAt };
+    return kept && { id, version: kept.version ?? 0, createdAt: kept.createdAt, updatedAt: kept.updatedAt };
   }
 
   /** Keeps (a copy of) an identity exactly as the store read it. */
@@ -92,4 +92,12 @@ export class KeptIdentities {
       recoveryAddresses,
     });
   }
+}
+
+/** What names a kept identity as current: its id, version and times. */
+export interface KeptStamp {
+  id: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
 }

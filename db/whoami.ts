@@ -38,15 +38,23 @@ where s.token = ${tokenParam}`;
  * one more select expression (PostgreSQL's session lookup adds the identity unless it is kept).
  */
 export function whoamiHeadSql(tokenParam: string, extraColumn?: string): string {
+  return whoamiHeadSelect(
+    extraColumn,
+    `sessions s join identities i on i.id = s.identity_id
+where s.token = ${tokenParam}`,
+  );
+}
+
+/** The head row's select over `from`, which names the session `s` and its identity `i`. */
+export function whoamiHeadSelect(extraColumns: string | undefined, from: string): string {
   return `select ${SESSION_COLUMNS},
   i.state, i.version, i.created_at as identity_created_at, i.updated_at as identity_updated_at${
-    extraColumn
+    extraColumns
       ? `,
-  ${extraColumn}`
+  ${extraColumns}`
       : ""
   }
-from sessions s join identities i on i.id = s.identity_id
-where s.token = ${tokenParam}`;
+from ${from}`;
 }
 
 /**

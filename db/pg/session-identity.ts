@@ -11,7 +11,7 @@ import type {
   RecoveryAddressRecord,
   VerifiableAddressRecord,
 } from "../store.ts";
-import { type WhoamiHeadRow, whoamiHeadSql } from "../whoami.ts";
+import { type WhoamiHeadRow, whoamiHeadSelect } from "../whoami.ts";
 
 // Children in read order: by creation, then id in byte order whatever the collation (as identityWith).
 const IDENTITY_JSON = `json_build_object(
@@ -33,16 +33,26 @@ const IDENTITY_JSON = `json_build_object(
     from identity_recovery_addresses a where a.identity_id = i.id), '[]'::json))`;
 
 /**
- * $1 the token; $2–$5 the kept identity's id, version and times (nulls when none is kept): when they
- * are the stored ones, `identity` is null and the kept one is current.
+ * Many lookups in one statement (`TurnBatch`): $1 the tokens; $2–$5 for each, the kept identity's
+ * id, version and times (nulls when none is kept): when they are the stored ones, `identity` is
+ * null and the kept one is current. `n` is the lookup's position (from 1) among the tokens.
  */
-export const SESSION_WITH_IDENTITY_SQL = whoamiHeadSql(
-  "$1",
-  `case when i.id = $2::text and i.version = $3::integer and i.created_at = $4::timestamptz
-     and i.updated_at = $5::timestamptz then null else ${IDENTITY_JSON} end as identity`,
+export const SESSIONS_WITH_IDENTITY_SQL = whoamiHeadSelect(
+  `q.n, case when i.id = q.kept_id and i.version = q.kept_version and i.created_at = q.kept_created
+     and i.updated_at = q.kept_updated then null else ${IDENTITY_JSON} end as identity`,
+  `unnest($1::text[], $2::text[], $3::integer[], $4::timestamptz[], $5::timestamptz[])
+    with ordinality as q(token, kept_id, kept_version, kept_created, kept_updated, n)
+  join sessions s on s.token = q.token join identities i on i.id = s.identity_id`,
 );
 
-export type SessionWithIdentityRow = WhoamiHeadRow & { identity: IdentityJson | null };
+/** whoami's head row for many tokens ($1) in one statement, each with its position `n`. */
+export const WHOAMI_HEADS_SQL = whoamiHeadSelect(
+  "q.n",
+  `unnest($1::text[]) with ordinality as q(token, n)
+  join sessions s on s.token = q.token join identities i on i.id = s.identity_id`,
+);
+
+export type SessionWithIdentityRow = WhoamiHeadRow & { n: string; identity: IdentityJson | null };
 
 type Stamped<T> = Omit<T, "createdAt" | "updatedAt"> & { createdAt: string; updatedAt: string };
 

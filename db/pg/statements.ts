@@ -105,17 +105,6 @@ export function prepareStatements(db: PgDb) {
       .orderBy(desc(addressChanges.createdAt))
       .limit(1)
       .prepare("tessera_pending_address_change"),
-    flowAndPendingChange: db
-      .select({ flow: selfserviceFlows, pendingChange: addressChanges })
-      .from(selfserviceFlows)
-      .leftJoin(
-        addressChanges,
-        and(eq(addressChanges.identityId, placeholder("identityId")), eq(addressChanges.status, "pending")),
-      )
-      .where(eq(selfserviceFlows.id, placeholder("id")))
-      .orderBy(desc(addressChanges.createdAt))
-      .limit(1)
-      .prepare("tessera_flow_and_pending_change"),
   };
 }
 

@@ -6,7 +6,7 @@ import pg from "pg";
 import { rethrowAsConflict } from "../conflict.ts";
 import { USED_FLOW_STATE } from "../flow-state.ts";
 import { sessionAllows } from "../guard.ts";
-import { KeptIdentities } from "../kept-identities.ts";
+import { KeptIdentities, type KeptStamp } from "../kept-identities.ts";
 import {
   type ChildWrites,
   childrenFromRows,
@@ -58,16 +58,18 @@ import {
   type WhoamiRow,
   whoamiFromRow,
   whoamiHeadFromRow,
-  whoamiHeadSql,
   whoamiSql,
 } from "../whoami.ts";
+import { FLOWS_AND_PENDING_CHANGES_SQL, type FlowAndChangeRow, flowAndChangeOf } from "./flow-reads.ts";
 import * as schema from "./schema.ts";
 import {
   identityFromJson,
-  SESSION_WITH_IDENTITY_SQL,
+  SESSIONS_WITH_IDENTITY_SQL,
   type SessionWithIdentityRow,
+  WHOAMI_HEADS_SQL,
 } from "./session-identity.ts";
 import { identityWith, type PgDb, type PgStatements, prepareStatements } from "./statements.ts";
+import { byPosition, TurnBatch } from "./turn-batch.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../migrations/pg", import.meta.url));
 
@@ -102,7 +104,12 @@ export interface PostgresStoreOptions {
 const WHOAMI_SQL = whoamiSql("postgres", "$1");
 /** How many session tokens `#identityOfToken` remembers, the oldest first out. */
 const TOKENS_NAMED = 4096;
-const WHOAMI_HEAD_SQL = whoamiHeadSql("$1");
+
+/** A session lookup: the token and, when one is kept, the identity it names as current. */
+interface SessionLookup {
+  token: string;
+  kept: KeptStamp | undefined;
+}
 
 /** The store for deployments where several server processes share one database. */
 export class PostgresStore implements Store {
@@ -114,6 +121,60 @@ export class PostgresStore implements Store {
   readonly #kept = new KeptIdentities();
   /** The identity of each session token looked up lately, so the next lookup can name the kept one. */
   readonly #identityOfToken = new Map<string, string>();
+  /** The session lookups of one turn, answered by one statement (turn-batch.ts). */
+  readonly #sessionLookups = new TurnBatch<SessionLookup, SessionWithIdentityRow | undefined>(
+    async (lookups) => {
+      const result = await this.#pool.query<SessionWithIdentityRow>({
+        name: "tessera_sessions_with_identity",
+        text: SESSIONS_WITH_IDENTITY_SQL,
+        values: [
+          lookups.map((l) => l.token),
+          lookups.map((l) => l.kept?.id ?? null),
+          lookups.map((l) => l.kept?.version ?? null),
+          lookups.map((l) => l.kept?.createdAt ?? null),
+          lookups.map((l) => l.kept?.updatedAt ?? null),
+        ],
+      });
+      return byPosition(result.rows, lookups.length);
+    },
+  );
+  /** Settings submissions' flows with their pending changes, likewise (flow-reads.ts). */
+  readonly #flowReads = new TurnBatch<{ flowId: string; identityId: string }, FlowAndChangeRow | undefined>(
+    async (reads) => {
+      const result = await this.#pool.query<FlowAndChangeRow>({
+        name: "tessera_flows_and_pending_changes",
+        text: FLOWS_AND_PENDING_CHANGES_SQL,
+        values: [reads.map((r) => r.flowId), reads.map((r) => r.identityId)],
+      });
+      return byPosition(result.rows, reads.length);
+    },
+  );
+  /** The decided writes of one turn, in one statement (`#writeDecided`). */
+  readonly #decidedWrites = new TurnBatch<DecidedWrite, PgIdentityRow | undefined>(async (writes) => {
+    try {
+      const result = await this.#pool.query<PgIdentityRow & { n: string }>({
+        name: "tessera_writes_decided",
+        text: WRITES_DECIDED,
+        values: writesDecidedParams(writes),
+      });
+      return byPosition(result.rows, writes.length);
+    } catch {
+      // One write's error (another identity's duplicate external id, say) fails the statement for
+      // all: each then takes the locked transaction, which writes it or reports its own error.
+      return writes.map(() => undefined);
+    }
+  });
+  /** whoami's head rows of one turn, likewise. */
+  readonly #whoamiHeads = new TurnBatch<string, (WhoamiHeadRow & { n: string }) | undefined>(
+    async (tokens) => {
+      const result = await this.#pool.query<WhoamiHeadRow & { n: string }>({
+        name: "tessera_whoami_heads",
+        text: WHOAMI_HEADS_SQL,
+        values: [tokens],
+      });
+      return byPosition(result.rows, tokens.length);
+    },
+  );
 
   constructor(options: PostgresStoreOptions) {
     this.#pool = new pg.Pool({
@@ -271,20 +332,13 @@ export class PostgresStore implements Store {
     if (!decision.identity || decision.addressChange) return undefined;
     const next = normaliseIdentity({ ...decision.identity, id, version: current.version + 1 });
     if (hasChildWrites(planChildWrites(current, next))) return undefined;
-    const flow = decision.flow?.(next);
-    const result = await this.#pool.query<PgIdentityRow>({
-      name: "tessera_write_decided",
-      text: WRITE_DECIDED,
-      values: [
-        ...writeIdentityParams(current, next, decision.events ?? []),
-        current.version,
-        guard.requireActive === true,
-        guard.sessionId ?? null,
-        guard.now ?? null,
-        ...(flow ? writeFlowParams(flow) : new Array(15).fill(null)),
-      ],
+    const written = await this.#decidedWrites.get({
+      stored: current,
+      next,
+      events: decision.events ?? [],
+      guard,
+      flow: decision.flow?.(next),
     });
-    const written = result.rows[0];
     if (!written) return undefined;
     this.#kept.keepRowWrite(current, identityFromRow(written));
     return { kind: "done", value: decision.value, identity: next };
@@ -380,19 +434,8 @@ export class PostgresStore implements Store {
     nameKept: boolean,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
     const identityId = nameKept ? this.#identityOfToken.get(token) : undefined;
-    const held = identityId === undefined ? undefined : this.#kept.held(identityId);
-    const result = await this.#pool.query<SessionWithIdentityRow>({
-      name: "tessera_session_with_identity",
-      text: SESSION_WITH_IDENTITY_SQL,
-      values: [
-        token,
-        held ? identityId : null,
-        held?.version ?? null,
-        held?.createdAt ?? null,
-        held?.updatedAt ?? null,
-      ],
-    });
-    const row = result.rows[0];
+    const kept = identityId === undefined ? undefined : this.#kept.held(identityId);
+    const row = await this.#sessionLookups.get({ token, kept });
     if (!row) return undefined;
     const head = whoamiHeadFromRow(row, true);
     this.#identityOfToken.delete(token);
@@ -400,9 +443,11 @@ export class PostgresStore implements Store {
     if (this.#identityOfToken.size > TOKENS_NAMED)
       this.#identityOfToken.delete(this.#identityOfToken.keys().next().value!);
     if (row.identity === null) {
-      const kept = this.#kept.get(head.identityId, head.identityStamp);
+      const current = this.#kept.get(head.identityId, head.identityStamp);
       // Dropped from what is kept since the statement was sent: read it whole.
-      return kept ? { session: head.session(), identity: kept } : this.#sessionWithIdentity(token, false);
+      return current
+        ? { session: head.session(), identity: current }
+        : this.#sessionWithIdentity(token, false);
     }
     const identity = identityFromJson(row.identity);
     this.#kept.keepRead(identity);
@@ -423,12 +468,7 @@ export class PostgresStore implements Store {
   }
 
   async getWhoamiHead(token: string): Promise<WhoamiHead | undefined> {
-    const result = await this.#pool.query<WhoamiHeadRow>({
-      name: "tessera_whoami_head",
-      text: WHOAMI_HEAD_SQL,
-      values: [token],
-    });
-    const row = result.rows[0];
+    const row = await this.#whoamiHeads.get(token);
     return row && whoamiHeadFromRow(row, true);
   }
 
@@ -685,8 +725,8 @@ export class PostgresStore implements Store {
     flowId: string,
     identityId: string,
   ): Promise<{ flow: FlowRecord | undefined; pendingChange: AddressChangeRecord | undefined }> {
-    const [row] = await this.#statements.flowAndPendingChange.execute({ id: flowId, identityId });
-    return { flow: row?.flow, pendingChange: row?.pendingChange ?? undefined };
+    const row = await this.#flowReads.get({ flowId, identityId });
+    return row ? flowAndChangeOf(row) : { flow: undefined, pendingChange: undefined };
   }
 
   async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
@@ -850,37 +890,95 @@ insert into security_events (id, identity_id, type, method, outcome, network, cl
 select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
   $18::text[], $19::timestamptz[])`;
 /**
- * `#writeDecided`'s statement: WRITE_IDENTITY and WRITE_FLOW ($24–$38; a null flow id writes no
- * flow), each only if `allowed`: the stored version is the decided one ($20), the identity is
- * active when that is required ($21) and the session ($22) is active, the identity's and unexpired
- * at $23. The update checks the version again on the row it writes (after a concurrent writer
- * commits, on its row), so a change decided on an older state writes nothing. Answers the row as
- * stored when it was written, none otherwise.
+ * `#writeDecided`'s statement, for all the decided writes of one turn (turn-batch.ts): for each
+ * write (its position `n`), WRITE_IDENTITY and WRITE_FLOW, only if it is `allowed`: the stored
+ * version is the decided one, the identity is active when that is required, and the session is
+ * active, the identity's and unexpired at `now`. The update checks the version again on the row it
+ * writes (after a concurrent writer commits, on its row), so a change decided on an older state
+ * writes nothing; of two writes of one identity decided on the same version, one is written. Answers
+ * each written row as stored, with its `n`.
+ *
+ * $1–$15 one element per write: the identity row ($1–$11, as WRITE_IDENTITY's $1–$11), then the
+ * decided version, whether the identity must be active, the session id and the time. $16–$24 the
+ * history entries of all writes, each with its write's position. $25–$40 the flows, each with its
+ * write's position and then WRITE_FLOW's 15 columns.
  */
-const WRITE_DECIDED = `with allowed as (
-  select 1 from identities i
-  where i.id = $1 and i.version = $20 and ($21::boolean is false or i.state = 'active')
-    and ($22::text is null or exists (select 1 from sessions s where s.id = $22 and s.active
-      and s.identity_id = $1 and ($23::timestamptz is null or s.expires_at > $23)))
+const WRITES_DECIDED = `with q as (
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],
+    $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::integer[],
+    $13::boolean[], $14::text[], $15::timestamptz[])
+  with ordinality as q(id, schema_id, state, state_changed_at, traits, metadata_public, metadata_admin,
+    external_id, created_at, updated_at, version, expected, require_active, session_id, now, n)
+), allowed as (
+  select q.* from q join identities i on i.id = q.id and i.version = q.expected
+  where (q.require_active is false or i.state = 'active')
+    and (q.session_id is null or exists (select 1 from sessions s where s.id = q.session_id and s.active
+      and s.identity_id = q.id and (q.now is null or s.expires_at > q.now)))
 ), changed as (
-  update identities set schema_id = $2, state = $3, state_changed_at = $4, traits = $5,
-    metadata_public = $6, metadata_admin = $7, external_id = $8, created_at = $9, updated_at = $10,
-    version = $11
-  where id = $1 and version = $20 and exists (select 1 from allowed)
-  returning ${IDENTITY_COLUMNS}
+  update identities i set schema_id = a.schema_id, state = a.state, state_changed_at = a.state_changed_at,
+    traits = a.traits::jsonb, metadata_public = a.metadata_public::jsonb,
+    metadata_admin = a.metadata_admin::jsonb, external_id = a.external_id, created_at = a.created_at,
+    updated_at = a.updated_at, version = a.version
+  from allowed a where i.id = a.id and i.version = a.expected
+  returning a.n, ${IDENTITY_COLUMNS.replace(/(\w+)/g, "i.$1")}
 ), events as (
   insert into security_events (id, identity_id, type, method, outcome, network, client, created_at)
-  select * from unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
-    $18::text[], $19::timestamptz[])
-  where exists (select 1 from changed)
+  select e.id, e.identity_id, e.type, e.method, e.outcome, e.network, e.client, e.created_at
+  from unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[],
+    $23::timestamptz[], $24::integer[])
+    as e(id, identity_id, type, method, outcome, network, client, created_at, item)
+  where e.item in (select n from changed)
 ), flow as (
-  update selfservice_flows set kind = $25, type = $26, identity_id = $27,
-    state = case when state = '${USED_FLOW_STATE}' then state else $28 end, request_url = $29,
-    return_to = $30, active = $31, ui = $32, data = $33, internal_context = $34, issued_at = $35,
-    expires_at = $36, created_at = $37, updated_at = $38
-  where id = $24 and exists (select 1 from changed)
+  update selfservice_flows f set kind = w.kind, type = w.type, identity_id = w.identity_id,
+    state = case when f.state = '${USED_FLOW_STATE}' then f.state else w.state end,
+    request_url = w.request_url, return_to = w.return_to, active = w.active, ui = w.ui::jsonb,
+    data = w.data::jsonb, internal_context = w.internal_context::jsonb, issued_at = w.issued_at,
+    expires_at = w.expires_at, created_at = w.created_at, updated_at = w.updated_at
+  from unnest($25::integer[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[],
+    $32::text[], $33::text[], $34::text[], $35::text[], $36::text[], $37::timestamptz[],
+    $38::timestamptz[], $39::timestamptz[], $40::timestamptz[])
+    as w(item, id, kind, type, identity_id, state, request_url, return_to, active, ui, data,
+      internal_context, issued_at, expires_at, created_at, updated_at)
+  where f.id = w.id and w.item in (select n from changed)
 )
-select ${IDENTITY_COLUMNS} from changed`;
+select * from changed`;
+
+/** One change for `#writeDecided`: the identity row alone, decided on `stored`. */
+interface DecidedWrite {
+  stored: IdentityRecord;
+  next: IdentityRecord;
+  events: readonly SecurityEventRecord[];
+  guard: MutationGuard;
+  flow: FlowRecord | undefined;
+}
+
+/** WRITES_DECIDED's parameters: one column of values per parameter. */
+function writesDecidedParams(writes: readonly DecidedWrite[]): unknown[] {
+  const rows = writes.map((w) => [
+    ...writeIdentityParams(w.stored, w.next, []).slice(0, 11),
+    w.stored.version,
+    w.guard.requireActive === true,
+    w.guard.sessionId ?? null,
+    w.guard.now ?? null,
+  ]);
+  const events = writes.flatMap((w, i) =>
+    w.events.map((e) => [
+      e.id,
+      e.identityId,
+      e.type,
+      e.method,
+      e.outcome,
+      e.network,
+      e.client,
+      e.createdAt,
+      i + 1,
+    ]),
+  );
+  const flows = writes.flatMap((w, i) => (w.flow ? [[i + 1, ...writeFlowParams(w.flow)]] : []));
+  const columns = (table: unknown[][], count: number) =>
+    Array.from({ length: count }, (_, c) => table.map((row) => row[c]));
+  return [...columns(rows, 15), ...columns(events, 9), ...columns(flows, 16)];
+}
 
 /** `updateFlow` inside a mutation's transaction; a used flow keeps its state (flow-state.ts). */
 const WRITE_FLOW = `update selfservice_flows set kind = $2, type = $3, identity_id = $4,

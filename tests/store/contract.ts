@@ -11,6 +11,7 @@ import {
   type AddressChangeRecord,
   ConflictError,
   type FullIdentity,
+  type SecurityEventRecord,
   type Store,
 } from "../../db/store.ts";
 import {
@@ -27,6 +28,46 @@ import {
   uniqueEmail,
   verifiableAddress,
 } from "./fixtures.ts";
+
+/** A security history entry of the identity, `ms` after the fixtures' epoch. */
+function historyEntry(
+  identityId: string,
+  ms: number,
+  type = "login",
+  overrides: Partial<SecurityEventRecord> = {},
+): SecurityEventRecord {
+  return {
+    id: randomUUID(),
+    identityId,
+    type,
+    method: "password",
+    outcome: "success",
+    network: "203.0.113.0/24",
+    client: "Firefox on Linux",
+    createdAt: at(ms),
+    ...overrides,
+  };
+}
+
+/** A pending address change of the identity. */
+function change(identityId: string, overrides: Partial<AddressChangeRecord> = {}): AddressChangeRecord {
+  return {
+    id: randomUUID(),
+    identityId,
+    status: "pending",
+    trait: "traits.email",
+    via: "email",
+    oldValue: "old@example.com",
+    newValue: "new@example.com",
+    verificationFlowId: randomUUID(),
+    sessionId: randomUUID(),
+    revertHmac: randomUUID(),
+    revertExpiresAt: at(1000),
+    createdAt: at(10),
+    updatedAt: at(10),
+    ...overrides,
+  };
+}
 
 /** An identity without its `version`, for comparing contents regardless of how often it was written. */
 function unversioned(identity: FullIdentity | undefined): Omit<FullIdentity, "version"> | undefined {
@@ -675,6 +716,72 @@ export function runStoreContract(
         assert.equal((await store.getFlow(target.id))?.state, "success", "the flow in the same write");
       });
 
+      test("decided changes asked for together: each held to its own guard, none lost, each with its history and flow", async () => {
+        const people = await Promise.all([1, 2, 3, 4].map(() => store.createIdentity(identity())));
+        const sessions = people.map((p) => session(p.id, { expiresAt: at(1000) }));
+        for (const s of sessions) await store.createSession(s);
+        await store.revokeSession(sessions[1]!.id);
+        const taken = `ext-${randomUUID()}`;
+        await store.updateIdentity({ ...(await store.getIdentity(people[3]!.id))!, externalId: taken });
+        const flows = people.map((p) => flow({ identityId: p.id }));
+        for (const f of flows) await store.createFlow(f);
+        const decided = async (i: number, key: string, change: Partial<FullIdentity> = {}) => {
+          const decidedOn = (await store.getIdentity(people[i]!.id))!;
+          return () =>
+            store.mutateIdentity(
+              people[i]!.id,
+              (current) => {
+                const added = addKey(key)(current);
+                return {
+                  ...added,
+                  identity: { ...added.identity, ...change },
+                  events: [historyEntry(people[i]!.id, 100, `changed_${key}`)],
+                  flow: () => ({ ...flows[i]!, state: "success" }),
+                };
+              },
+              { sessionId: sessions[i]!.id, requireActive: true, now: at(0), decidedOn },
+            );
+        };
+        const together = async (writes: (() => Promise<unknown>)[]) =>
+          (await Promise.allSettled(writes.map((write) => write()))).map((r) =>
+            r.status === "fulfilled" ? (r.value as { kind: string }).kind : (r.reason as Error).name,
+          );
+        const versions = await Promise.all(
+          people.map(async (p) => (await store.getIdentity(p.id))!.version ?? 0),
+        );
+        assert.deepEqual(
+          await together([
+            await decided(0, "a"),
+            await decided(1, "b"), // its session was revoked
+            await decided(0, "c"), // the same identity, decided on the same version: decided again, not lost
+            await decided(3, "e"),
+          ]),
+          ["done", "session_inactive", "done", "done"],
+        );
+        // One write failing (another identity's external id) fails none of the others.
+        assert.deepEqual(
+          await together([await decided(2, "d", { externalId: taken }), await decided(3, "f")]),
+          ["ConflictError", "done"],
+        );
+        const read = await Promise.all(people.map((p) => store.getIdentity(p.id)));
+        assert.deepEqual(read[0]?.metadataPublic, { a: true, c: true });
+        assert.deepEqual(
+          read.map((r, i) => (r?.version ?? 0) - versions[i]!),
+          [2, 0, 0, 2],
+        );
+        assert.deepEqual(read[3]?.metadataPublic, { e: true, f: true });
+        const types = async (i: number) =>
+          (await store.listSecurityEvents(people[i]!.id, { limit: 10 })).map((e) => e.type).sort();
+        assert.deepEqual(await Promise.all([0, 1, 2, 3].map(types)), [
+          ["changed_a", "changed_c"],
+          [],
+          [],
+          ["changed_e", "changed_f"],
+        ]);
+        const states = await Promise.all(flows.map(async (f) => (await store.getFlow(f.id))?.state));
+        assert.deepEqual(states, ["success", "show_form", "show_form", "success"]);
+      });
+
       test("a change decided on a state another write replaced is decided again on the current one", async () => {
         const created = await store.createIdentity(identity());
         const stale = (await store.getIdentity(created.id))!;
@@ -944,6 +1051,53 @@ export function runStoreContract(
         assert.equal(await store.getSession(randomUUID()), undefined);
         assert.equal(await store.getSessionByToken(`ory_st_${randomUUID()}`), undefined);
         assert.equal(await store.getSessionWithIdentityByToken(`ory_st_${randomUUID()}`), undefined);
+      });
+
+      test("lookups asked for together each get their own answer", async () => {
+        const people = await Promise.all([1, 2, 3].map(() => store.createIdentity(identity())));
+        const sessions = people.map((p) => session(p.id));
+        for (const s of sessions) await store.createSession(s);
+        // Read once, so that the identities are kept and the next lookups can name them.
+        for (const s of sessions) await store.getSessionWithIdentityByToken(s.token);
+        const changed = await store.updateIdentity({ ...people[1]!, traits: { ...people[1]!.traits, n: 1 } });
+        const unknown = `ory_st_${randomUUID()}`;
+        const tokens = [
+          sessions[0]!.token,
+          unknown,
+          sessions[1]!.token,
+          sessions[2]!.token,
+          sessions[0]!.token,
+        ];
+        const [lookups, heads] = await Promise.all([
+          Promise.all(tokens.map((t) => store.getSessionWithIdentityByToken(t))),
+          Promise.all(tokens.map((t) => store.getWhoamiHead(t))),
+        ]);
+        const owners = [people[0]!, undefined, changed, people[2]!, people[0]!];
+        assert.deepEqual(
+          lookups.map((l) => l && { session: l.session.id, identity: unversioned(l.identity) }),
+          owners.map(
+            (o, i) => o && { session: sessions[[0, -1, 1, 2, 0][i]!]!.id, identity: unversioned(o) },
+          ),
+        );
+        assert.deepEqual(
+          heads.map((h) => h?.sessionId),
+          [sessions[0]!.id, undefined, sessions[1]!.id, sessions[2]!.id, sessions[0]!.id],
+        );
+
+        const flows = people.map((p) => flow({ identityId: p.id }));
+        for (const f of flows) await store.createFlow(f);
+        const pending = change(people[2]!.id);
+        await store.createAddressChange(pending, []);
+        const reads = await Promise.all([
+          store.getFlowAndPendingChange(flows[2]!.id, people[2]!.id),
+          store.getFlowAndPendingChange(randomUUID(), people[0]!.id),
+          store.getFlowAndPendingChange(flows[0]!.id, people[0]!.id),
+        ]);
+        assert.deepEqual(reads, [
+          { flow: flows[2], pendingChange: pending },
+          { flow: undefined, pendingChange: undefined },
+          { flow: flows[0], pendingChange: undefined },
+        ]);
       });
 
       test("whoami sees the identity as last written", async () => {
@@ -1559,39 +1713,28 @@ export function runStoreContract(
     });
 
     describe("security history and account deletion", () => {
-      const event = (identityId: string, ms: number, type = "login") => ({
-        id: randomUUID(),
-        identityId,
-        type,
-        method: "password",
-        outcome: "success" as const,
-        network: "203.0.113.0/24",
-        client: "Firefox on Linux",
-        createdAt: at(ms),
-      });
-
       test("events go in with the identity, the session or the mutation, and list newest first", async () => {
         const someone = identity();
-        await store.createIdentity(someone, [event(someone.id, 1, "registration")]);
-        await store.createSession(session(someone.id), [event(someone.id, 2, "login")]);
+        await store.createIdentity(someone, [historyEntry(someone.id, 1, "registration")]);
+        await store.createSession(session(someone.id), [historyEntry(someone.id, 2, "login")]);
         const result = await store.mutateIdentity(someone.id, (current) => ({
           identity: { ...current, traits: { ...current.traits, x: 1 } },
           value: null,
-          events: [event(someone.id, 3, "settings")],
+          events: [historyEntry(someone.id, 3, "settings")],
         }));
         assert.equal(result.kind, "done");
         // A mutation that writes nothing records nothing.
         await store.mutateIdentity(someone.id, () => ({
           value: null,
-          events: [event(someone.id, 4, "settings")],
+          events: [historyEntry(someone.id, 4, "settings")],
         }));
-        await store.recordSecurityEvents([event(someone.id, 5, "login_failed")]);
+        await store.recordSecurityEvents([historyEntry(someone.id, 5, "login_failed")]);
         const list = await store.listSecurityEvents(someone.id, { limit: 10 });
         assert.deepEqual(
           list.map((e) => e.type),
           ["login_failed", "settings", "login", "registration"],
         );
-        assert.deepEqual(list[0], { ...event(someone.id, 5, "login_failed"), id: list[0]!.id });
+        assert.deepEqual(list[0], { ...historyEntry(someone.id, 5, "login_failed"), id: list[0]!.id });
         assert.deepEqual(
           (await store.listSecurityEvents(someone.id, { limit: 10, before: at(3) })).map((e) => e.type),
           ["login", "registration"],
@@ -1602,7 +1745,7 @@ export function runStoreContract(
         const first = identity();
         await store.createIdentity(first);
         const clash = identity({ credentials: first.credentials.map((c) => ({ ...c, id: randomUUID() })) });
-        await assert.rejects(store.createIdentity(clash, [event(clash.id, 1, "registration")]));
+        await assert.rejects(store.createIdentity(clash, [historyEntry(clash.id, 1, "registration")]));
         assert.deepEqual(await store.listSecurityEvents(clash.id, { limit: 10 }), []);
       });
 
@@ -1610,7 +1753,7 @@ export function runStoreContract(
         const someone = identity();
         await store.createIdentity(someone);
         await store.scheduleDeletion({ identityId: someone.id, requestedAt: at(10), dueAt: at(100) }, [
-          event(someone.id, 10, "deletion_requested"),
+          historyEntry(someone.id, 10, "deletion_requested"),
         ]);
         assert.deepEqual(await store.getDeletion(someone.id), {
           identityId: someone.id,
@@ -1620,11 +1763,11 @@ export function runStoreContract(
         assert.ok(!(await store.dueDeletions(at(99), 1000)).includes(someone.id));
         assert.ok((await store.dueDeletions(at(100), 1000)).includes(someone.id));
         assert.equal(
-          await store.cancelDeletion(someone.id, [event(someone.id, 20, "deletion_cancelled")]),
+          await store.cancelDeletion(someone.id, [historyEntry(someone.id, 20, "deletion_cancelled")]),
           true,
         );
         assert.equal(
-          await store.cancelDeletion(someone.id, [event(someone.id, 21, "deletion_cancelled")]),
+          await store.cancelDeletion(someone.id, [historyEntry(someone.id, 21, "deletion_cancelled")]),
           false,
         );
         assert.deepEqual(
@@ -1640,42 +1783,15 @@ export function runStoreContract(
       test("retention deletes only older entries", async () => {
         const someone = identity();
         await store.createIdentity(someone);
-        await store.recordSecurityEvents([event(someone.id, 1), event(someone.id, 1000)]);
+        await store.recordSecurityEvents([historyEntry(someone.id, 1), historyEntry(someone.id, 1000)]);
         assert.ok((await store.deleteSecurityEventsBefore(at(500))) >= 1);
         assert.equal((await store.listSecurityEvents(someone.id, { limit: 10 })).length, 1);
       });
     });
 
     describe("address changes", () => {
-      const change = (
-        identityId: string,
-        overrides: Partial<AddressChangeRecord> = {},
-      ): AddressChangeRecord => ({
-        id: randomUUID(),
-        identityId,
-        status: "pending",
-        trait: "traits.email",
-        via: "email",
-        oldValue: "old@example.com",
-        newValue: "new@example.com",
-        verificationFlowId: randomUUID(),
-        sessionId: randomUUID(),
-        revertHmac: randomUUID(),
-        revertExpiresAt: at(1000),
-        createdAt: at(10),
-        updatedAt: at(10),
-        ...overrides,
-      });
-      const event = (identityId: string, ms: number, type: string) => ({
-        id: randomUUID(),
-        identityId,
-        type,
-        method: "profile",
-        outcome: "success" as const,
-        network: null,
-        client: null,
-        createdAt: at(ms),
-      });
+      const event = (identityId: string, ms: number, type: string) =>
+        historyEntry(identityId, ms, type, { method: "profile", network: null, client: null });
 
       test("one pending change per identity: a new one cancels the older, with its history entry", async () => {
         const someone = identity();
