@@ -61,6 +61,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { prepareReads, type SqliteReads } from "./reads.ts";
 import * as schema from "./schema.ts";
 import { prepareStatements, type SqliteDb, type SqliteStatements } from "./statements.ts";
+import { TurnReads } from "./turn-reads.ts";
 
 const migrationsFolder = fileURLToPath(new URL("../migrations/sqlite", import.meta.url));
 
@@ -105,6 +106,8 @@ export class SqliteStore implements Store {
    */
   readonly #read: <T>(read: () => T) => T;
   readonly #kept = new KeptIdentities();
+  /** The hot reads, run together with the others asked for in the same turn (turn-reads.ts). */
+  readonly #turnReads: TurnReads;
 
   /** `filename` is a path or ":memory:"; a file's folder is created when missing. */
   constructor(filename: string) {
@@ -136,6 +139,7 @@ export class SqliteStore implements Store {
     // Its IMMEDIATE transaction takes the write lock before the first read, so the state a mutation
     // decides on is still the current one when it writes, across connections and processes.
     this.#writes = new GroupCommit(this.#client);
+    this.#turnReads = new TurnReads(this.#client);
     const readTransaction = this.#client.transaction((read: () => unknown) => read()).deferred;
     this.#read = readTransaction as <T>(read: () => T) => T;
   }
@@ -403,16 +407,18 @@ export class SqliteStore implements Store {
   async getSessionWithIdentityByToken(
     token: string,
   ): Promise<{ session: SessionRecord; identity: FullIdentity } | undefined> {
-    const head = this.#whoamiHeadOf(token);
-    if (!head) return undefined;
-    const kept = this.#kept.get(head.identityId, head.identityStamp);
-    if (kept) return { session: head.session(), identity: kept };
-    const found = this.#read(() => {
-      const row = this.#reads.sessionWithIdentityByToken(token);
-      return row && { session: sessionFromRow(row.session), identity: this.#withChildren(row.identity) };
+    return this.#turnReads.run(() => {
+      const head = this.#whoamiHeadOf(token);
+      if (!head) return undefined;
+      const kept = this.#kept.get(head.identityId, head.identityStamp);
+      if (kept) return { session: head.session(), identity: kept };
+      const found = this.#read(() => {
+        const row = this.#reads.sessionWithIdentityByToken(token);
+        return row && { session: sessionFromRow(row.session), identity: this.#withChildren(row.identity) };
+      });
+      if (found) this.#kept.keepRead(found.identity);
+      return found;
     });
-    if (found) this.#kept.keepRead(found.identity);
-    return found;
   }
 
   async getSessionForWhoami(
@@ -425,7 +431,7 @@ export class SqliteStore implements Store {
   }
 
   async getWhoamiHead(token: string): Promise<WhoamiHead | undefined> {
-    return this.#whoamiHeadOf(token);
+    return this.#turnReads.run(() => this.#whoamiHeadOf(token));
   }
 
   #whoamiHeadOf(token: string): WhoamiHead | undefined {
@@ -554,7 +560,8 @@ export class SqliteStore implements Store {
       "delete from continuity_containers where identity_id = ? and name in (select value from json_each(?))",
     );
     const list = JSON.stringify(names);
-    if (this.#hasContinuity.get(identityId, list) === undefined) return;
+    const hasContinuity = this.#hasContinuity;
+    if ((await this.#turnReads.run(() => hasContinuity.get(identityId, list))) === undefined) return;
     this.#deleteContinuity.run(identityId, list);
   }
 
@@ -719,15 +726,15 @@ export class SqliteStore implements Store {
     identityId: string,
   ): Promise<{ flow: FlowRecord | undefined; pendingChange: AddressChangeRecord | undefined }> {
     const statements = this.#statements;
-    // One read transaction: one snapshot, and its locks taken once.
-    return this.#read(() => {
+    return this.#turnReads.run(() => {
       const flow = statements.flowById.get({ id: flowId });
       return { flow, pendingChange: flow && statements.pendingAddressChange.get({ identityId }) };
     });
   }
 
   async pendingAddressChange(identityId: string): Promise<AddressChangeRecord | undefined> {
-    return this.#statements.pendingAddressChange.get({ identityId });
+    const pending = this.#statements.pendingAddressChange;
+    return this.#turnReads.run(() => pending.get({ identityId }));
   }
 
   async findAddressChangeByRevertHmac(hmac: string): Promise<AddressChangeRecord | undefined> {
