@@ -1,11 +1,8 @@
-interface Asked<K, V> {
-  key: K;
-  resolve: (value: V) => void;
-  reject: (error: unknown) => void;
-}
+import { type Asked, ask, rejectAll, settle, TurnQueue } from "../turn-queue.ts";
 
 /**
- * Lookups asked for within one turn of the event loop, answered by one statement at its end.
+ * Lookups asked for within one turn of the event loop, answered by one statement at its end
+ * (turn-queue.ts).
  *
  * Why: on PostgreSQL every statement is a round trip, and on a loaded server the round trip, not
  * the query, is the cost: the send wakes a backend and the answer wakes this process. Requests that
@@ -14,30 +11,24 @@ interface Asked<K, V> {
  * A failed statement rejects every lookup in it.
  */
 export class TurnBatch<K, V> {
-  #asked: Asked<K, V>[] = [];
+  readonly #queue: TurnQueue<Asked<K, V>>;
 
-  constructor(private readonly lookup: (keys: readonly K[]) => Promise<readonly V[]>) {}
-
-  get(key: K): Promise<V> {
-    return new Promise<V>((resolve, reject) => {
-      if (this.#asked.push({ key, resolve, reject }) === 1) setImmediate(this.#flush);
+  constructor(lookup: (keys: readonly K[]) => Promise<readonly V[]>) {
+    this.#queue = new TurnQueue((asked) => {
+      lookup(asked.map((a) => a.work)).then(
+        (values) =>
+          settle(
+            asked,
+            values.map((value) => ({ ok: true, value })),
+          ),
+        (error: unknown) => rejectAll(asked, error),
+      );
     });
   }
 
-  readonly #flush = (): void => {
-    const asked = this.#asked;
-    this.#asked = [];
-    this.lookup(asked.map((a) => a.key)).then(
-      (values) => {
-        asked.forEach((a, i) => {
-          a.resolve(values[i] as V);
-        });
-      },
-      (error: unknown) => {
-        for (const a of asked) a.reject(error);
-      },
-    );
-  };
+  get(key: K): Promise<V> {
+    return ask(this.#queue, key);
+  }
 }
 
 /**

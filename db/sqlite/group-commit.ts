@@ -1,18 +1,15 @@
 import type Database from "better-sqlite3";
+import { type Asked, ask, type Outcome, outcomeOf, rejectAll, settle, TurnQueue } from "../turn-queue.ts";
 
-interface Queued {
-  work: () => unknown;
+interface Write {
+  run: () => unknown;
   committed: ((value: unknown) => void) | undefined;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
 }
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
  * Group commit: the writes asked for within one turn of the event loop run in one IMMEDIATE
- * transaction at the end of that turn, each in its own savepoint, and each caller hears of its
- * own write only once the transaction has committed.
+ * transaction at the end of that turn (turn-queue.ts), each in its own savepoint, and each caller
+ * hears of its own write only once the transaction has committed.
  *
  * Why: on SQLite a commit's cost is its system calls (the write lock, then two writes per page into
  * the WAL), not its statements. Requests that arrive together under load write several pages in
@@ -24,24 +21,29 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * fails to commit rejects every caller in it, none of whose writes then happened.
  */
 export class GroupCommit {
-  #queued: Queued[] = [];
-  readonly #inSavepoint: (work: () => unknown) => unknown;
-  readonly #runBatch: (batch: readonly Queued[]) => Outcome[];
+  readonly #queue: TurnQueue<Asked<Write, unknown>>;
 
   constructor(client: Database.Database) {
     // Called inside the batch's transaction, better-sqlite3 runs a transaction function in a savepoint.
-    this.#inSavepoint = client.transaction((work: () => unknown) => work());
-    this.#runBatch = client.transaction((batch: readonly Queued[]): Outcome[] => {
+    const inSavepoint = client.transaction((run: () => unknown) => run());
+    const runBatch = client.transaction((batch: readonly Asked<Write, unknown>[]): Outcome<unknown>[] => {
       // Alone in its transaction, a write needs no savepoint: its throw rolls the transaction back.
-      if (batch.length === 1) return [{ ok: true, value: batch[0]!.work() }];
-      return batch.map((item) => {
-        try {
-          return { ok: true, value: this.#inSavepoint(item.work) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      });
+      if (batch.length === 1) return [{ ok: true, value: batch[0]!.work.run() }];
+      return batch.map((asked) => outcomeOf(() => inSavepoint(asked.work.run)));
     }).immediate;
+    this.#queue = new TurnQueue((batch) => {
+      let outcomes: Outcome<unknown>[];
+      try {
+        outcomes = runBatch(batch);
+      } catch (error) {
+        rejectAll(batch, error);
+        return;
+      }
+      outcomes.forEach((outcome, i) => {
+        if (outcome.ok) batch[i]!.work.committed?.(outcome.value);
+      });
+      settle(batch, outcomes);
+    });
   }
 
   /**
@@ -49,33 +51,6 @@ export class GroupCommit {
    * `committed` runs with its value once the transaction has committed, before any caller resumes.
    */
   run<T>(work: () => T, committed?: (value: T) => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const queued: Queued = {
-        work,
-        committed: committed as ((value: unknown) => void) | undefined,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-      };
-      if (this.#queued.push(queued) === 1) setImmediate(this.#flush);
-    });
+    return ask(this.#queue, { run: work, committed: committed as Write["committed"] }) as Promise<T>;
   }
-
-  readonly #flush = (): void => {
-    const batch = this.#queued;
-    this.#queued = [];
-    let outcomes: Outcome[];
-    try {
-      outcomes = this.#runBatch(batch);
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
-    }
-    outcomes.forEach((outcome, i) => {
-      const item = batch[i]!;
-      if (outcome.ok) {
-        item.committed?.(outcome.value);
-        item.resolve(outcome.value);
-      } else item.reject(outcome.error);
-    });
-  };
 }

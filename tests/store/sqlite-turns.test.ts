@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import Database from "better-sqlite3";
 import { GroupCommit } from "../../db/sqlite/group-commit.ts";
+import { TurnReads } from "../../db/sqlite/turn-reads.ts";
 
 /** A file database with a table of names, and a second connection to look at it from outside. */
 function open() {
@@ -19,7 +20,16 @@ function open() {
   const insert = db.prepare("insert into names (name) values (?)");
   const seenOutside = () =>
     (outside.prepare("select name from names order by name").all() as { name: string }[]).map((r) => r.name);
-  return { db, writes: new GroupCommit(db), add: (name: string) => insert.run(name).changes, seenOutside };
+  const names = db.prepare("select name from names order by name");
+  return {
+    db,
+    file,
+    writes: new GroupCommit(db),
+    reads: new TurnReads(db),
+    add: (name: string) => insert.run(name).changes,
+    seenOutside,
+    seenInside: () => (names.all() as { name: string }[]).map((r) => r.name),
+  };
 }
 
 describe("group commit (SQLite)", () => {
@@ -129,5 +139,47 @@ describe("group commit (SQLite)", () => {
     assert.deepEqual(seenOutside(), ["a"]);
     assert.deepEqual(await Promise.all(later), [1]);
     assert.deepEqual(seenOutside(), ["a", "b"]);
+  });
+});
+
+describe("turn reads (SQLite)", () => {
+  test("reads asked for in one turn share one read transaction, and each gets its own answer", async () => {
+    const { db, file, reads, add, seenInside } = open();
+    add("a");
+    const other = new Database(file);
+    const answers = await Promise.all([
+      reads.run(() => [db.inTransaction, seenInside()]),
+      reads.run(() => {
+        // Another connection commits between two reads of the batch: its snapshot does not move.
+        other.prepare("insert into names (name) values ('b')").run();
+        return seenInside();
+      }),
+      reads.run(() => seenInside()),
+    ]);
+    assert.deepEqual(answers, [[true, ["a"]], ["a"], ["a"]]);
+    assert.deepEqual(await reads.run(() => seenInside()), ["a", "b"], "the next turn's reads see it");
+    other.close();
+  });
+
+  test("a read that throws rejects only its caller", async () => {
+    const { reads, add, seenInside } = open();
+    add("a");
+    const results = await Promise.allSettled([
+      reads.run(() => seenInside()),
+      reads.run(() => {
+        throw new Error("no such thing");
+      }),
+      reads.run(() => seenInside().length),
+    ]);
+    assert.deepEqual(
+      results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message)),
+      [["a"], "no such thing", 1],
+    );
+  });
+
+  test("a read asked for after a write was answered sees the write", async () => {
+    const { writes, reads, add, seenInside } = open();
+    await writes.run(() => add("a"));
+    assert.deepEqual(await reads.run(() => seenInside()), ["a"]);
   });
 });
