@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { test } from "node:test";
 import { openStore } from "../../db/open.ts";
-import { baseEnv, configFile, ROOT, tmp } from "./support.ts";
+import { startServe, tmp } from "./support.ts";
 
 /**
  * Writes that commit together (db/sqlite/group-commit.ts) are answered only once they have
@@ -11,28 +10,7 @@ import { baseEnv, configFile, ROOT, tmp } from "./support.ts";
  */
 test("SIGKILL while writes are in flight: every write the server answered is on disk", async (t) => {
   const dir = tmp(t);
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "server/main.ts", "serve", "-c", configFile(dir)],
-    {
-      cwd: ROOT,
-      env: baseEnv({ SERVE_PUBLIC_PORT: "0", SERVE_ADMIN_PORT: "0", LOG_LEVEL: "info" }),
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  t.after(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  const exited = new Promise<void>((done) => child.on("exit", () => done()));
-  let stderr = "";
-  const admin = await new Promise<string>((ok, fail) => {
-    child.stderr!.on("data", (d) => {
-      stderr += d;
-      const m = /"url":"([^"]+)","msg":"admin API listening"/.exec(stderr);
-      if (m) ok(m[1]!);
-    });
-    child.on("exit", () => fail(new Error(`exited early:\n${stderr}`)));
-  });
+  const { child, adminUrl: admin, exited } = await startServe(t, dir);
 
   const ids: string[] = [];
   for (let i = 0; i < 20; i++) {

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { test } from "node:test";
-import { baseEnv, configFile, ROOT, tmp } from "./support.ts";
+import { startServe, tmp } from "./support.ts";
 
 /** A raw HTTP/1.1 connection, so a test can send half a request and stop. */
 function open(port: number): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
@@ -32,28 +31,7 @@ function head(port: number, length: number): string {
 
 test("SIGTERM: new connections are refused, a request in flight finishes, a stalled upload is cut off and the process exits within the timeout", async (t) => {
   const dir = tmp(t);
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "server/main.ts", "serve", "-c", configFile(dir), "--shutdown-timeout", "1s"],
-    {
-      cwd: ROOT,
-      env: baseEnv({ SERVE_PUBLIC_PORT: "0", SERVE_ADMIN_PORT: "0", LOG_LEVEL: "info" }),
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  t.after(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  let stderr = "";
-  const adminUrl = await new Promise<string>((ok, fail) => {
-    child.stderr!.on("data", (d) => {
-      stderr += d;
-      const m = /"url":"([^"]+)","msg":"admin API listening"/.exec(stderr);
-      if (m) ok(m[1]!);
-    });
-    child.on("exit", () => fail(new Error(`exited early:\n${stderr}`)));
-  });
-  const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
+  const { child, adminUrl, exited, stderr } = await startServe(t, dir, ["--shutdown-timeout", "1s"]);
   const port = Number(new URL(adminUrl).port);
 
   const body = JSON.stringify({
@@ -73,7 +51,7 @@ test("SIGTERM: new connections are refused, a request in flight finishes, a stal
   const started = Date.now();
   child.kill("SIGTERM");
   await new Promise<void>((ok) => {
-    const check = () => (/"msg":"shutting down"/.test(stderr) ? ok() : setTimeout(check, 10));
+    const check = () => (/"msg":"shutting down"/.test(stderr()) ? ok() : setTimeout(check, 10));
     check();
   });
   await assert.rejects(fetch(new URL("health/alive", adminUrl)), "a new connection is refused");
@@ -85,10 +63,10 @@ test("SIGTERM: new connections are refused, a request in flight finishes, a stal
   assert.match(slow.received(), /^HTTP\/1\.1 201 /, "the request in flight was finished");
 
   const guard = new Promise<"hung">((ok) => setTimeout(() => ok("hung"), 10_000).unref());
-  assert.equal(await Promise.race([exited, guard]), 0, stderr);
+  assert.equal(await Promise.race([exited, guard]), 0, stderr());
   const took = Date.now() - started;
   assert.ok(took < 4_000, `exited after ${took} ms; the grace period is 1 s`);
   await stalled.closed;
   assert.doesNotMatch(stalled.received(), /^HTTP\/1\.1 2/, "the stalled upload got no success");
-  assert.match(stderr, /"msg":"shut down"/);
+  assert.match(stderr(), /"msg":"shut down"/);
 });

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,4 +71,38 @@ export function configFile(
     ].join("\n"),
   );
   return file;
+}
+
+/**
+ * Starts `tessera serve` on `configFile(dir)` and free ports, logging at info, and answers once the
+ * admin API listens. A child still running after the test is killed.
+ */
+export async function startServe(
+  t: { after(fn: () => void): void },
+  dir: string,
+  args: string[] = [],
+): Promise<{ child: ChildProcess; adminUrl: string; exited: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "server/main.ts", "serve", "-c", configFile(dir), ...args],
+    {
+      cwd: ROOT,
+      env: baseEnv({ SERVE_PUBLIC_PORT: "0", SERVE_ADMIN_PORT: "0", LOG_LEVEL: "info" }),
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)));
+  const adminUrl = await new Promise<string>((ok, fail) => {
+    child.stderr!.on("data", (d) => {
+      stderr += d;
+      const m = /"url":"([^"]+)","msg":"admin API listening"/.exec(stderr);
+      if (m) ok(m[1]!);
+    });
+    child.on("exit", () => fail(new Error(`exited early:\n${stderr}`)));
+  });
+  return { child, adminUrl, exited, stderr: () => stderr };
 }
