@@ -6,20 +6,15 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { AddressChangeMovedError, ConflictError, type FullIdentity, type Store } from "../../db/store.ts";
 import {
-  AddressChangeMovedError,
-  type AddressChangeRecord,
-  ConflictError,
-  type FullIdentity,
-  type SecurityEventRecord,
-  type Store,
-} from "../../db/store.ts";
-import {
+  addressChange,
   at,
   continuity,
   courierMessage,
   credential,
   flow,
+  historyEntry,
   identity,
   recoveryAddress,
   session,
@@ -28,46 +23,6 @@ import {
   uniqueEmail,
   verifiableAddress,
 } from "./fixtures.ts";
-
-/** A security history entry of the identity, `ms` after the fixtures' epoch. */
-function historyEntry(
-  identityId: string,
-  ms: number,
-  type = "login",
-  overrides: Partial<SecurityEventRecord> = {},
-): SecurityEventRecord {
-  return {
-    id: randomUUID(),
-    identityId,
-    type,
-    method: "password",
-    outcome: "success",
-    network: "203.0.113.0/24",
-    client: "Firefox on Linux",
-    createdAt: at(ms),
-    ...overrides,
-  };
-}
-
-/** A pending address change of the identity. */
-function change(identityId: string, overrides: Partial<AddressChangeRecord> = {}): AddressChangeRecord {
-  return {
-    id: randomUUID(),
-    identityId,
-    status: "pending",
-    trait: "traits.email",
-    via: "email",
-    oldValue: "old@example.com",
-    newValue: "new@example.com",
-    verificationFlowId: randomUUID(),
-    sessionId: randomUUID(),
-    revertHmac: randomUUID(),
-    revertExpiresAt: at(1000),
-    createdAt: at(10),
-    updatedAt: at(10),
-    ...overrides,
-  };
-}
 
 /** An identity without its `version`, for comparing contents regardless of how often it was written. */
 function unversioned(identity: FullIdentity | undefined): Omit<FullIdentity, "version"> | undefined {
@@ -1086,7 +1041,7 @@ export function runStoreContract(
 
         const flows = people.map((p) => flow({ identityId: p.id }));
         for (const f of flows) await store.createFlow(f);
-        const pending = change(people[2]!.id);
+        const pending = addressChange(people[2]!.id);
         await store.createAddressChange(pending, []);
         const reads = await Promise.all([
           store.getFlowAndPendingChange(flows[2]!.id, people[2]!.id),
@@ -1796,12 +1751,12 @@ export function runStoreContract(
       test("one pending change per identity: a new one cancels the older, with its history entry", async () => {
         const someone = identity();
         await store.createIdentity(someone);
-        const first = change(someone.id);
+        const first = addressChange(someone.id);
         await store.createAddressChange(first, [event(someone.id, 10, "address_change_requested")]);
         assert.deepEqual(await store.getAddressChange(first.id), first);
         assert.deepEqual(await store.pendingAddressChange(someone.id), first);
         assert.deepEqual(await store.findAddressChangeByRevertHmac(first.revertHmac!), first);
-        const second = change(someone.id, { createdAt: at(20), updatedAt: at(20), revertHmac: null });
+        const second = addressChange(someone.id, { createdAt: at(20), updatedAt: at(20), revertHmac: null });
         await store.createAddressChange(second, []);
         assert.equal((await store.getAddressChange(first.id))?.status, "cancelled");
         assert.equal((await store.pendingAddressChange(someone.id))?.id, second.id);
@@ -1821,11 +1776,11 @@ export function runStoreContract(
           flow: settings,
           pendingChange: undefined,
         });
-        const older = change(someone.id);
+        const older = addressChange(someone.id);
         await store.createAddressChange(older, []);
-        const pending = change(someone.id, { createdAt: at(20), updatedAt: at(20), revertHmac: null });
+        const pending = addressChange(someone.id, { createdAt: at(20), updatedAt: at(20), revertHmac: null });
         await store.createAddressChange(pending, []);
-        await store.createAddressChange(change(other.id), []);
+        await store.createAddressChange(addressChange(other.id), []);
         assert.deepEqual(await store.getFlowAndPendingChange(settings.id, someone.id), {
           flow: settings,
           pendingChange: pending,
@@ -1844,7 +1799,7 @@ export function runStoreContract(
       test("transitions are compare-and-set, with their history entries only when they move", async () => {
         const someone = identity();
         await store.createIdentity(someone);
-        const pending = change(someone.id);
+        const pending = addressChange(someone.id);
         await store.createAddressChange(pending, []);
         assert.equal(
           await store.transitionAddressChange(pending.id, "pending", "cancelled", at(30), [
@@ -1871,7 +1826,7 @@ export function runStoreContract(
       test("a mutation moves the change in its transaction, and writes nothing when the change moved", async () => {
         const someone = identity();
         await store.createIdentity(someone);
-        const pending = change(someone.id);
+        const pending = addressChange(someone.id);
         await store.createAddressChange(pending, []);
         const applied = await store.mutateIdentity(someone.id, (current) => ({
           identity: { ...current, traits: { ...current.traits, applied: 1 } },

@@ -4,12 +4,14 @@
  */
 import { randomUUID } from "node:crypto";
 import type {
+  AddressChangeRecord,
   ContinuityRecord,
   CourierMessageRecord,
   CredentialRecord,
   FlowRecord,
   FullIdentity,
   RecoveryAddressRecord,
+  SecurityEventRecord,
   SessionRecord,
   StoredErrorRecord,
   VerifiableAddressRecord,
@@ -197,6 +199,49 @@ export function courierMessage(overrides: Partial<CourierMessageRecord> = {}): C
     updatedAt: t0,
     htmlBody: null,
     sendAfter: null,
+    ...overrides,
+  };
+}
+
+/** A security history entry of the identity, `ms` after the fixtures' epoch. */
+export function historyEntry(
+  identityId: string,
+  ms: number,
+  type = "login",
+  overrides: Partial<SecurityEventRecord> = {},
+): SecurityEventRecord {
+  return {
+    id: randomUUID(),
+    identityId,
+    type,
+    method: "password",
+    outcome: "success",
+    network: "203.0.113.0/24",
+    client: "Firefox on Linux",
+    createdAt: at(ms),
+    ...overrides,
+  };
+}
+
+/** A pending address change of the identity. */
+export function addressChange(
+  identityId: string,
+  overrides: Partial<AddressChangeRecord> = {},
+): AddressChangeRecord {
+  return {
+    id: randomUUID(),
+    identityId,
+    status: "pending",
+    trait: "traits.email",
+    via: "email",
+    oldValue: "old@example.com",
+    newValue: "new@example.com",
+    verificationFlowId: randomUUID(),
+    sessionId: randomUUID(),
+    revertHmac: randomUUID(),
+    revertExpiresAt: at(1000),
+    createdAt: at(10),
+    updatedAt: at(10),
     ...overrides,
   };
 }
