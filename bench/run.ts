@@ -118,7 +118,7 @@ const acknowledged = new Map<string, string>();
 const sent = new Map<string, string>();
 let writes = 0;
 
-function profileUpdate(flowOf: (u: SeedUser, context: Record<string, unknown>) => string): Step {
+function profileUpdate(flowOf: (u: SeedUser, context: Record<string, unknown>) => string, prefix = ""): Step {
   return {
     request: (u, context) => {
       const last = `Renamed ${writes++}`;
@@ -126,7 +126,7 @@ function profileUpdate(flowOf: (u: SeedUser, context: Record<string, unknown>) =
       sent.set(u.id, last);
       return {
         method: "POST",
-        path: `/self-service/settings?flow=${flowOf(u, context)}`,
+        path: `${prefix}/self-service/settings?flow=${flowOf(u, context)}`,
         headers: { "x-session-token": u.token, "content-type": "application/json" },
         body: JSON.stringify({
           method: "profile",
@@ -143,14 +143,33 @@ function profileUpdate(flowOf: (u: SeedUser, context: Record<string, unknown>) =
   };
 }
 
-const createFlow: Step = {
-  request: (u) => ({ path: "/self-service/settings/api", headers: { "x-session-token": u.token } }),
-  check: (status, body, _u, context) => {
-    const id = status === 200 ? /"id":"([^"]+)"/.exec(body)?.[1] : undefined;
-    context.flowId = id;
-    return id !== undefined && body.includes(`"state":"show_form"`);
-  },
-};
+/** A new settings flow, then a profile update on it; `prefix` "/contract" asks the floor's contract routes. */
+function createAndSubmit(prefix = ""): Step[] {
+  return [
+    {
+      request: (u) => ({
+        path: `${prefix}/self-service/settings/api`,
+        headers: { "x-session-token": u.token },
+      }),
+      check: (status, body, _u, context) => {
+        const id = status === 200 ? /"id":"([^"]+)"/.exec(body)?.[1] : undefined;
+        context.flowId = id;
+        return id !== undefined && body.includes(`"state":"show_form"`);
+      },
+    },
+    profileUpdate((u, context) => (context.flowId as string | undefined) ?? u.flowId, prefix),
+  ];
+}
+
+/** Two requests per iteration: the rate of whole iterations is half the request rate. */
+const perPair = (result: LoadResult): LoadResult => ({
+  ...result,
+  rps: result.rps / 2,
+  requests: result.requests / 2,
+});
+
+/** The prefix of bench/floor.ts's routes that do what the settings contract asks (bare node:http). */
+const CONTRACT = "/contract";
 
 const passwords = new Map<string, string>();
 const sentPasswords = new Map<string, string>();
@@ -211,11 +230,13 @@ function record(name: string, result: LoadResult, ratio?: number, note?: string)
   rows.push({
     name,
     result,
-    ...(ratio === undefined ? {} : { ratio: `${(ratio * 100).toFixed(0)}%` }),
+    ...(ratio === undefined ? {} : { ratio: percent(ratio) }),
     ...(note ? { note } : {}),
   });
   log(`${name}: ${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms, ${result.bad} wrong`);
 }
+
+const percent = (ratio: number): string => `${(ratio * 100).toFixed(0)}%`;
 
 const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -261,8 +282,9 @@ async function sqliteRun(
   writeFileSync(usersFile, JSON.stringify(floorUsers));
   const floor = await startChild(
     ["--import", "tsx", "bench/floor.ts", join(dir, "floor.sqlite"), usersFile],
-    /floor listening (\S+)/,
+    /floor listening (\S+ stack \S+)/,
   );
+  const [floorUrl, stackUrl] = floor.url.split(" stack ") as [string, string];
   const users = makeUsers(USERS, "bench");
   const dbFile = join(dir, "tessera.sqlite");
   const config = tesseraConfig(dir, `sqlite://${dbFile}`);
@@ -288,8 +310,8 @@ async function sqliteRun(
 
     const run = (url: string, list: SeedUser[], steps: Step[], connections = CONNECTIONS) =>
       load({ url, users: list, connections, duration: DURATION, steps });
-    const floorWhoami = () => run(floor.url, floorUsers, [whoamiByToken]);
-    const floorProfile = () => run(floor.url, floorUsers, [profileUpdate((u) => u.flowId)]);
+    const floorWhoami = () => run(floorUrl, floorUsers, [whoamiByToken]);
+    const floorProfile = () => run(floorUrl, floorUsers, [profileUpdate((u) => u.flowId)]);
     const profileRun = () => run(tessera.url, users, [profileUpdate((u) => u.flowId)]);
 
     const whoami = await sampleRss(pid, () =>
@@ -309,15 +331,36 @@ async function sqliteRun(
       profile.value.ratio,
       `${wrongBack} read back wrong`,
     );
-    const created = await paired(floorProfile, async () => {
-      const pairs = await run(tessera.url, users, [
-        createFlow,
-        profileUpdate((u, context) => (context.flowId as string | undefined) ?? u.flowId),
-      ]);
-      // Two requests per iteration: the rate of whole iterations is half the request rate.
-      return { ...pairs, rps: pairs.rps / 2, requests: pairs.requests / 2 };
-    });
+    const created = await paired(floorProfile, async () =>
+      perPair(await run(tessera.url, users, createAndSubmit())),
+    );
     record("create flow + submit (per pair)", created.measured, created.ratio);
+
+    // The floor doing what the contract asks (bench/floor.ts): bare, then through Tessera's stack
+    // with its group commit. How much of the floor the contract's own work leaves, how much of that
+    // the stack keeps, and how much of it Tessera reaches.
+    const contractProfile = (url: string, prefix: string) => () =>
+      run(url, floorUsers, [profileUpdate((u) => u.flowId, prefix)]);
+    const contractCreate = (url: string, prefix: string) => async () =>
+      perPair(await run(url, floorUsers, createAndSubmit(prefix)));
+    const contract = await paired(floorProfile, contractProfile(floorUrl, CONTRACT));
+    record("floor doing the contract: profile update", contract.measured, contract.ratio);
+    const stacked = await paired(floorProfile, contractProfile(stackUrl, ""));
+    record(
+      "  through the stack, group commit",
+      stacked.measured,
+      stacked.ratio,
+      `Tessera reaches ${percent(profile.value.ratio / stacked.ratio)} of it`,
+    );
+    const contractCreated = await paired(floorProfile, contractCreate(floorUrl, CONTRACT));
+    record("floor doing the contract: create + submit", contractCreated.measured, contractCreated.ratio);
+    const stackCreated = await paired(floorProfile, contractCreate(stackUrl, ""));
+    record(
+      "  through the stack, group commit",
+      stackCreated.measured,
+      stackCreated.ratio,
+      `Tessera reaches ${percent(created.ratio / stackCreated.ratio)} of it`,
+    );
 
     // Password changes on their own users, so whoami below is not slowed by locks on the same rows.
     const changers = users.slice(-Math.min(users.length / 2, 100));
