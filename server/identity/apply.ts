@@ -98,6 +98,10 @@ function credentialFingerprints(identity: FullIdentity): Map<string, string> {
   );
 }
 
+function sameRecords(a: readonly object[], b: readonly object[]): boolean {
+  return a === b || (a.length === b.length && a.every((record, i) => record === b[i]));
+}
+
 function addressSet(addresses: readonly { via: string; value: string }[]): string {
   return JSON.stringify(addresses.map((a) => `${a.via}\u0000${a.value}`).sort());
 }
@@ -107,6 +111,14 @@ function addressSet(addresses: readonly { via: string; value: string }[]): strin
  * such a change needs a privileged session (contract §5.3 step 6).
  */
 export function protectedFieldsChanged(before: FullIdentity, after: FullIdentity): boolean {
+  // A traits-only change keeps every credential and address record as it was (applyTraits returns
+  // the unchanged ones themselves): nothing to compare.
+  if (
+    sameRecords(before.credentials, after.credentials) &&
+    sameRecords(before.verifiableAddresses, after.verifiableAddresses) &&
+    sameRecords(before.recoveryAddresses, after.recoveryAddresses)
+  )
+    return false;
   const a = credentialFingerprints(before);
   const b = credentialFingerprints(after);
   if (a.size !== b.size) return true;
