@@ -37,6 +37,16 @@ function copyOf<T>(value: T): T | undefined {
 
 const TOO_DEEP = new Error("too deep to keep");
 
+/** Whether `value` is nested deeper than MAX_DEPTH: what makes copyOf answer undefined. */
+function tooDeep(value: unknown, depth: number): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (depth > MAX_DEPTH) return true;
+  if (value instanceof Date) return false;
+  for (const item of Array.isArray(value) ? value : Object.values(value))
+    if (tooDeep(item, depth + 1)) return true;
+  return false;
+}
+
 function copy(value: unknown, depth: number): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (depth > MAX_DEPTH) throw TOO_DEEP;
@@ -83,7 +93,7 @@ export class KeptIdentities {
   keepRowWrite(before: IdentityRecord, row: IdentityRecord): void {
     const prior = this.#kept.get(before.id, stampOf(before));
     // Too deep to copy when asked for: not worth keeping.
-    if (!prior || !copyOf(row)) return;
+    if (!prior || tooDeep(row, 0)) return;
     const { credentials, verifiableAddresses, recoveryAddresses } = prior;
     this.#kept.set(row.id, stampOf(row), {
       ...row,
