@@ -87,6 +87,9 @@ export function prepareReads(client: Database.Database) {
     `select id, identity_id as identityId, via, value, created_at as createdAt, updated_at as updatedAt
      from identity_recovery_addresses where identity_id = ? order by created_at, id`,
   );
+  const sessionGuard = client.prepare(
+    "select active, identity_id as identityId, expires_at as expiresAt from sessions where id = ?",
+  );
   return {
     identityById(id: string): IdentityRecord | undefined {
       const row = identityById.get(id) as Raw | undefined;
@@ -95,6 +98,17 @@ export function prepareReads(client: Database.Database) {
     sessionWithIdentityByToken(token: string): { session: SessionRow; identity: IdentityRecord } | undefined {
       const row = sessionWithIdentity.get(token) as Raw | undefined;
       return row && { session: sessionFromRaw(row), identity: identityFromRaw(row) };
+    },
+    /** What a guarded write checks of its session (db/guard.ts), without decoding the rest of the row. */
+    sessionGuard(id: string): { active: boolean; identityId: string; expiresAt: Date } | undefined {
+      const row = sessionGuard.get(id) as Raw | undefined;
+      return (
+        row && {
+          active: row.active === 1,
+          identityId: row.identityId as string,
+          expiresAt: date(row.expiresAt),
+        }
+      );
     },
     children(identityId: string) {
       return {

@@ -315,11 +315,10 @@ export class SqliteStore implements Store {
     mutate: (current: FullIdentity) => IdentityMutation<unknown>,
     guard: MutationGuard | undefined,
   ): MutationWrite<unknown> {
-    const statements = this.#statements;
     const row = this.#reads.identityById(id);
     if (!row) return { result: { kind: "not_found" } };
     if (guard?.sessionId !== undefined) {
-      const session = statements.sessionById.get({ id: guard.sessionId });
+      const session = this.#reads.sessionGuard(guard.sessionId);
       if (!session || !sessionAllows(session, id, guard.now)) return { result: { kind: "session_inactive" } };
     }
     if (guard?.requireActive && row.state !== "active") return { result: { kind: "identity_inactive" } };
