@@ -255,10 +255,16 @@ function combined(results: LoadResult[]): LoadResult {
  * rates move by tens of percent between scenarios a minute apart, so the two alternate, ROUNDS
  * times, and the ratio is the median of the rounds' own ratios.
  */
+interface Paired {
+  reference: LoadResult;
+  measured: LoadResult;
+  ratio: number;
+}
+
 async function paired(
   reference: () => Promise<LoadResult>,
   measured: () => Promise<LoadResult>,
-): Promise<{ reference: LoadResult; measured: LoadResult; ratio: number }> {
+): Promise<Paired> {
   const references: LoadResult[] = [];
   const measures: LoadResult[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -416,27 +422,26 @@ async function sqliteRun(
     });
 
     if (LARGE > USERS) {
-      // Measured right before and right after the seeding, each beside the floor's whoami: the
-      // machine's own speed drifts within a run, and the floor tells how much it did.
-      const floorBefore = await floorWhoami();
-      const smallWhoami = await run(tessera.url, users, [whoamiByToken]);
-      const smallProfile = await profileRun();
+      // Each side is paired with the floor round by round, like every ratio here: the machine's
+      // speed drifts within a run (a single floor reading before and one after, tried first, moved
+      // by half from one to the other and made the comparison say more about the neighbours).
+      const tesseraWhoami = () => run(tessera.url, users, [whoamiByToken]);
+      const smallWhoami = await paired(floorWhoami, tesseraWhoami);
+      const smallProfile = await paired(floorProfile, profileRun);
       log(`seeding ${LARGE - USERS} more identities`);
       const started = performance.now();
       seedLargeSqlite(dbFile, users[0]!.id, LARGE - USERS);
       // The seeding's dirty pages are written out before measuring, not during.
       execFileSync("sync");
       log(`seeded in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      const bigWhoami = await run(tessera.url, users, [whoamiByToken]);
-      const bigProfile = await profileRun();
-      const floorAfter = await floorWhoami();
-      const drift = floorAfter.rps / floorBefore.rps;
-      const large = (what: string, big: LoadResult, small: LoadResult) =>
+      const bigWhoami = await paired(floorWhoami, tesseraWhoami);
+      const bigProfile = await paired(floorProfile, profileRun);
+      const large = (what: string, big: Paired, small: Paired) =>
         record(
           `${what}, ${LARGE} identities`,
-          big,
+          big.measured,
           undefined,
-          `${ratioNote(big, small, `${USERS} just before`)}, ${((big.rps / small.rps / drift) * 100).toFixed(0)}% with the floor's drift (${(drift * 100).toFixed(0)}%) taken out`,
+          `${percent(big.ratio / small.ratio)} of ${USERS} (${percent(big.ratio)} of the floor against ${percent(small.ratio)})`,
         );
       large("whoami", bigWhoami, smallWhoami);
       large("profile update", bigProfile, smallProfile);
