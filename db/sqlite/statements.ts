@@ -2,7 +2,6 @@ import { and, asc, desc, eq, getTableColumns, sql, type Table } from "drizzle-or
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { keepUsedState } from "../flow-state.ts";
 import { rowPlaceholders, setPlaceholders } from "../placeholders.ts";
-import { direct } from "./direct.ts";
 import * as schema from "./schema.ts";
 
 export type SqliteDb = BetterSQLite3Database<typeof schema>;
@@ -43,7 +42,7 @@ export function prepareStatements(db: SqliteDb) {
     securityEvents,
   } = schema;
   const identityId = placeholder("identityId");
-  const statements = {
+  return {
     identityById: db
       .select()
       .from(identities)
@@ -214,8 +213,6 @@ export function prepareStatements(db: SqliteDb) {
       .orderBy(desc(addressChanges.createdAt))
       .prepare(),
   };
-  for (const statement of Object.values(statements)) direct(statement);
-  return statements;
 }
 
 export type SqliteStatements = ReturnType<typeof prepareStatements>;
