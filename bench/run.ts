@@ -250,17 +250,17 @@ function combined(results: LoadResult[]): LoadResult {
   return { ...middle, requests: total("requests"), bad: total("bad"), errors: total("errors") };
 }
 
-/**
- * A ratio between two scenarios that host noise cannot skew: on a shared machine both servers'
- * rates move by tens of percent between scenarios a minute apart, so the two alternate, ROUNDS
- * times, and the ratio is the median of the rounds' own ratios.
- */
 interface Paired {
   reference: LoadResult;
   measured: LoadResult;
   ratio: number;
 }
 
+/**
+ * A ratio between two scenarios that host noise cannot skew: on a shared machine both servers'
+ * rates move by tens of percent between scenarios a minute apart, so the two alternate, ROUNDS
+ * times, and the ratio is the median of the rounds' own ratios.
+ */
 async function paired(
   reference: () => Promise<LoadResult>,
   measured: () => Promise<LoadResult>,
